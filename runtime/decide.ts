@@ -1,0 +1,100 @@
+// The combination rules of DESIGN §2, pure. The worker uses `shortCircuits` and
+// `chainsData` to stop early and pass `data` along; the supervisor uses `decide` to build the
+// decision, including when a worker died and every outcome is a crash.
+import type { BindingStateUpdates, Decision, PolicyErrorInfo, PolicyResult, Verdict } from "../sdk/index.ts";
+import type { CallError, Outcome } from "./protocol.ts";
+
+/** The part of a binding the rules need. */
+export interface PlannedBinding {
+  id: string;
+  handler: string;
+  mode: "enforce" | "shadow";
+  on_error: Verdict;
+}
+
+/** What a policy call amounts to: its verdict, its `on_error` result on failure, or null (abstain). */
+export function effectiveResult(binding: PlannedBinding, outcome: Outcome): Verdict | null {
+  if (outcome.error) return binding.on_error;
+  return outcome.verdict?.result ?? null;
+}
+
+/** An enforcing DENY, including an error resolved to DENY, stops evaluation. */
+export function shortCircuits(binding: PlannedBinding, outcome: Outcome): boolean {
+  return binding.mode === "enforce" && effectiveResult(binding, outcome) === "DENY";
+}
+
+/** Only an enforcing policy's `data` replaces the event data seen by later policies. */
+export function chainsData(binding: PlannedBinding, outcome: Outcome): boolean {
+  return binding.mode === "enforce" && !outcome.error && outcome.verdict != null && outcome.verdict.data !== undefined;
+}
+
+function joinOrNull(reasons: string[]): string | null {
+  return reasons.length ? reasons.join("; ") : null;
+}
+
+function errorReason(binding: PlannedBinding, error: CallError): string {
+  return `${error.kind}: ${error.message} (on_error ${binding.on_error})`;
+}
+
+/**
+ * Combines outcomes, given in binding order, into a decision. Outcomes after an enforcing DENY
+ * are ignored; bindings without an outcome did not run. `errors` maps a binding's position to a
+ * public error description (the supervisor adds source locations there).
+ */
+export function decide(
+  plan: readonly PlannedBinding[],
+  outcomes: readonly Outcome[],
+  meta: { decision_id: string; duration_ms: number; errors?: ReadonlyMap<number, PolicyErrorInfo> },
+): Decision {
+  const policies: PolicyResult[] = [];
+  const asks: string[] = [];
+  const allows: string[] = [];
+  const askReasons: string[] = [];
+  const allowReasons: string[] = [];
+  const updates: BindingStateUpdates[] = [];
+  let denied: { binding: string; reason: string } | null = null;
+  let data: unknown = null;
+
+  for (let i = 0; i < plan.length && i < outcomes.length && !denied; i++) {
+    const binding = plan[i]!;
+    const outcome = outcomes[i]!;
+    const result = effectiveResult(binding, outcome);
+    const error = outcome.error ? (meta.errors?.get(i) ?? { kind: outcome.error.kind, message: outcome.error.message }) : null;
+    const reason = outcome.error ? errorReason(binding, outcome.error) : (outcome.verdict?.reason ?? null);
+    policies.push({
+      binding: binding.id,
+      handler: binding.handler,
+      mode: binding.mode,
+      result,
+      reason,
+      error,
+      duration_ms: outcome.duration_ms,
+    });
+    if (outcome.verdict?.state_updates?.length) updates.push({ binding: binding.id, updates: outcome.verdict.state_updates });
+    if (binding.mode === "shadow" || result === null) continue;
+
+    if (chainsData(binding, outcome)) data = outcome.verdict!.data;
+    const labelled = `${binding.id}: ${reason ?? result.toLowerCase()}`;
+    if (result === "DENY") denied = { binding: binding.id, reason: labelled };
+    else if (result === "ASK") {
+      asks.push(binding.id);
+      askReasons.push(labelled);
+    } else {
+      allows.push(binding.id);
+      if (reason !== null) allowReasons.push(labelled);
+    }
+  }
+
+  const result: Verdict = denied ? "DENY" : asks.length ? "ASK" : "ALLOW";
+  return {
+    decision_id: meta.decision_id,
+    result,
+    reason: denied ? denied.reason : joinOrNull(asks.length ? askReasons : allowReasons),
+    data,
+    decided_by: denied ? [denied.binding] : asks.length ? asks : allows,
+    policies,
+    duration_ms: meta.duration_ms,
+    // Held back on ASK: the agent has not acted yet, so nothing happened to count (DESIGN §1).
+    state_updates: result === "ASK" ? [] : updates,
+  };
+}

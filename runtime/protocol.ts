@@ -1,0 +1,84 @@
+// Every message between the supervisor and a worker process, and nothing else. Messages
+// travel over Node's IPC channel as JSON. Rules:
+// - The supervisor sends a module's code (`module`) before the first message that names its
+//   sha256; a worker keeps it until `forget`. A restarted worker starts empty.
+// - Every request carries an `id`; the worker answers each one exactly once, unless it dies,
+//   in which case the supervisor settles it as a `crash`.
+// - Workers send `heartbeat` on a timer so a blocked main thread is noticed and killed.
+// - Nothing a tenant wrote crosses as an object: policy output arrives here already parsed
+//   from a capped JSON string and validated, and error text is plain strings.
+import type { ErrorKind, StateUpdate, Verdict } from "../sdk/index.ts";
+
+/** The limits a worker applies to one call. */
+export interface WorkerLimits {
+  memory_mb: number;
+  timeout_ms: number;
+  max_output_bytes: number;
+}
+
+/** One binding, resolved and ready to call. */
+export interface CallSpec {
+  binding: string;
+  /** Identifies the evaluator instance: binding id, module sha256 and params, hashed. */
+  key: string;
+  sha: string;
+  export: string;
+  kind: "callable" | "factory";
+  /** JSON of the validated params; `{}` for callables. */
+  params: string;
+  mode: "enforce" | "shadow";
+  on_error: Verdict;
+  /** JSON of this binding's session-state snapshot. */
+  state: string;
+}
+
+/** A policy verdict after validation, with `result` upper-cased. */
+export interface CheckedVerdict {
+  result: Verdict;
+  reason?: string;
+  data?: unknown;
+  state_updates?: StateUpdate[];
+}
+
+/** A failure of one policy call. `frame` is a position in the bundle, mapped later. */
+export interface CallError {
+  kind: ErrorKind;
+  message: string;
+  frame?: { line: number; column: number };
+}
+
+export interface Outcome {
+  binding: string;
+  /** `null` means the policy abstained. Absent when `error` is set. */
+  verdict?: CheckedVerdict | null;
+  error?: CallError;
+  duration_ms: number;
+}
+
+export type ToWorker =
+  | { type: "module"; sha: string; code: string }
+  | { type: "forget"; sha: string }
+  | { type: "load"; id: number; tenant: string; sha: string; limits: WorkerLimits }
+  | { type: "unload"; tenant: string; sha: string }
+  | { type: "instantiate"; id: number; tenant: string; limits: WorkerLimits; call: CallSpec }
+  | {
+      type: "evaluate";
+      id: number;
+      tenant: string;
+      limits: WorkerLimits;
+      /** The event as JSON without `data` and `session_state`: `{"type":…,…}`. */
+      event: string;
+      /** JSON of the event's `data`. */
+      data: string;
+      calls: CallSpec[];
+    };
+
+export type FromWorker =
+  | { type: "ready"; pid: number }
+  | { type: "heartbeat"; rss: number; isolates: number }
+  | { type: "loaded"; id: number; registry: string | null; exports: Record<string, string> }
+  | { type: "load_failed"; id: number; error: CallError }
+  | { type: "instantiated"; id: number; error: CallError | null }
+  | { type: "evaluated"; id: number; outcomes: Outcome[] };
+
+export type Reply = Extract<FromWorker, { id: number }>;

@@ -1,0 +1,87 @@
+// One table of coded errors, shared by the runtime, the host and the client. A code, once
+// retired, is never reused. Errors cross process boundaries as data ({code, message,
+// details}), so callers test `isPalisadeError(e)` / `e.code`, never `instanceof`.
+
+export const ERRORS = {
+  PAL_OPTIONS_INVALID: { status: 400, message: "Invalid options" },
+  PAL_TENANT_INVALID: { status: 400, message: "Invalid tenant id" },
+  PAL_MODULE_NAME_INVALID: { status: 400, message: "Invalid module name" },
+  PAL_SOURCE_INVALID: { status: 400, message: "Invalid module source" },
+  PAL_EVENT_INVALID: { status: 400, message: "Invalid event" },
+  PAL_BINDING_INVALID: { status: 400, message: "Invalid binding" },
+  PAL_LIMITS_INVALID: { status: 400, message: "Invalid limits" },
+  PAL_MODULE_NOT_FOUND: { status: 404, message: "Module not loaded" },
+  PAL_HANDLER_NOT_FOUND: { status: 404, message: "Handler not found" },
+  PAL_EVENT_TOO_LARGE: { status: 413, message: "Event too large" },
+  PAL_SOURCE_TOO_LARGE: { status: 413, message: "Source too large" },
+  PAL_BUNDLE_TOO_LARGE: { status: 413, message: "Bundle too large" },
+  PAL_BUNDLE_FAILED: { status: 422, message: "Module does not compile" },
+  PAL_MODULE_LOAD_FAILED: { status: 422, message: "Module failed to load in the sandbox" },
+  PAL_REGISTRY_INVALID: { status: 422, message: "Invalid POLICY_REGISTRY" },
+  PAL_PARAMS_INVALID: { status: 422, message: "Params do not match params_schema" },
+  PAL_FACTORY_FAILED: { status: 422, message: "Factory failed" },
+  PAL_RUNTIME_CLOSED: { status: 503, message: "Runtime is closed" },
+  PAL_RUNTIME_UNAVAILABLE: { status: 503, message: "Sandbox workers unavailable" },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A source position, shaped like esbuild's `Location`, always in the author's original file. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  lineText?: string;
+}
+
+/** One compiler or validation message. */
+export interface Diagnostic extends Partial<SourceLocation> {
+  message: string;
+}
+
+/** The wire form of an error: what HTTP bodies and IPC messages carry. */
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** The one error class. `statusCode` is the HTTP status the host answers with. */
+export class PalisadeError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message ?? ERRORS[code].message, options);
+    this.name = "PalisadeError";
+    this.code = code;
+    this.statusCode = ERRORS[code].status;
+    this.details = details;
+  }
+
+  toJSON(): ErrorData {
+    return { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) };
+  }
+
+  /** Rebuilds an error received as data, keeping its code. Unknown codes are refused. */
+  static from(data: ErrorData): PalisadeError {
+    if (!Object.hasOwn(ERRORS, data.code)) throw new TypeError(`unknown error code ${String(data.code)}`);
+    return new PalisadeError(data.code, data.message, data.details);
+  }
+}
+
+/** True for a PalisadeError, or anything carrying one of its codes (errors lose prototypes in transit). */
+export function isPalisadeError(e: unknown): e is PalisadeError {
+  return typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" &&
+    Object.hasOwn(ERRORS, (e as { code: string }).code);
+}
+
+/** Formats diagnostics the way compilers do: `file:line:col: message`, the first few only. */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], max = 5): string {
+  const lines = diagnostics.slice(0, max).map((d) =>
+    d.file ? `${d.file}:${d.line ?? 0}:${d.column ?? 0}: ${d.message}` : d.message,
+  );
+  if (diagnostics.length > max) lines.push(`… and ${diagnostics.length - max} more`);
+  return lines.join("\n");
+}

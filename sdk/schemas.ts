@@ -1,0 +1,226 @@
+// The one source of truth for every shape that crosses a boundary. Each constant here is a
+// plain JSON Schema (ajv validates with it, OpenAPI is generated from it) and `sdk/types.ts`
+// derives the TypeScript types from the same constants, so the two cannot drift.
+import Type from "typebox";
+
+/** `^[a-z0-9][a-z0-9-]{0,62}$` (DESIGN §4). */
+export const TENANT_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,62}$";
+/** Dotted module names such as `myorg.policies` (DESIGN §1). */
+export const MODULE_NAME_PATTERN = "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*$";
+/** A handler is `<module name>.<export name>`; the export may use any JS identifier case. */
+export const HANDLER_PATTERN = "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*\\.[A-Za-z_$][A-Za-z0-9_$]*$";
+export const BINDING_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
+
+export const EVENT_TYPES = ["request", "tool_call", "tool_result", "response", "llm_request", "llm_response"] as const;
+export const VERDICTS = ["ALLOW", "ASK", "DENY"] as const;
+export const STATE_ACTIONS = ["set", "increment", "delete", "append"] as const;
+export const ERROR_KINDS = ["timeout", "memory", "crash", "throw", "invalid_result"] as const;
+
+export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN });
+export const ModuleName = Type.String({ pattern: MODULE_NAME_PATTERN, maxLength: 200 });
+export const Handler = Type.String({ pattern: HANDLER_PATTERN, maxLength: 300 });
+export const EventType = Type.Enum(EVENT_TYPES);
+export const Verdict = Type.Enum(VERDICTS);
+
+// ---------------------------------------------------------------- events (DESIGN §1)
+
+const Usage = Type.Object({
+  input_tokens: Type.Optional(Type.Integer({ minimum: 0 })),
+  output_tokens: Type.Optional(Type.Integer({ minimum: 0 })),
+  cost_usd: Type.Optional(Type.Number({ minimum: 0 })),
+});
+
+export const EventContext = Type.Object({
+  tenant: Type.Optional(Type.String({ description: "Set by the host from the caller's key; a caller's value is overwritten." })),
+  session_id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  agent: Type.Optional(Type.String({ maxLength: 256 })),
+  user: Type.Optional(Type.String({ maxLength: 256 })),
+  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  usage: Type.Optional(Usage),
+});
+
+const Message = Type.Object({
+  role: Type.String(),
+  content: Type.Union([Type.String(), Type.Array(Type.Unknown())]),
+});
+
+const Attachment = Type.Object({
+  filename: Type.String(),
+  content_type: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+});
+
+const ToolCallRequest = Type.Object({
+  name: Type.String(),
+  arguments: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+/** The `data` schema of each event type. */
+export const EVENT_DATA = {
+  request: Type.Object({ user_content: Type.String(), attachments: Type.Optional(Type.Array(Attachment)) }),
+  tool_call: Type.Object({ name: Type.String({ minLength: 1 }), arguments: Type.Record(Type.String(), Type.Unknown()) }),
+  tool_result: Type.Object({ name: Type.String({ minLength: 1 }), result: Type.Unknown() }),
+  response: Type.Object({ content: Type.String() }),
+  llm_request: Type.Object({ model: Type.String(), messages: Type.Array(Message) }),
+  llm_response: Type.Object({
+    model: Type.String(),
+    content: Type.String(),
+    tool_calls: Type.Optional(Type.Array(ToolCallRequest)),
+    usage: Type.Optional(Usage),
+  }),
+} as const;
+
+function eventOf<T extends (typeof EVENT_TYPES)[number]>(type: T) {
+  return Type.Object(
+    {
+      type: Type.Literal(type),
+      data: EVENT_DATA[type],
+      target: Type.Optional(Type.String({ maxLength: 512 })),
+      context: Type.Optional(EventContext),
+      session_state: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export const EVENT_SCHEMAS = {
+  request: eventOf("request"),
+  tool_call: eventOf("tool_call"),
+  tool_result: eventOf("tool_result"),
+  response: eventOf("response"),
+  llm_request: eventOf("llm_request"),
+  llm_response: eventOf("llm_response"),
+} as const;
+
+export const PolicyEvent = Type.Union([
+  EVENT_SCHEMAS.request,
+  EVENT_SCHEMAS.tool_call,
+  EVENT_SCHEMAS.tool_result,
+  EVENT_SCHEMAS.response,
+  EVENT_SCHEMAS.llm_request,
+  EVENT_SCHEMAS.llm_response,
+]);
+
+// ---------------------------------------------------------------- policy responses
+
+export const StateUpdate = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 256 }),
+    action: Type.Enum(STATE_ACTIONS),
+    value: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+
+// `result` is case-insensitive (DESIGN §1); the runtime upper-cases it after validation.
+const CaseInsensitiveVerdict = Type.Unsafe<"ALLOW" | "ASK" | "DENY" | "allow" | "ask" | "deny">(
+  Type.String({ pattern: "^(?:[aA][lL][lL][oO][wW]|[aA][sS][kK]|[dD][eE][nN][yY])$" }),
+);
+
+export const PolicyResponse = Type.Object(
+  {
+    result: CaseInsensitiveVerdict,
+    reason: Type.Optional(Type.String({ maxLength: 4096 })),
+    data: Type.Optional(Type.Unknown()),
+    state_updates: Type.Optional(Type.Array(StateUpdate, { maxItems: 256 })),
+  },
+  { additionalProperties: false },
+);
+
+// ---------------------------------------------------------------- registry
+
+export const RegistryEntry = Type.Object(
+  {
+    handler: Handler,
+    kind: Type.Optional(Type.Enum(["callable", "factory"])),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+    params_schema: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    internal_only: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const PolicyRegistry = Type.Array(RegistryEntry, { maxItems: 1000 });
+
+/** A registry entry after defaults are applied, as listings and `rt.load` return it. */
+export const PolicyInfo = Type.Object({
+  handler: Handler,
+  kind: Type.Enum(["callable", "factory"]),
+  name: Type.String(),
+  description: Type.String(),
+  params_schema: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  internal_only: Type.Boolean(),
+});
+
+// ---------------------------------------------------------------- bindings and limits
+
+export const Binding = Type.Object(
+  {
+    id: Type.String({ pattern: BINDING_ID_PATTERN }),
+    handler: Handler,
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    mode: Type.Optional(Type.Enum(["enforce", "shadow"])),
+    on_error: Type.Optional(Verdict),
+    events: Type.Optional(Type.Array(EventType, { uniqueItems: true })),
+    order: Type.Optional(Type.Integer()),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const positive = (description: string, maximum?: number) =>
+  Type.Integer({ minimum: 1, ...(maximum ? { maximum } : {}), description });
+
+export const Limits = Type.Object(
+  {
+    memory_mb: Type.Optional(Type.Integer({ minimum: 8, maximum: 4096, description: "Isolate heap limit, MB. isolated-vm treats it as a guideline (2-3x overshoot under attack)." })),
+    timeout_ms: Type.Optional(positive("Time limit of one policy call, ms.", 60_000)),
+    max_bundle_bytes: Type.Optional(positive("Largest bundled module, bytes.")),
+    max_event_bytes: Type.Optional(positive("Largest event, bytes of JSON.")),
+    max_output_bytes: Type.Optional(positive("Largest policy output, bytes of JSON.")),
+    max_modules: Type.Optional(positive("Most modules a tenant may hold.")),
+    max_bindings: Type.Optional(positive("Most bindings a tenant may hold.")),
+  },
+  { additionalProperties: false },
+);
+
+// ---------------------------------------------------------------- decisions (DESIGN §2)
+
+export const PolicyErrorInfo = Type.Object({
+  kind: Type.Enum(ERROR_KINDS),
+  message: Type.String(),
+  location: Type.Optional(
+    Type.Object({ file: Type.String(), line: Type.Integer(), column: Type.Integer() }),
+  ),
+});
+
+export const PolicyResult = Type.Object({
+  binding: Type.String(),
+  handler: Handler,
+  mode: Type.Enum(["enforce", "shadow"]),
+  result: Type.Union([Verdict, Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([PolicyErrorInfo, Type.Null()]),
+  duration_ms: Type.Number(),
+});
+
+export const BindingStateUpdates = Type.Object({
+  binding: Type.String(),
+  updates: Type.Array(StateUpdate),
+});
+
+export const Decision = Type.Object({
+  decision_id: Type.String(),
+  result: Verdict,
+  reason: Type.Union([Type.String(), Type.Null()]),
+  data: Type.Unknown(),
+  decided_by: Type.Array(Type.String()),
+  policies: Type.Array(PolicyResult),
+  duration_ms: Type.Number(),
+  state_updates: Type.Optional(
+    Type.Array(BindingStateUpdates, {
+      description: "Session-state changes for the caller to persist. Empty when the result is ASK (held back).",
+    }),
+  ),
+});
