@@ -76,9 +76,13 @@ export type ToWorker =
 export type FromWorker =
   | { type: "ready"; pid: number }
   | { type: "heartbeat"; rss: number; isolates: number }
-  | { type: "loaded"; id: number; registry: string | null; exports: Record<string, string> }
+  /** `inspection` is JSON `{registry, exports}` as the module produced it: parse it as hostile. */
+  | { type: "loaded"; id: number; inspection: string }
   | { type: "load_failed"; id: number; error: CallError }
   | { type: "instantiated"; id: number; error: CallError | null }
   | { type: "evaluated"; id: number; outcomes: Outcome[] };
 
 export type Reply = Extract<FromWorker, { id: number }>;
+export type Request = Extract<ToWorker, { id: number }>;
+/** A request before the worker handle numbers it. */
+export type RequestBody = Request extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;

@@ -15,6 +15,7 @@ export const EVENT_TYPES = ["request", "tool_call", "tool_result", "response", "
 export const VERDICTS = ["ALLOW", "ASK", "DENY"] as const;
 export const STATE_ACTIONS = ["set", "increment", "delete", "append"] as const;
 export const ERROR_KINDS = ["timeout", "memory", "crash", "throw", "invalid_result"] as const;
+export type EventTypeName = (typeof EVENT_TYPES)[number];
 
 export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN });
 export const ModuleName = Type.String({ pattern: MODULE_NAME_PATTERN, maxLength: 200 });
@@ -152,6 +153,18 @@ export const PolicyInfo = Type.Object({
   params_schema: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   internal_only: Type.Boolean(),
 });
+
+/** A module upload: one source file, or several files and the entry among them. */
+export const ModuleSource = Type.Union([
+  Type.Object({ source: Type.String({ description: "One TypeScript or JavaScript file." }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      files: Type.Record(Type.String(), Type.String(), { description: "Path → text; imports may only name these files." }),
+      entry: Type.String({ description: "The path of the entry file among `files`." }),
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 // ---------------------------------------------------------------- bindings and limits
 

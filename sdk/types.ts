@@ -29,6 +29,8 @@ export type Policy = (event: PolicyEvent) => PolicyResponse | null | undefined |
 
 /** One entry of a module's exported `POLICY_REGISTRY`. */
 export type RegistryEntry = Static<typeof S.RegistryEntry>;
+/** A module upload: `{ source }` or `{ files, entry }`. */
+export type ModuleSource = Static<typeof S.ModuleSource>;
 /** A registry entry with its defaults applied. */
 export type PolicyInfo = Static<typeof S.PolicyInfo>;
 

@@ -1,0 +1,132 @@
+// Turns an upload (one source, or files + entry) into one script for the isolate. The
+// upload is a closed world: every import must name a file inside it. Node built-ins, packages
+// and paths outside the upload are errors, so nothing the tenant did not send can run.
+import { createHash } from "node:crypto";
+import path from "node:path/posix";
+import * as esbuild from "esbuild";
+import type { Diagnostic } from "../../sdk/index.ts";
+
+/** Name of the global the iife bundle assigns its exports to; read once by the wrapper. */
+export const EXPORTS_GLOBAL = "__palisade_exports";
+
+export type SourceInput = { source: string } | { files: Record<string, string>; entry: string };
+
+export interface Bundle {
+  code: string;
+  /** The esbuild source map of `code`, as JSON. */
+  map: string;
+  sha256: string;
+  bundle_bytes: number;
+}
+
+export type BundleResult =
+  | ({ ok: true } & Bundle)
+  | { ok: false; reason: "invalid" | "source_too_large" | "bundle_too_large" | "compile"; errors: Diagnostic[] };
+
+const NAMESPACE = "upload";
+const LOADERS: Record<string, esbuild.Loader> = {
+  ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": "js", ".cjs": "js", ".json": "json",
+};
+const RESOLVE_SUFFIXES = ["", ".ts", ".mts", ".js", ".mjs", ".json", "/index.ts", "/index.js"];
+
+/** The file name a single-source upload is given in diagnostics: `myorg.policies` → `myorg/policies.ts`. */
+export function sourceFileName(module: string): string {
+  return `${module.replaceAll(".", "/")}.ts`;
+}
+
+/** Normalises an upload path; null when it is absolute or climbs out of the upload. */
+function cleanPath(p: string): string | null {
+  const normal = path.normalize(p.replaceAll("\\", "/"));
+  if (normal.startsWith("/") || normal === ".." || normal.startsWith("../") || normal === ".") return null;
+  return normal;
+}
+
+function toFiles(module: string, input: SourceInput): { files: Map<string, string>; entry: string } | Diagnostic[] {
+  if ("source" in input) return { files: new Map([[sourceFileName(module), input.source]]), entry: sourceFileName(module) };
+  const files = new Map<string, string>();
+  const errors: Diagnostic[] = [];
+  for (const [name, text] of Object.entries(input.files)) {
+    const clean = cleanPath(name);
+    if (clean === null) errors.push({ message: `file path "${name}" must be relative and stay inside the upload` });
+    else if (!LOADERS[path.extname(clean)]) errors.push({ message: `file "${name}" has an unsupported extension (use .ts, .js, .mjs or .json)` });
+    else files.set(clean, text);
+  }
+  const entry = cleanPath(input.entry);
+  if (entry === null || !files.has(entry)) errors.push({ message: `entry "${input.entry}" is not one of the uploaded files` });
+  return errors.length ? errors : { files, entry: entry! };
+}
+
+function closedWorld(files: Map<string, string>): esbuild.Plugin {
+  return {
+    name: "palisade-upload",
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === "entry-point") return { path: args.path, namespace: NAMESPACE };
+        if (!args.path.startsWith("./") && !args.path.startsWith("../")) {
+          return {
+            errors: [{
+              text: `Cannot import "${args.path}": policies run in a sandbox without Node built-ins or packages; import only files of the upload (paths starting with ./ or ../)`,
+            }],
+          };
+        }
+        const base = cleanPath(path.join(path.dirname(args.importer), args.path));
+        const found = base === null ? undefined : RESOLVE_SUFFIXES.map((s) => base + s).find((p) => files.has(p));
+        if (found === undefined) return { errors: [{ text: `Cannot import "${args.path}": no such file in the upload` }] };
+        return { path: found, namespace: NAMESPACE };
+      });
+      build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => ({
+        contents: files.get(args.path)!,
+        loader: LOADERS[path.extname(args.path)]!,
+      }));
+    },
+  };
+}
+
+/** esbuild columns are 0-based byte offsets; authors read 1-based character columns. */
+export function toDiagnostic(message: esbuild.Message): Diagnostic {
+  const loc = message.location;
+  if (!loc) return { message: message.text };
+  const column = Buffer.from(loc.lineText).subarray(0, loc.column).toString("utf8").length + 1;
+  return { file: loc.file.replace(/^upload:/, ""), line: loc.line, column, lineText: loc.lineText, message: message.text };
+}
+
+/** Bundles an upload. A compile failure is a result with diagnostics, never a throw. */
+export async function bundle(module: string, input: SourceInput, maxBundleBytes: number): Promise<BundleResult> {
+  const prepared = toFiles(module, input);
+  if (Array.isArray(prepared)) return { ok: false, reason: "invalid", errors: prepared };
+  // esbuild's own work grows with the input, so oversized uploads are refused before it starts.
+  const sourceBytes = [...prepared.files.values()].reduce((n, text) => n + Buffer.byteLength(text), 0);
+  if (sourceBytes > maxBundleBytes * 4) {
+    return { ok: false, reason: "source_too_large", errors: [{ message: `sources are ${sourceBytes} bytes; the limit is ${maxBundleBytes * 4} (4 × max_bundle_bytes)` }] };
+  }
+  let result: esbuild.BuildResult<{ write: false }>;
+  try {
+    result = await esbuild.build({
+      entryPoints: [prepared.entry],
+      outfile: "bundle.js",
+      bundle: true,
+      write: false,
+      platform: "neutral",
+      format: "iife",
+      globalName: EXPORTS_GLOBAL,
+      target: "es2023",
+      sourcemap: "external",
+      sourcesContent: false,
+      legalComments: "none",
+      charset: "utf8",
+      logLevel: "silent",
+      plugins: [closedWorld(prepared.files)],
+    });
+  } catch (e) {
+    const failure = e as esbuild.BuildFailure;
+    if (!Array.isArray(failure.errors)) throw e;
+    return { ok: false, reason: "compile", errors: failure.errors.map(toDiagnostic) };
+  }
+  const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+  const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
+  const bundleBytes = Buffer.byteLength(code);
+  if (bundleBytes > maxBundleBytes) {
+    return { ok: false, reason: "bundle_too_large", errors: [{ message: `bundle is ${bundleBytes} bytes; max_bundle_bytes is ${maxBundleBytes}` }] };
+  }
+  return { ok: true, code, map, sha256: createHash("sha256").update(code).digest("hex"), bundle_bytes: bundleBytes };
+}

@@ -1,0 +1,52 @@
+// Compiles a tenant's `params_schema` and checks binding params against it. This runs in the
+// caller's process, on a schema and params that the tenant wrote, so it must not be a way to
+// stall that process:
+// - every `pattern` is compiled for V8's linear-time regexp engine (the `l` flag), so no
+//   pattern can backtrack catastrophically; patterns that need backtracking (back-references,
+//   lookaround) are refused when the module loads;
+// - each module gets its own ajv instance, so one tenant's `$id`s cannot collide with
+//   another's, and unloading a module frees its compiled validators;
+// - params are size-capped before ajv sees them.
+import v8 from "node:v8";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormatsPlugin from "ajv-formats";
+import { toIssues, type Issue } from "./validate.ts";
+
+// Only regexps that ask for the linear engine use it; everything else in V8 is unchanged.
+v8.setFlagsFromString("--enable-experimental-regexp-engine");
+
+/** Largest params object accepted for a binding, in bytes of JSON. */
+export const MAX_PARAMS_BYTES = 64 * 1024;
+
+const linearRegExp = Object.assign((pattern: string, flags: string) => new RegExp(pattern, `${flags}l`), {
+  code: "linearRegExp",
+});
+
+// ajv-formats is CommonJS with `exports.default`; under Node's ESM interop the function is
+// one level down, and its typings do not say so.
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsPlugin as unknown as { default?: AddFormats }).default ?? addFormatsPlugin) as AddFormats;
+
+/** Creates the ajv instance that compiles the params schemas of one module. */
+export function createParamsCompiler(): (schema: object) => ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, unicodeRegExp: false, code: { regExp: linearRegExp } });
+  addFormats(ajv);
+  return (schema) => ajv.compile(schema);
+}
+
+export type ParamsCheck = { ok: true; params: Record<string, unknown>; json: string } | { ok: false; issues: Issue[] };
+
+/**
+ * Validates params against a compiled schema, filling in its defaults. Without a schema any
+ * object is accepted as is.
+ */
+export function checkParams(validate: ValidateFunction | undefined, params: Record<string, unknown>): ParamsCheck {
+  const json = JSON.stringify(params);
+  if (Buffer.byteLength(json) > MAX_PARAMS_BYTES) {
+    return { ok: false, issues: [{ instancePath: "", message: `must be at most ${MAX_PARAMS_BYTES} bytes of JSON` }] };
+  }
+  if (!validate) return { ok: true, params, json };
+  const copy = JSON.parse(json) as Record<string, unknown>;
+  if (!validate(copy)) return { ok: false, issues: toIssues(validate.errors) };
+  return { ok: true, params: copy, json: JSON.stringify(copy) };
+}

@@ -1,0 +1,139 @@
+// The fixed set of sandbox workers. Tenants are sharded onto workers by a hash of their id,
+// so a tenant's isolate, code cache and evaluator instances stay warm in one place. The pool
+// replaces a worker that exits, and kills one that stops answering (its main thread is
+// blocked) or grows past the RSS ceiling. Replacements back off while workers keep dying
+// during start-up, so a broken installation does not spin.
+import type { WorkerOptions } from "../worker/main.ts";
+import { WorkerExited, WorkerHandle } from "./worker-handle.ts";
+
+export interface PoolOptions {
+  workers: number;
+  worker: WorkerOptions;
+  /** Kill a worker with requests in flight that has been silent this long. */
+  hangMs: number;
+  rssLimitMb: number;
+  log: (line: string) => void;
+}
+
+export interface WorkerStats {
+  index: number;
+  pid: number | null;
+  state: "starting" | "ready" | "exited";
+  restarts: number;
+  inflight: number;
+  rss_mb: number;
+  isolates: number;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+/** FNV-1a: cheap, stable across processes and releases, spreads short ids well. */
+export function shard(tenant: string, workers: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < tenant.length; i++) hash = Math.imul(hash ^ tenant.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % workers;
+}
+
+export class WorkerPool {
+  readonly #options: PoolOptions;
+  readonly #slots: WorkerHandle[] = [];
+  readonly #restarts: number[];
+  readonly #startFailures: number[];
+  readonly #watch: NodeJS.Timeout;
+  #closing = false;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+    this.#restarts = new Array<number>(options.workers).fill(0);
+    this.#startFailures = new Array<number>(options.workers).fill(0);
+    for (let i = 0; i < options.workers; i++) this.#spawn(i);
+    this.#watch = setInterval(() => this.#check(), Math.max(50, Math.floor(options.worker.heartbeatMs / 2)));
+    this.#watch.unref();
+  }
+
+  /** Resolves once every worker has started; rejects with the first one's failure and its stderr. */
+  async started(): Promise<void> {
+    await Promise.all(this.#slots.map((w) => w.ready.catch((e: Error) => {
+      throw new Error(`${e.message}\n${w.stderrTail.join("\n")}`.trim());
+    })));
+  }
+
+  get totalRestarts(): number {
+    return this.#restarts.reduce((a, b) => a + b, 0);
+  }
+
+  /** True when every worker is up. */
+  get healthy(): boolean {
+    return this.#slots.every((w) => w.state === "ready");
+  }
+
+  /** The worker that owns `tenant`, once it is ready. Rejects with WorkerExited if it cannot start. */
+  async acquire(tenant: string): Promise<WorkerHandle> {
+    const handle = this.#slots[shard(tenant, this.#slots.length)]!;
+    await handle.ready;
+    return handle;
+  }
+
+  /** Tells every worker holding bundle `sha` to drop it. */
+  forget(sha: string): void {
+    for (const worker of this.#slots) {
+      if (!worker.modules.delete(sha)) continue;
+      worker.post({ type: "forget", sha });
+    }
+  }
+
+  stats(): WorkerStats[] {
+    return this.#slots.map((w) => ({
+      index: w.index,
+      pid: w.pid ?? null,
+      state: w.state,
+      restarts: this.#restarts[w.index]!,
+      inflight: w.inflight,
+      rss_mb: Math.round(w.rssBytes / 1048576),
+      isolates: w.isolates,
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearInterval(this.#watch);
+    await Promise.all(this.#slots.map((w) => {
+      w.kill("runtime closed");
+      return w.exited;
+    }));
+  }
+
+  #spawn(index: number): void {
+    const handle = new WorkerHandle(index, this.#options.worker, this.#options.log);
+    this.#slots[index] = handle;
+    let becameReady = false;
+    handle.ready.then(() => {
+      becameReady = true;
+      this.#startFailures[index] = 0;
+    }, () => {});
+    void handle.exited.then((reason) => {
+      if (this.#closing) return;
+      if (!becameReady) this.#startFailures[index]!++;
+      this.#restarts[index]!++;
+      this.#options.log(`sandbox worker ${index} (pid ${handle.pid}) exited: ${reason}; restarting`);
+      const failures = this.#startFailures[index]!;
+      // A worker that ran fine is replaced at once, so the next request finds a live one.
+      if (failures === 0) return this.#spawn(index);
+      setTimeout(() => !this.#closing && this.#spawn(index), Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures)).unref();
+    });
+  }
+
+  #check(): void {
+    const now = Date.now();
+    for (const w of this.#slots) {
+      if (w.state !== "ready") continue;
+      if (w.inflight > 0 && now - w.lastSeen > this.#options.hangMs) {
+        w.kill(`worker unresponsive for ${now - w.lastSeen} ms with ${w.inflight} requests in flight`);
+      } else if (w.rssBytes > this.#options.rssLimitMb * 1048576) {
+        w.kill(`worker RSS ${Math.round(w.rssBytes / 1048576)} MB over the ${this.#options.rssLimitMb} MB ceiling`);
+      }
+    }
+  }
+}
+
+export { WorkerExited };

@@ -1,0 +1,120 @@
+// One sandbox worker process as the supervisor sees it: the child, its requests in flight,
+// which module codes it already holds, and its last sign of life. When it exits, only its own
+// requests fail (as crashes); the pool decides about a replacement.
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { FromWorker, Reply, Request, RequestBody, ToWorker } from "../protocol.ts";
+import type { WorkerOptions } from "../worker/main.ts";
+
+const WORKER_MAIN = fileURLToPath(new URL("../worker/main.ts", import.meta.url));
+
+/** A worker's requests reject with this when the process dies under them. */
+export class WorkerExited extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`sandbox worker died: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+type Pending = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
+
+export class WorkerHandle {
+  readonly index: number;
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<string>;
+  /** sha256 of every module code this worker holds. */
+  readonly modules = new Set<string>();
+  state: "starting" | "ready" | "exited" = "starting";
+  lastSeen = Date.now();
+  /** The last lines the worker wrote to stderr, for start-up failure reports. */
+  readonly stderrTail: string[] = [];
+  rssBytes = 0;
+  isolates = 0;
+  #nextId = 1;
+  #killReason: string | null = null;
+  readonly #pending = new Map<number, Pending>();
+
+  constructor(index: number, options: WorkerOptions, onLog: (line: string) => void) {
+    this.index = index;
+    this.child = fork(WORKER_MAIN, [JSON.stringify(options)], {
+      // Required by isolated-vm on Node ≥ 20 (isolated-vm #420, #424). Set explicitly so that
+      // the caller's own flags (inspector, loaders) never reach a sandbox process.
+      execArgv: ["--no-node-snapshot"],
+      env: {},
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "json",
+    });
+    this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      for (const line of chunk.split("\n")) {
+        if (!line.trim()) continue;
+        onLog(line);
+        this.stderrTail.push(line);
+        if (this.stderrTail.length > 20) this.stderrTail.shift();
+      }
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.child.once("exit", (code, signal) => reject(new WorkerExited(this.#exitReason(code, signal))));
+      this.child.on("message", (message: FromWorker) => {
+        this.lastSeen = Date.now();
+        if (message.type === "ready") {
+          this.state = "ready";
+          resolve();
+        } else if (message.type === "heartbeat") {
+          this.rssBytes = message.rss;
+          this.isolates = message.isolates;
+        } else {
+          const pending = this.#pending.get(message.id);
+          this.#pending.delete(message.id);
+          pending?.resolve(message);
+        }
+      });
+    });
+    this.ready.catch(() => {});
+    this.exited = new Promise((resolve) => {
+      this.child.once("exit", (code, signal) => {
+        this.state = "exited";
+        const reason = this.#exitReason(code, signal);
+        for (const pending of this.#pending.values()) pending.reject(new WorkerExited(reason));
+        this.#pending.clear();
+        resolve(reason);
+      });
+    });
+    // A send to a dying child fails; the exit handler settles everything in flight.
+    this.child.on("error", () => {});
+  }
+
+  get inflight(): number {
+    return this.#pending.size;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  request(message: RequestBody): Promise<Reply> {
+    if (this.state === "exited") return Promise.reject(new WorkerExited(this.#exitReason()));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.post({ ...message, id } as Request);
+    });
+  }
+
+  post(message: ToWorker): void {
+    if (this.state !== "exited" && this.child.connected) this.child.send(message);
+  }
+
+  kill(reason: string): void {
+    if (this.state === "exited") return;
+    this.#killReason ??= reason;
+    this.child.kill("SIGKILL");
+  }
+
+  #exitReason(code?: number | null, signal?: NodeJS.Signals | null): string {
+    if (this.#killReason) return this.#killReason;
+    if (signal) return `worker exited on ${signal}`;
+    return `worker exited with code ${code ?? "unknown"}`;
+  }
+}

@@ -1,0 +1,217 @@
+// One tenant's isolate inside a worker: its context, the wrapper's entry points, which
+// modules and evaluator instances it holds, and the watchdog around every call into it.
+import ivm from "isolated-vm";
+import { wrapBundle, WRAPPER_SOURCE } from "./wrapper.ts";
+import type { CallError } from "../protocol.ts";
+
+/** Compiled-code cache shared by every isolate of this worker, keyed by bundle sha256. */
+export class CodeStore {
+  readonly #entries = new Map<string, { code: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> }>();
+
+  put(sha: string, code: string): void {
+    if (!this.#entries.has(sha)) this.#entries.set(sha, { code: wrapBundle(code) });
+  }
+
+  forget(sha: string): void {
+    this.#entries.get(sha)?.cachedData?.release();
+    this.#entries.delete(sha);
+  }
+
+  has(sha: string): boolean {
+    return this.#entries.has(sha);
+  }
+
+  /** Compiles `sha` for `isolate`, reusing V8's code cache after the first compile. */
+  async compile(isolate: ivm.Isolate, sha: string): Promise<ivm.Script> {
+    const entry = this.#entries.get(sha);
+    if (!entry) throw new Error(`module ${sha} was never sent to this worker`);
+    const script: CompiledScript = await isolate.compileScript(entry.code, {
+      filename: `bundle:${sha}`,
+      ...(entry.cachedData ? { cachedData: entry.cachedData } : { produceCachedData: true }),
+    });
+    if (!entry.cachedData && script.cachedData) entry.cachedData = script.cachedData;
+    return script;
+  }
+}
+
+// isolated-vm's typings leave out what compileScript sets when asked to produce cache data.
+type CompiledScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
+
+type Entry = "adopt" | "inspect" | "instantiate" | "release" | "call" | "collect";
+
+export interface SandboxOptions {
+  memoryMb: number;
+  /** Extra time past a call's own timeout before the watchdog disposes the isolate. */
+  graceMs: number;
+  /** Called when isolated-vm reports it lost control of an isolate; the process must end. */
+  onCatastrophicError: (message: string) => void;
+  /** Called when a disposed isolate's call still has not returned after `stuckMs`. */
+  onStuck: () => void;
+  stuckMs: number;
+}
+
+/** Thrown when a call into the sandbox fails as a whole (timeout, memory, disposal). */
+export class SandboxFailure extends Error {
+  readonly info: CallError;
+  constructor(info: CallError) {
+    super(info.message);
+    this.info = info;
+  }
+}
+
+let wrapperCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+
+export class TenantSandbox {
+  readonly memoryMb: number;
+  readonly modules = new Set<string>();
+  private readonly isolate: ivm.Isolate;
+  private readonly context: ivm.Context;
+  private readonly api: Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>;
+  private readonly options: SandboxOptions;
+  /** Evaluator instance key → module sha256. */
+  readonly instances = new Map<string, string>();
+  readonly #preparing = new Map<string, Promise<string>>();
+  #inflight = 0;
+  #disposedBy: "watchdog" | null = null;
+
+  private constructor(
+    isolate: ivm.Isolate,
+    context: ivm.Context,
+    api: Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>,
+    options: SandboxOptions,
+  ) {
+    this.isolate = isolate;
+    this.context = context;
+    this.api = api;
+    this.options = options;
+    this.memoryMb = options.memoryMb;
+  }
+
+  static async create(options: SandboxOptions): Promise<TenantSandbox> {
+    const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb, onCatastrophicError: options.onCatastrophicError });
+    try {
+      const context = await isolate.createContext();
+      const script: CompiledScript = await isolate.compileScript(WRAPPER_SOURCE, {
+        filename: "palisade:wrapper",
+        ...(wrapperCache ? { cachedData: wrapperCache } : { produceCachedData: true }),
+      });
+      if (!wrapperCache && script.cachedData) wrapperCache = script.cachedData;
+      const apiRef = (await script.run(context, { reference: true, timeout: 1000 })) as ivm.Reference<Record<Entry, unknown>>;
+      script.release();
+      const entries: Entry[] = ["adopt", "inspect", "instantiate", "release", "call", "collect"];
+      const api = Object.fromEntries(
+        entries.map((name) => [name, apiRef.getSync(name, { reference: true })]),
+      ) as Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>;
+      apiRef.release();
+      return new TenantSandbox(isolate, context, api, options);
+    } catch (e) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw e;
+    }
+  }
+
+  get disposed(): boolean {
+    return this.isolate.isDisposed;
+  }
+
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  dispose(): void {
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+
+  /** Runs `fn` once per key at a time; concurrent callers share its answer. */
+  once(key: string, fn: () => Promise<string>): Promise<string> {
+    let running = this.#preparing.get(key);
+    if (!running) {
+      running = fn().finally(() => this.#preparing.delete(key));
+      this.#preparing.set(key, running);
+    }
+    return running;
+  }
+
+  /** Compiles and runs a module's top level (under `timeoutMs`), keeping its exports. */
+  async adopt(code: CodeStore, sha: string, timeoutMs: number): Promise<string> {
+    const script = await code.compile(this.isolate, sha);
+    const body = (await script.run(this.context, { reference: true, timeout: timeoutMs })) as ivm.Reference<unknown>;
+    script.release();
+    const out = await this.#apply("adopt", [sha, body.derefInto()], timeoutMs);
+    body.release();
+    if (out === "ok") this.modules.add(sha);
+    return out;
+  }
+
+  inspect(sha: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
+    return this.#apply("inspect", [sha, maxOutputBytes], timeoutMs);
+  }
+
+  async instantiate(key: string, sha: string, name: string, kind: string, params: string, timeoutMs: number): Promise<string> {
+    const out = await this.#apply("instantiate", [key, sha, name, kind, params], timeoutMs);
+    if (out === "ok") this.instances.set(key, sha);
+    return out;
+  }
+
+  /** Drops a module and every instance made from it. */
+  async release(sha: string): Promise<void> {
+    if (this.disposed) return;
+    for (const [key, owner] of this.instances) {
+      if (owner !== sha) continue;
+      this.instances.delete(key);
+      await this.#apply("release", [key, undefined], 1000);
+    }
+    this.modules.delete(sha);
+    await this.#apply("release", [undefined, sha], 1000);
+  }
+
+  call(id: number, key: string, eventJson: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
+    return this.#apply("call", [id, key, eventJson, maxOutputBytes], timeoutMs);
+  }
+
+  collect(id: number, timeoutMs: number): Promise<string> {
+    return this.#apply("collect", [id], timeoutMs);
+  }
+
+  // Calls into one isolate queue up, so the watchdog allows for the calls ahead of this one.
+  // It is the backstop for what isolated-vm's own timeout cannot stop (#107, #137):
+  // uninterruptible built-ins. Past it, the isolate is disposed and the call fails as a timeout.
+  async #apply(entry: Entry, args: ivm.Transferable[], timeoutMs: number): Promise<string> {
+    if (this.isolate.isDisposed) throw new SandboxFailure({ kind: "crash", message: "the tenant isolate was disposed" });
+    const budgetMs = (this.#inflight + 1) * timeoutMs + this.options.graceMs;
+    this.#inflight++;
+    let timer: NodeJS.Timeout | undefined;
+    const call = this.api[entry].apply(undefined, args, { timeout: timeoutMs });
+    const watchdog = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#disposedBy = "watchdog";
+        this.dispose();
+        // A thread that even dispose() cannot stop takes the whole worker down with it.
+        const stuck = setTimeout(this.options.onStuck, this.options.stuckMs);
+        call.then(() => clearTimeout(stuck), () => clearTimeout(stuck));
+        reject(new SandboxFailure({ kind: "timeout", message: `policy did not stop at timeout_ms (${timeoutMs} ms); the watchdog disposed the isolate` }));
+      }, budgetMs);
+    });
+    try {
+      const out = await Promise.race([call, watchdog]);
+      if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `wrapper ${entry} returned ${typeof out}` });
+      return out;
+    } catch (e) {
+      throw e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
+    } finally {
+      clearTimeout(timer);
+      this.#inflight--;
+      call.catch(() => {}); // settled by the watchdog race; its own rejection is expected
+    }
+  }
+
+  #classify(e: unknown, timeoutMs: number): CallError {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/timed out/i.test(message)) return { kind: "timeout", message: `policy exceeded timeout_ms (${timeoutMs} ms)` };
+    if (/memory limit/i.test(message)) {
+      return { kind: "memory", message: `policy exceeded memory_mb (${this.memoryMb} MB); its isolate was disposed` };
+    }
+    if (this.#disposedBy === "watchdog") return { kind: "timeout", message: "the watchdog disposed the isolate" };
+    return { kind: "crash", message: `sandbox failure: ${message}` };
+  }
+}

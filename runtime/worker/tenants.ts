@@ -1,0 +1,67 @@
+// The tenant isolates of one worker, least recently used first. One isolate per tenant,
+// never shared; an isolate is rebuilt when it was disposed (memory limit, watchdog) or when
+// the tenant's memory limit changed, since isolated-vm fixes it at creation.
+import { TenantSandbox, type SandboxOptions } from "./sandbox.ts";
+
+export class Tenants {
+  // A promise while the isolate is being built, the sandbox itself once it exists.
+  readonly #entries = new Map<string, TenantSandbox | Promise<TenantSandbox>>();
+  readonly #maxIsolates: number;
+  readonly #options: Omit<SandboxOptions, "memoryMb">;
+
+  constructor(maxIsolates: number, options: Omit<SandboxOptions, "memoryMb">) {
+    this.#maxIsolates = maxIsolates;
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async get(tenant: string, memoryMb: number): Promise<TenantSandbox> {
+    const entry = this.#entries.get(tenant);
+    if (entry) {
+      this.#entries.delete(tenant);
+      this.#entries.set(tenant, entry);
+      const sandbox = await Promise.resolve(entry).catch(() => null);
+      if (sandbox && !sandbox.disposed && sandbox.memoryMb === memoryMb) return sandbox;
+      // Another caller may already have replaced it while we waited.
+      const current = this.#entries.get(tenant);
+      if (current !== entry && current) return this.get(tenant, memoryMb);
+      sandbox?.dispose();
+    }
+    const creating = TenantSandbox.create({ ...this.#options, memoryMb });
+    this.#entries.set(tenant, creating);
+    creating.catch(() => {
+      if (this.#entries.get(tenant) === creating) this.#entries.delete(tenant);
+    });
+    const sandbox = await creating;
+    if (this.#entries.get(tenant) === creating) this.#entries.set(tenant, sandbox);
+    this.#evict();
+    return sandbox;
+  }
+
+  /** Looks up a tenant's isolate without creating one. */
+  async peek(tenant: string): Promise<TenantSandbox | undefined> {
+    const entry = this.#entries.get(tenant);
+    const sandbox = entry && (await Promise.resolve(entry).catch(() => undefined));
+    return sandbox && !sandbox.disposed ? sandbox : undefined;
+  }
+
+  async forEach(fn: (sandbox: TenantSandbox) => Promise<void>): Promise<void> {
+    for (const entry of [...this.#entries.values()]) {
+      const sandbox = await Promise.resolve(entry).catch(() => undefined);
+      if (sandbox && !sandbox.disposed) await fn(sandbox);
+    }
+  }
+
+  // Evicts the least recently used idle isolates; a busy one is skipped, never interrupted.
+  #evict(): void {
+    for (const [tenant, entry] of this.#entries) {
+      if (this.#entries.size <= this.#maxIsolates) return;
+      if (entry instanceof Promise || entry.inflight > 0) continue;
+      this.#entries.delete(tenant);
+      entry.dispose();
+    }
+  }
+}
