@@ -19,7 +19,7 @@ export interface WorkerLimits {
 /** One binding, resolved and ready to call. */
 export interface CallSpec {
   binding: string;
-  /** Identifies the evaluator instance: binding id, module sha256 and params, hashed. */
+  /** Identifies the evaluator instance: binding id, handler, module sha256 and params, hashed. */
   key: string;
   sha: string;
   export: string;

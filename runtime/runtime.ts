@@ -54,7 +54,7 @@ export interface RuntimeStats {
   policy_errors: Record<ErrorKind, number>;
 }
 
-type Prepared = { sha: string; input: string; key: string; json: string };
+type Prepared = { handler: string; sha: string; input: string; key: string; json: string };
 
 const TENANT = new RegExp(TENANT_ID_PATTERN);
 const MODULE = new RegExp(MODULE_NAME_PATTERN);
@@ -259,7 +259,7 @@ export class Runtime {
     const cacheKey = `${tenant}\0${binding.id}`;
     const input = JSON.stringify(binding.params ?? {});
     let prepared = this.#prepared.get(cacheKey);
-    if (!prepared || prepared.sha !== module.sha256 || prepared.input !== input) {
+    if (!prepared || prepared.handler !== binding.handler || prepared.sha !== module.sha256 || prepared.input !== input) {
       if (policy.info.kind === "callable" && input !== "{}") {
         throw new PalisadeError("PAL_PARAMS_INVALID", `${binding.handler} is a callable and takes no params`, {
           issues: [{ instancePath: "", message: "must be empty: callables take no params" }],
@@ -269,8 +269,8 @@ export class Runtime {
       if (!checked.ok) {
         throw new PalisadeError("PAL_PARAMS_INVALID", `params of binding "${binding.id}" do not match the params_schema of ${binding.handler}: ${checked.issues.map((i) => `${i.instancePath || "(root)"} ${i.message}`).join("; ")}`, { issues: checked.issues });
       }
-      const key = createHash("sha256").update(`${binding.id}\0${module.sha256}\0${checked.json}`).digest("base64url").slice(0, 24);
-      prepared = { sha: module.sha256, input, key, json: checked.json };
+      const key = createHash("sha256").update(`${binding.id}\0${binding.handler}\0${module.sha256}\0${checked.json}`).digest("base64url").slice(0, 24);
+      prepared = { handler: binding.handler, sha: module.sha256, input, key, json: checked.json };
       if (this.#prepared.size >= 100_000) this.#prepared.clear();
       this.#prepared.set(cacheKey, prepared);
     }

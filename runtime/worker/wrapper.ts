@@ -18,9 +18,14 @@
 // "M" missing instance.
 import { EXPORTS_GLOBAL } from "../bundler/bundle.ts";
 
-/** Wraps bundle code so that compiling and running the script runs no tenant code. */
+/**
+ * Wraps bundle code so that compiling and running the script runs no tenant code. Strict mode
+ * restores the semantics of the ES modules authors wrote (esbuild's iife output drops them),
+ * so writing to the frozen session_state throws instead of failing silently. Everything stays
+ * on the bundle's first line, so stack positions still match its source map.
+ */
 export function wrapBundle(code: string): string {
-  return `(function () {${code}\nreturn ${EXPORTS_GLOBAL};\n})`;
+  return `(function () {"use strict";${code}\nreturn ${EXPORTS_GLOBAL};\n})`;
 }
 
 export const WRAPPER_SOURCE = String.raw`(function () {
