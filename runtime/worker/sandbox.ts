@@ -165,12 +165,32 @@ export class TenantSandbox {
     await this.#apply("release", [undefined, sha], 1000);
   }
 
-  call(id: number, key: string, eventJson: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
-    return this.#apply("call", [id, key, eventJson, maxOutputBytes], timeoutMs);
+  /**
+   * Calls a policy. With `sync`, the call runs on this thread (`applySync`, ~2 µs) and blocks
+   * it for up to `timeoutMs`; otherwise it runs on isolated-vm's thread pool (~40 µs of thread
+   * hand-off, but other tenants keep running). The caller picks sync only for tenants whose
+   * calls have been fast and only when nothing else is running in this isolate, since
+   * `applySync` on a busy isolate would wait for it.
+   */
+  call(id: number, key: string, eventJson: string, maxOutputBytes: number, timeoutMs: number, sync: boolean): Promise<string> {
+    const args = [id, key, eventJson, maxOutputBytes];
+    return sync && this.#inflight === 0 ? this.#applySync("call", args, timeoutMs) : this.#apply("call", args, timeoutMs);
   }
 
-  collect(id: number, timeoutMs: number): Promise<string> {
-    return this.#apply("collect", [id], timeoutMs);
+  collect(id: number, timeoutMs: number, sync: boolean): Promise<string> {
+    return sync && this.#inflight === 0 ? this.#applySync("collect", [id], timeoutMs) : this.#apply("collect", [id], timeoutMs);
+  }
+
+  async #applySync(entry: Entry, args: ivm.Transferable[], timeoutMs: number): Promise<string> {
+    if (this.isolate.isDisposed) throw new SandboxFailure({ kind: "crash", message: "the tenant isolate was disposed" });
+    let out: unknown;
+    try {
+      out = this.api[entry].applySync(undefined, args, { timeout: timeoutMs });
+    } catch (e) {
+      throw new SandboxFailure(this.#classify(e, timeoutMs));
+    }
+    if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `wrapper ${entry} returned ${typeof out}` });
+    return out;
   }
 
   // Calls into one isolate queue up, so the watchdog allows for the calls ahead of this one.
