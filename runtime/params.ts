@@ -4,12 +4,15 @@
 // - every `pattern` is compiled for V8's linear-time regexp engine (the `l` flag), so no
 //   pattern can backtrack catastrophically; patterns that need backtracking (back-references,
 //   lookaround) are refused when the module loads;
-// - each module gets its own ajv instance, so one tenant's `$id`s cannot collide with
-//   another's, and unloading a module frees its compiled validators;
+// - schemas are compiled with `addUsedSchema: false`, so one tenant's `$id`s are never
+//   registered where another tenant's schema could refer to them, and ajv's own cache is
+//   emptied after each compile; compiled validators live in a bounded cache keyed by the
+//   schema's JSON (identical schemas share one, which is safe: validators are pure);
 // - params are size-capped before ajv sees them.
 import v8 from "node:v8";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsPlugin from "ajv-formats";
+import { Lru } from "./lru.ts";
 import { toIssues, type Issue } from "./validate.ts";
 
 // Only regexps that ask for the linear engine use it; everything else in V8 is unchanged.
@@ -27,11 +30,24 @@ const linearRegExp = Object.assign((pattern: string, flags: string) => new RegEx
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsPlugin as unknown as { default?: AddFormats }).default ?? addFormatsPlugin) as AddFormats;
 
-/** Creates the ajv instance that compiles the params schemas of one module. */
-export function createParamsCompiler(): (schema: object) => ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, unicodeRegExp: false, code: { regExp: linearRegExp } });
-  addFormats(ajv);
-  return (schema) => ajv.compile(schema);
+let ajv: Ajv | undefined;
+const compiled = new Lru<string, ValidateFunction>(2000);
+
+/** Compiles a params_schema; throws with ajv's message when it does not compile. */
+export function compileParamsSchema(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (validate) return validate;
+  ajv ??= addFormats(new Ajv({
+    allErrors: true, strict: true, useDefaults: true, addUsedSchema: false, unicodeRegExp: false, code: { regExp: linearRegExp },
+  }));
+  try {
+    validate = ajv.compile(schema);
+  } finally {
+    ajv.removeSchema(schema);
+  }
+  compiled.set(key, validate);
+  return validate;
 }
 
 export type ParamsCheck = { ok: true; params: Record<string, unknown>; json: string } | { ok: false; issues: Issue[] };

@@ -3,7 +3,7 @@
 // params_schema compiles. The result is the module's policy list and its params validators.
 import type { ValidateFunction } from "ajv";
 import type { Diagnostic, PolicyInfo, RegistryEntry } from "../../sdk/index.ts";
-import { createParamsCompiler } from "../params.ts";
+import { compileParamsSchema } from "../params.ts";
 import { toIssues, validators } from "../validate.ts";
 
 /** What the wrapper reports about a module: its registry and the `typeof` of each export. */
@@ -44,7 +44,6 @@ export function checkRegistry(module: string, inspection: Inspection): RegistryC
   const errors: Diagnostic[] = [];
   const policies: CheckedPolicy[] = [];
   const seen = new Set<string>();
-  const compile = createParamsCompiler();
   for (const [i, entry] of (registry as RegistryEntry[]).entries()) {
     const where = `POLICY_REGISTRY/${i} (${entry.handler})`;
     const exportName = entry.handler.slice(module.length + 1);
@@ -70,7 +69,7 @@ export function checkRegistry(module: string, inspection: Inspection): RegistryC
     let validate: ValidateFunction | undefined;
     if (entry.params_schema) {
       try {
-        validate = compile(entry.params_schema);
+        validate = compileParamsSchema(entry.params_schema);
       } catch (e) {
         errors.push({ message: `${where}: params_schema does not compile: ${(e as Error).message}` });
         continue;
