@@ -1,7 +1,7 @@
 // The one source of truth for every shape that crosses a boundary. Each constant here is a
 // plain JSON Schema (ajv validates with it, OpenAPI is generated from it) and `sdk/types.ts`
 // derives the TypeScript types from the same constants, so the two cannot drift.
-import Type from "typebox";
+import Type, { type Static } from "typebox";
 
 /** `^[a-z0-9][a-z0-9-]{0,62}$` (DESIGN §4). */
 export const TENANT_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,62}$";
@@ -93,7 +93,7 @@ export const EVENT_SCHEMAS = {
   llm_response: eventOf("llm_response"),
 } as const;
 
-export const PolicyEvent = Type.Union([
+const PolicyEventUnion = Type.Union([
   EVENT_SCHEMAS.request,
   EVENT_SCHEMAS.tool_call,
   EVENT_SCHEMAS.tool_result,
@@ -101,6 +101,18 @@ export const PolicyEvent = Type.Union([
   EVENT_SCHEMAS.llm_request,
   EVENT_SCHEMAS.llm_response,
 ]);
+
+/**
+ * Any event. A `discriminator` on `type` (ajv option `discriminator: true`) makes a bad event
+ * fail against the schema of *its* type, so errors name the real problem.
+ */
+export const PolicyEvent = Type.Unsafe<Static<typeof PolicyEventUnion>>({
+  type: "object",
+  required: ["type"],
+  properties: { type: EventType },
+  discriminator: { propertyName: "type" },
+  oneOf: Object.values(EVENT_SCHEMAS),
+});
 
 // ---------------------------------------------------------------- policy responses
 

@@ -1,0 +1,149 @@
+// The HTTP API's bodies and answers (DESIGN §4), as JSON schemas. The host validates with
+// them and generates /openapi.json from them; the client takes its types from them.
+import Type, { type Static } from "typebox";
+import * as S from "./schemas.ts";
+
+export const ROLES = ["admin", "security", "author", "agent"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+});
+
+export const Tenant = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  created_at: Type.String(),
+  settings: Type.Object({
+    log_events: Type.Boolean({ description: "Store event payloads in the decision log (off by default: they can hold secrets)." }),
+    log_event_mask: Type.Array(Type.String(), { description: "JSON pointers of event fields replaced by \"[MASKED]\" when payloads are stored." }),
+    decision_retention: Type.Integer({ description: "How many decisions the log keeps for this tenant." }),
+  }),
+});
+
+export const CreateTenant = Type.Object(
+  { id: S.TenantId, name: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+export const TenantSettingsPatch = Type.Object(
+  {
+    log_events: Type.Optional(Type.Boolean()),
+    log_event_mask: Type.Optional(Type.Array(Type.String({ pattern: "^(/([^~/]|~[01])*)+$" }), { maxItems: 100 })),
+    decision_retention: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateKey = Type.Object(
+  { role: Type.Enum(ROLES), name: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+export const CreatedKey = Type.Object({
+  id: Type.String(),
+  key: Type.String({ description: "Shown once; only its hash is stored." }),
+  role: Type.Enum(ROLES),
+  tenant: Type.Union([Type.String(), Type.Null()]),
+  name: Type.String(),
+});
+
+export const ModuleUploaded = Type.Object({
+  module: Type.String(),
+  version: Type.Integer(),
+  sha256: Type.String(),
+  bundle_bytes: Type.Integer(),
+  policies: Type.Array(S.PolicyInfo),
+});
+
+export const ModuleVersionInfo = Type.Object({
+  version: Type.Integer(),
+  sha256: Type.String(),
+  bundle_bytes: Type.Integer(),
+  created_at: Type.String(),
+});
+
+export const ModuleSummary = Type.Object({
+  module: Type.String(),
+  current_version: Type.Integer(),
+  sha256: Type.String(),
+  bundle_bytes: Type.Integer(),
+  updated_at: Type.String(),
+});
+
+export const ModuleDetail = Type.Object({
+  module: Type.String(),
+  current_version: Type.Integer(),
+  versions: Type.Array(ModuleVersionInfo),
+  policies: Type.Array(S.PolicyInfo),
+});
+
+export const Rollback = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
+export const ListedPolicy = Type.Intersect([
+  S.PolicyInfo,
+  Type.Object({ source: Type.Enum(["builtin", "config", "module"]), module: Type.String() }),
+]);
+
+/** A binding as PUT to `/bindings/:id`: the id comes from the path. */
+export const BindingBody = Type.Object(
+  {
+    handler: S.Handler,
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    mode: Type.Optional(Type.Enum(["enforce", "shadow"])),
+    on_error: Type.Optional(S.Verdict),
+    events: Type.Optional(Type.Array(S.EventType, { uniqueItems: true })),
+    order: Type.Optional(Type.Integer()),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const StoredBinding = Type.Intersect([
+  S.Binding,
+  Type.Object({ source: Type.Enum(["config", "tenant"]), updated_at: Type.String() }),
+]);
+
+export const EvaluateBody = Type.Object({ event: S.PolicyEvent }, { additionalProperties: false });
+
+export const DecisionQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+    before: Type.Optional(Type.String({ description: "A decision_id or an ISO time: only older decisions are listed." })),
+    result: Type.Optional(S.Verdict),
+  },
+  { additionalProperties: false },
+);
+
+export const LoggedDecision = Type.Object({
+  decision_id: Type.String(),
+  time: Type.String(),
+  tenant: Type.String(),
+  event_type: S.EventType,
+  target: Type.Union([Type.String(), Type.Null()]),
+  result: S.Verdict,
+  reason: Type.Union([Type.String(), Type.Null()]),
+  decided_by: Type.Array(Type.String()),
+  policies: Type.Array(S.PolicyResult),
+  duration_ms: Type.Number(),
+  event: Type.Optional(Type.Unknown()),
+});
+
+export const DecisionPage = Type.Object({
+  decisions: Type.Array(LoggedDecision),
+  next_before: Type.Union([Type.String(), Type.Null()]),
+});
+
+export type TenantInfo = Static<typeof Tenant>;
+export type TenantSettings = TenantInfo["settings"];
+export type CreatedKeyInfo = Static<typeof CreatedKey>;
+export type ModuleUploadedInfo = Static<typeof ModuleUploaded>;
+export type ModuleSummaryInfo = Static<typeof ModuleSummary>;
+export type ModuleDetailInfo = Static<typeof ModuleDetail>;
+export type ModuleVersionSummary = Static<typeof ModuleVersionInfo>;
+export type ListedPolicyInfo = Static<typeof ListedPolicy>;
+export type BindingInput = Static<typeof BindingBody>;
+export type StoredBindingInfo = Static<typeof StoredBinding>;
+export type LoggedDecisionInfo = Static<typeof LoggedDecision>;
+export type DecisionPageInfo = Static<typeof DecisionPage>;
+export type DecisionQueryInfo = Static<typeof DecisionQuery>;
