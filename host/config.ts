@@ -1,0 +1,142 @@
+// The host's configuration: palisade.yaml (optional), overridden by command-line flags.
+// Validated with ajv; an error names the bad key and the file.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { Ajv } from "ajv";
+import Type, { type Static } from "typebox";
+import { parse as parseYaml } from "yaml";
+import { PalisadeError } from "../sdk/index.ts";
+import * as S from "../sdk/schemas.ts";
+
+const PolicyModule = Type.Union([
+  S.ModuleName,
+  Type.Object({ module: S.ModuleName, tenants: Type.Array(S.TenantId, { minItems: 1 }) }, { additionalProperties: false }),
+]);
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.Optional(Type.String({ minLength: 1, description: "Listen address. Default 127.0.0.1." })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: "Listen port. Default 8181." })),
+    data_dir: Type.Optional(Type.String({ minLength: 1, description: "Where the SQLite store lives. Default ./.palisade." })),
+    workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: "Sandbox worker processes. Default: CPU count." })),
+    log_level: Type.Optional(Type.Enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])),
+    policy_paths: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "Folders that policy_modules are resolved in." })),
+    policy_modules: Type.Optional(Type.Array(PolicyModule, { description: "Modules loaded for every tenant, or for the tenants listed." })),
+    caps: Type.Optional(S.Limits),
+    limits: Type.Optional(S.Limits),
+    bindings: Type.Optional(Type.Array(S.Binding, { description: "Bindings every tenant starts with." })),
+    max_inflight_per_tenant: Type.Optional(Type.Integer({ minimum: 1, description: "Evaluations a tenant may have in flight; more get 429. Default 64." })),
+    decision_retention: Type.Optional(Type.Integer({ minimum: 0, description: "Decisions kept per tenant unless its settings say otherwise. Default 100000." })),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigFile = Static<typeof ConfigSchema>;
+
+export interface ConfigModule {
+  name: string;
+  /** null: every tenant. */
+  tenants: string[] | null;
+  files: Record<string, string>;
+  entry: string;
+}
+
+export interface HostConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  workers?: number;
+  logLevel: string;
+  policyModules: ConfigModule[];
+  caps: NonNullable<ConfigFile["caps"]>;
+  limits: NonNullable<ConfigFile["limits"]>;
+  bindings: NonNullable<ConfigFile["bindings"]>;
+  maxInflightPerTenant: number;
+  decisionRetention: number;
+}
+
+export interface ConfigOverrides {
+  config?: string;
+  host?: string;
+  port?: number;
+  data?: string;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validate = ajv.compile(ConfigSchema);
+const MAX_MODULE_FILES = 500;
+const SOURCE_EXTENSIONS = /\.(ts|mts|js|mjs|json)$/;
+
+/** Reads and checks the config file (if any) and applies the command-line overrides. */
+export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
+  let file: ConfigFile = {};
+  let base = process.cwd();
+  if (overrides.config) {
+    const where = path.resolve(overrides.config);
+    base = path.dirname(where);
+    let text: string;
+    try {
+      text = readFileSync(where, "utf8");
+    } catch (e) {
+      throw new PalisadeError("PAL_CONFIG_INVALID", `cannot read config ${where}: ${(e as Error).message}`);
+    }
+    try {
+      file = (parseYaml(text) ?? {}) as ConfigFile;
+    } catch (e) {
+      throw new PalisadeError("PAL_CONFIG_INVALID", `${where}: not valid YAML: ${(e as Error).message}`);
+    }
+    if (!validate(file)) {
+      const problems = (validate.errors ?? []).map((e) =>
+        e.keyword === "additionalProperties"
+          ? `${e.instancePath || "(top level)"}: unknown key "${String(e.params.additionalProperty)}"`
+          : `${e.instancePath || "(top level)"}: ${e.message}`,
+      );
+      throw new PalisadeError("PAL_CONFIG_INVALID", `${where}: ${problems.join("; ")}`, { issues: validate.errors });
+    }
+  }
+  const paths = (file.policy_paths ?? []).map((p) => path.resolve(base, p));
+  return {
+    host: overrides.host ?? file.host ?? "127.0.0.1",
+    port: overrides.port ?? file.port ?? 8181,
+    dataDir: path.resolve(overrides.data ?? (file.data_dir ? path.resolve(base, file.data_dir) : "./.palisade")),
+    ...(file.workers ? { workers: file.workers } : {}),
+    logLevel: file.log_level ?? "info",
+    policyModules: (file.policy_modules ?? []).map((m) =>
+      resolveModule(typeof m === "string" ? m : m.module, typeof m === "string" ? null : m.tenants, paths),
+    ),
+    caps: file.caps ?? {},
+    limits: file.limits ?? {},
+    bindings: file.bindings ?? [],
+    maxInflightPerTenant: file.max_inflight_per_tenant ?? 64,
+    decisionRetention: file.decision_retention ?? 100_000,
+  };
+}
+
+// `myorg.policies` is `<policy path>/myorg/policies.ts` (or .js, or …/policies/index.ts). The
+// module gets every source file under its policy path, so it may import its neighbours.
+function resolveModule(name: string, tenants: string[] | null, roots: string[]): ConfigModule {
+  const relative = name.replaceAll(".", "/");
+  const candidates = [".ts", ".mts", ".js", ".mjs", "/index.ts", "/index.js"].map((ext) => `${relative}${ext}`);
+  for (const root of roots) {
+    const files = readTree(root);
+    const entry = candidates.find((c) => c in files);
+    if (entry) return { name, tenants, files, entry };
+  }
+  throw new PalisadeError("PAL_CONFIG_INVALID", `policy_modules: "${name}" not found as ${candidates[0]} (or .js, /index.ts) in policy_paths [${roots.join(", ")}]`);
+}
+
+function readTree(root: string): Record<string, string> {
+  let names: string[];
+  try {
+    names = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => path.relative(root, path.join(d.parentPath, d.name)).split(path.sep).join("/"))
+      .filter((f) => SOURCE_EXTENSIONS.test(f) && !f.split("/").includes("node_modules"));
+  } catch (e) {
+    throw new PalisadeError("PAL_CONFIG_INVALID", `policy_paths: cannot read ${root}: ${(e as Error).message}`);
+  }
+  if (names.length > MAX_MODULE_FILES) {
+    throw new PalisadeError("PAL_CONFIG_INVALID", `policy_paths: ${root} holds over ${MAX_MODULE_FILES} source files; point it at the policies folder`);
+  }
+  return Object.fromEntries(names.map((f) => [f, readFileSync(path.join(root, f), "utf8")]));
+}

@@ -1,0 +1,56 @@
+// Prometheus metrics (prom-client), on a registry of this server's own so that several servers
+// in one process (tests) do not share counters.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Decision } from "../sdk/index.ts";
+import type { Runtime } from "../runtime/index.ts";
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(runtime: Runtime) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const decisions = new Counter({ name: "palisade_decisions_total", help: "Decisions by tenant and result.", labelNames: ["tenant", "result"], registers: [registry] });
+  const policyErrors = new Counter({ name: "palisade_policy_errors_total", help: "Failed policy calls by tenant and error kind.", labelNames: ["tenant", "kind"], registers: [registry] });
+  const evaluateSeconds = new Histogram({
+    name: "palisade_evaluate_duration_seconds",
+    help: "Time to evaluate one event, from request to decision, in seconds.",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [registry],
+  });
+  let restartsSeen = 0;
+  new Counter({
+    name: "palisade_worker_restarts_total",
+    help: "Sandbox worker processes replaced after a crash, hang or memory overrun.",
+    registers: [registry],
+    collect() {
+      const restarts = runtime.stats().worker_restarts;
+      this.inc(restarts - restartsSeen);
+      restartsSeen = restarts;
+    },
+  });
+  new Gauge({
+    name: "palisade_live_isolates",
+    help: "Tenant isolates alive in the sandbox workers.",
+    registers: [registry],
+    collect() {
+      this.set(runtime.stats().workers.reduce((n, w) => n + w.isolates, 0));
+    },
+  });
+  new Gauge({
+    name: "palisade_workers_up",
+    help: "Sandbox worker processes ready to serve.",
+    registers: [registry],
+    collect() {
+      this.set(runtime.stats().workers.filter((w) => w.state === "ready").length);
+    },
+  });
+
+  return {
+    registry,
+    observe(tenant: string, decision: Decision, seconds: number): void {
+      decisions.inc({ tenant, result: decision.result });
+      for (const p of decision.policies) if (p.error) policyErrors.inc({ tenant, kind: p.error.kind });
+      evaluateSeconds.observe(seconds);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// The agents' route: one event in, one decision out (DESIGN §2). The host sets
+// context.tenant from the key, feeds each binding its session state, logs the decision and
+// applies state updates in one transaction before answering.
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Decision as DecisionSchema } from "../../sdk/schemas.ts";
+import { PalisadeError, type PolicyEvent } from "../../sdk/index.ts";
+import { EvaluateBody } from "../../sdk/api.ts";
+import { maskPointers } from "../mask.ts";
+import { errors, TenantParams } from "./shared.ts";
+
+// Events are checked against the tenant's max_event_bytes; this only stops absurd bodies early.
+const MAX_EVENT_BODY_BYTES = 16 << 20;
+
+/** What the decision log shows as the event's target: a tool or model name. */
+function targetOf(event: PolicyEvent): string | null {
+  if (event.target) return event.target;
+  const data = event.data as { name?: unknown; model?: unknown };
+  return typeof data.name === "string" ? data.name : typeof data.model === "string" ? data.model : null;
+}
+
+export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store, runtime, catalog, metrics, config } = app.palisade;
+  const inflight = new Map<string, number>();
+
+  app.post("/v1/tenants/:t/evaluate", {
+    bodyLimit: MAX_EVENT_BODY_BYTES,
+    config: { access: { roles: ["admin", "agent"], tenant: true } },
+    schema: {
+      tags: ["evaluate"], summary: "Ask for a verdict on one event",
+      params: TenantParams, body: EvaluateBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413, 429) },
+    },
+  }, async (request) => {
+    const tenant = request.params.t;
+    // One tenant's flood must not queue out the others: past its share it is told to retry.
+    const running = inflight.get(tenant) ?? 0;
+    if (running >= config.maxInflightPerTenant) {
+      throw new PalisadeError("PAL_TENANT_BUSY", `tenant "${tenant}" has ${running} evaluations in flight (max_inflight_per_tenant)`);
+    }
+    inflight.set(tenant, running + 1);
+    try {
+      const started = performance.now();
+      const event = request.body.event;
+      await catalog.ready(tenant);
+      const [bindings, limits, info] = await Promise.all([catalog.bindings(tenant), catalog.limits(tenant), store.getTenant(tenant)]);
+      const sessionId = event.context?.session_id;
+      const state = sessionId === undefined ? undefined : await store.sessionState(tenant, sessionId);
+      const { state_updates: updates = [], ...decision } = await runtime.evaluate({ tenant, bindings, event, limits, ...(state ? { state } : {}) });
+      const settings = info!.settings;
+      await store.recordDecision({
+        tenant,
+        decision,
+        event_type: event.type,
+        target: targetOf(event),
+        ...(settings.log_events ? { event: maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask) } : {}),
+        ...(sessionId !== undefined && updates.length ? { state: { session_id: sessionId, updates } } : {}),
+      }, settings.decision_retention);
+      metrics.observe(tenant, decision, (performance.now() - started) / 1000);
+      return decision;
+    } finally {
+      const left = inflight.get(tenant)! - 1;
+      if (left === 0) inflight.delete(tenant);
+      else inflight.set(tenant, left);
+    }
+  });
+};

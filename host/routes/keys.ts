@@ -1,0 +1,43 @@
+// API keys of a tenant. Admins issue any tenant role; a security key issues author and agent
+// keys for its own tenant. The key is in the answer once; only its hash is stored.
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import Type from "typebox";
+import { PalisadeError } from "../../sdk/index.ts";
+import { CreateKey, CreatedKey } from "../../sdk/api.ts";
+import { newKey } from "../auth.ts";
+import { errors, NoContent, TenantParams } from "./shared.ts";
+
+export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { store } = app.palisade;
+
+  app.post("/v1/tenants/:t/keys", {
+    config: { access: { roles: ["admin", "security"], tenant: true } },
+    schema: {
+      tags: ["keys"], summary: "Issue a key for the tenant (shown once)", params: TenantParams, body: CreateKey,
+      response: { 201: CreatedKey, ...errors(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const { role } = request.body;
+    if (role === "admin") throw new PalisadeError("PAL_REQUEST_INVALID", "admin keys are platform-wide, not tenant keys");
+    if (request.principal!.role === "security" && role === "security") {
+      throw new PalisadeError("PAL_FORBIDDEN", "a security key issues author and agent keys only; ask an admin for another security key");
+    }
+    const created = newKey(role);
+    const name = request.body.name ?? `${role} key`;
+    await store.createKey({ id: created.id, tenant: request.params.t, role, name, created_at: new Date().toISOString() }, created.hash);
+    return reply.status(201).send({ id: created.id, key: created.key, role, tenant: request.params.t, name });
+  });
+
+  app.delete("/v1/tenants/:t/keys/:id", {
+    config: { access: { roles: ["admin", "security"], tenant: true } },
+    schema: {
+      tags: ["keys"], summary: "Revoke a key; it stops working at once", params: Type.Object({ t: Type.String(), id: Type.String() }),
+      response: { 204: NoContent, ...errors(401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    if (!(await store.revokeKey(request.params.t, request.params.id))) {
+      throw new PalisadeError("PAL_KEY_NOT_FOUND", `key "${request.params.id}" not found in tenant "${request.params.t}"`);
+    }
+    return reply.status(204).send(null);
+  });
+};

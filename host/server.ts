@@ -1,0 +1,113 @@
+// buildServer() returns a fastify app that is ready but not listening: main.ts listens, tests
+// call inject() or listen on port 0. Dependencies hang off `app.palisade` and are closed in
+// onClose.
+import Fastify, { type FastifyInstance } from "fastify";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { createRuntime, type Runtime } from "../runtime/index.ts";
+import { authorize } from "./auth.ts";
+import { ensureAdminKey } from "./bootstrap.ts";
+import { Catalog } from "./catalog.ts";
+import type { HostConfig } from "./config.ts";
+import { installErrorHandlers } from "./error-handler.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { bindingRoutes } from "./routes/bindings.ts";
+import { decisionRoutes } from "./routes/decisions.ts";
+import { evaluateRoutes } from "./routes/evaluate.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { keyRoutes } from "./routes/keys.ts";
+import { limitRoutes } from "./routes/limits.ts";
+import { moduleRoutes } from "./routes/modules.ts";
+import { tenantRoutes } from "./routes/tenants.ts";
+import { SqliteStore } from "./store/sqlite-store.ts";
+import type { Store } from "./store/store.ts";
+
+export interface Services {
+  config: HostConfig;
+  store: Store;
+  runtime: Runtime;
+  catalog: Catalog;
+  metrics: Metrics;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    palisade: Services;
+  }
+}
+
+export interface ServerOptions {
+  config: HostConfig;
+  /** The admin key to accept (PALISADE_ADMIN_KEY). Without it, one is generated on first start. */
+  adminKey?: string;
+  /** pino options, or false for no logs. Default: the config's log level, to stdout. */
+  logger?: false | Record<string, unknown>;
+}
+
+export type PalisadeServer = FastifyInstance & {
+  /** Set when this start generated the bootstrap admin key; it is not stored, only its hash. */
+  generatedAdminKey: string | null;
+};
+
+export async function buildServer(options: ServerOptions): Promise<PalisadeServer> {
+  const { config } = options;
+  const store = new SqliteStore(config.dataDir);
+  const app = Fastify({
+    // Request logs carry method, url and status, never headers; the redaction is a second lock.
+    logger: options.logger === false ? false : { level: config.logLevel, redact: ["req.headers.authorization"], ...options.logger },
+    bodyLimit: 1 << 20,
+    // Unknown fields are refused (not silently dropped); events fail against their own type.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, discriminator: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  let runtime: Runtime;
+  try {
+    runtime = await createRuntime({
+      ...(config.workers ? { workers: config.workers } : {}),
+      defaults: config.limits,
+      log: (line) => app.log.warn({ worker: true }, line),
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const catalog = new Catalog(store, runtime, config, (message) => app.log.error(message));
+  app.decorate("palisade", { config, store, runtime, catalog, metrics: createMetrics(runtime) });
+  app.decorateRequest("principal", null);
+  app.addHook("onClose", async () => {
+    await runtime.close();
+    await store.close();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Palisade", version: "1", description: "Sandboxed policy runtime for AI agents. Authenticate with `Authorization: Bearer <key>`." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
+
+  installErrorHandlers(app);
+  app.addHook("onRequest", async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access) return;
+    const tenant = access.tenant ? (request.params as { t: string }).t : undefined;
+    await authorize(request, store, access.roles, tenant);
+  });
+
+  await app.register(healthRoutes);
+  await app.register(tenantRoutes);
+  await app.register(keyRoutes);
+  await app.register(moduleRoutes);
+  await app.register(bindingRoutes);
+  await app.register(limitRoutes);
+  await app.register(evaluateRoutes);
+  await app.register(decisionRoutes);
+
+  const generatedAdminKey = await ensureAdminKey(store, options.adminKey);
+  return Object.assign(app, { generatedAdminKey }) as unknown as PalisadeServer;
+}
