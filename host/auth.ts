@@ -65,7 +65,7 @@ export async function authorize(request: FastifyRequest, store: Store, roles: re
     if (foreign || !(await store.getTenant(tenant))) throw new PalisadeError("PAL_TENANT_NOT_FOUND", `tenant "${tenant}" not found`);
   }
   if (!roles.includes(principal.role)) {
-    throw new PalisadeError("PAL_FORBIDDEN", `${principal.role === "admin" || principal.role === "author" || principal.role === "agent" ? "an" : "a"} ${principal.role} key may not do this; it needs one of: ${roles.join(", ")}`);
+    throw new PalisadeError("PAL_FORBIDDEN", `${/^[aeiou]/.test(principal.role) ? "an" : "a"} ${principal.role} key may not do this; it needs one of: ${roles.join(", ")}`);
   }
   return principal;
 }

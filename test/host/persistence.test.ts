@@ -1,0 +1,91 @@
+// What the host acknowledged stays: across a clean restart, and across SIGKILL of the server.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { ADMIN_KEY, startHost, tempDir, tenantWithKeys } from "../helpers/host.ts";
+
+const MYORG = readFileSync(new URL("../fixtures/policies/myorg.ts", import.meta.url), "utf8");
+const MAIN = fileURLToPath(new URL("../../host/main.ts", import.meta.url));
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe("persistence", () => {
+  it("keeps tenants, keys, modules, bindings, limits and the log across a restart", async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    let host = await startHost({ dataDir });
+    const keys = await tenantWithKeys(host, "acme");
+    await host.call("PUT", "/v1/tenants/acme/modules/myorg.policies", keys.author, { source: MYORG });
+    await host.call("PUT", "/v1/tenants/acme/bindings/block", keys.security, { handler: "myorg.policies.block_domains", params: { blocked_domains: ["evil.com"] } });
+    await host.call("PUT", "/v1/tenants/acme/limits", keys.security, { timeout_ms: 40 });
+    const before = await host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "f", arguments: { url: "https://evil.com" } } } });
+    expect(before.body.result).toBe("DENY");
+    await host.close();
+
+    host = await startHost({ dataDir });
+    const after = await host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "f", arguments: { url: "https://evil.com" } } } });
+    expect(after.body).toMatchObject({ result: "DENY", reason: "block: Domain evil.com blocked." });
+    expect((await host.call("GET", "/v1/tenants/acme/limits", keys.security)).body.timeout_ms).toBe(40);
+    expect((await host.call("GET", "/v1/tenants/acme/decisions", keys.security)).body.decisions.map((d: { decision_id: string }) => d.decision_id))
+      .toEqual([after.body.decision_id, before.body.decision_id]);
+    await host.close();
+  });
+
+  it("keeps an acknowledged upload when the server is killed with SIGKILL right after answering", async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const first = await serve(dataDir);
+    const call = (url: string, method: string, path: string, body?: unknown) =>
+      fetch(url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    expect((await call(first.url, "POST", "/v1/tenants", { id: "acme" })).status).toBe(201);
+    const upload = await call(first.url, "PUT", "/v1/tenants/acme/modules/myorg.policies", { source: MYORG });
+    expect(upload.status).toBe(201);
+    const { sha256 } = (await upload.json()) as { sha256: string };
+    const workers = childPids(first.child.pid!);
+    expect(workers.length).toBeGreaterThan(0);
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    // Sandbox workers notice their parent is gone and exit: no orphans keep tenant code alive.
+    await expect.poll(() => workers.filter(alive), { timeout: 10_000 }).toEqual([]);
+
+    const second = await serve(dataDir);
+    const shown = await call(second.url, "GET", "/v1/tenants/acme/modules/myorg.policies");
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toMatchObject({ current_version: 1, versions: [{ version: 1, sha256 }] });
+    const bound = await call(second.url, "PUT", "/v1/tenants/acme/bindings/mine", { handler: "myorg.policies.my_policy" });
+    expect(bound.status).toBe(201);
+    second.child.kill("SIGTERM");
+    expect(await new Promise((resolve) => second.child.once("exit", resolve))).toBe(0);
+  });
+});
+
+function childPids(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `palisade serve` as its own process and waits for its URL. */
+function serve(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [MAIN, "--data", dataDir, "--port", "0"], {
+    env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /serving (http:\/\/[\d.:]+)/.exec(out);
+      if (match) resolve({ url: match[1]!, child });
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
