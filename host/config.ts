@@ -95,6 +95,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     }
   }
   const paths = (file.policy_paths ?? []).map((p) => path.resolve(base, p));
+  const trees = new Map<string, Record<string, string>>();
   return {
     host: overrides.host ?? file.host ?? "127.0.0.1",
     port: overrides.port ?? file.port ?? 8181,
@@ -102,7 +103,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     ...(file.workers ? { workers: file.workers } : {}),
     logLevel: file.log_level ?? "info",
     policyModules: (file.policy_modules ?? []).map((m) =>
-      resolveModule(typeof m === "string" ? m : m.module, typeof m === "string" ? null : m.tenants, paths),
+      resolveModule(typeof m === "string" ? m : m.module, typeof m === "string" ? null : m.tenants, paths, trees),
     ),
     caps: file.caps ?? {},
     limits: file.limits ?? {},
@@ -114,11 +115,12 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
 
 // `myorg.policies` is `<policy path>/myorg/policies.ts` (or .js, or …/policies/index.ts). The
 // module gets every source file under its policy path, so it may import its neighbours.
-function resolveModule(name: string, tenants: string[] | null, roots: string[]): ConfigModule {
+function resolveModule(name: string, tenants: string[] | null, roots: string[], trees: Map<string, Record<string, string>>): ConfigModule {
   const relative = name.replaceAll(".", "/");
   const candidates = [".ts", ".mts", ".js", ".mjs", "/index.ts", "/index.js"].map((ext) => `${relative}${ext}`);
   for (const root of roots) {
-    const files = readTree(root);
+    let files = trees.get(root);
+    if (!files) trees.set(root, (files = readTree(root)));
     const entry = candidates.find((c) => c in files);
     if (entry) return { name, tenants, files, entry };
   }
