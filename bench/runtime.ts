@@ -15,7 +15,7 @@ import { bundle } from "../runtime/bundler/bundle.ts";
 import { CodeStore, TenantSandbox } from "../runtime/worker/sandbox.ts";
 import { progress, round, throughput, timeSequential, type Timing } from "./stats.ts";
 
-const MYORG = readFileSync(new URL("../test/fixtures/policies/myorg.ts", import.meta.url), "utf8");
+const MYORG = readFileSync(new URL("../examples/myorg/policies.ts", import.meta.url), "utf8");
 const EVENT: PolicyEvent = {
   type: "tool_call",
   data: { name: "web_fetch", arguments: { url: "https://docs.example.com/guide/install?lang=en", method: "GET" } },

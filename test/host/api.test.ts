@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
 
 const source = (name: string) => readFileSync(new URL(`../fixtures/policies/${name}`, import.meta.url), "utf8");
-const MYORG = source("myorg.ts");
+const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const SESSION = source("session.ts");
 const toolCall = (url: string, extra: Record<string, unknown> = {}) => ({ type: "tool_call", data: { name: "web_fetch", arguments: { url } }, ...extra });
 

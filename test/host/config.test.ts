@@ -35,7 +35,7 @@ describe("config file", () => {
   });
 
   it("loads policy_modules for every tenant or the listed ones, applies default bindings and limits", async () => {
-    write("policies/myorg/policies.ts", readFileSync(new URL("../fixtures/policies/myorg.ts", import.meta.url), "utf8"));
+    write("policies/myorg/policies.ts", readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8"));
     write("policies/acme/extra.ts", "import { label } from './label';\nexport const tag = () => ({ result: 'ASK', reason: label });\nexport const POLICY_REGISTRY = [{ handler: 'acme.extra.tag' }];");
     write("policies/acme/label.ts", "export const label = 'acme only';");
     const config = write("palisade.yaml", [

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, startHost, tempDir, tenantWithKeys } from "../helpers/host.ts";
 
-const MYORG = readFileSync(new URL("../fixtures/policies/myorg.ts", import.meta.url), "utf8");
+const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const MAIN = fileURLToPath(new URL("../../host/main.ts", import.meta.url));
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

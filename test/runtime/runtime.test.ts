@@ -4,7 +4,7 @@ import { createRuntime, type Runtime } from "palisade/runtime";
 import { isPalisadeError, type Binding, type PolicyEvent } from "palisade/sdk";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/policies/${name}`, import.meta.url), "utf8");
-const MYORG = fixture("myorg.ts");
+const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const PROBE = fixture("probe.ts");
 
 const toolCall = (args: Record<string, unknown> = {}, name = "fetch"): PolicyEvent => ({ type: "tool_call", data: { name, arguments: args } });
