@@ -177,8 +177,15 @@ export class Runtime {
     const limits = this.#limits(request.limits);
 
     const { data, session_state: _ignored, ...rest } = request.event as PolicyEvent & { session_state?: unknown };
-    const event = JSON.stringify({ ...rest, context: { ...rest.context, tenant } });
-    const dataJson = JSON.stringify(data);
+    let event: string;
+    let dataJson: string;
+    try {
+      event = JSON.stringify({ ...rest, context: { ...rest.context, tenant } });
+      dataJson = JSON.stringify(data);
+    } catch (e) {
+      // A cycle, a BigInt, or nesting deeper than JSON.stringify can follow.
+      throw new PalisadeError("PAL_EVENT_INVALID", `invalid event: it cannot be serialised as JSON (${(e as Error).message})`);
+    }
     const eventBytes = Buffer.byteLength(event) + Buffer.byteLength(dataJson);
     if (eventBytes > limits.max_event_bytes) {
       throw new PalisadeError("PAL_EVENT_TOO_LARGE", `event is ${eventBytes} bytes; max_event_bytes is ${limits.max_event_bytes}`);

@@ -3,7 +3,7 @@
 // `decide.ts` saying when to stop and when `data` passes on).
 import { chainsData, shortCircuits } from "../decide.ts";
 import type { CallError, CallSpec, Outcome, Reply, ToWorker, WorkerLimits } from "../protocol.ts";
-import { errorOf, parseCallOutput, type CallOutput } from "./output.ts";
+import { errorOf, parseCallOutput } from "./output.ts";
 import { SandboxFailure, type CodeStore, type TenantSandbox } from "./sandbox.ts";
 import type { Tenants } from "./tenants.ts";
 
@@ -84,19 +84,9 @@ export class Executor {
       const notReady = await this.#prepare(sandbox, call, limits);
       if (notReady) return done({ error: notReady });
       const id = ++this.#callId;
-      // A tenant starts on the fast synchronous path and leaves it, for a while, once its calls
-      // are slow: the most it can hold the worker's thread from other tenants is its small
-      // allowance plus one call's timeout (≤ SYNC_MAX_TIMEOUT_MS).
-      const sync = this.#tenants.fast(tenant, limits.timeout_ms);
-      const callStarted = performance.now();
-      let output: CallOutput;
-      try {
-        output = parseCallOutput(await sandbox.call(id, call.key, event, limits.max_output_bytes, limits.timeout_ms, sync), call.sha, limits.max_output_bytes);
-      } finally {
-        if (sync) this.#tenants.spent(tenant, performance.now() - callStarted);
-      }
+      let output = parseCallOutput(await sandbox.call(id, call.key, event, limits.max_output_bytes, limits.timeout_ms), call.sha, limits.max_output_bytes);
       if (output === "pending") {
-        output = parseCallOutput(await sandbox.collect(id, limits.timeout_ms, sync), call.sha, limits.max_output_bytes);
+        output = parseCallOutput(await sandbox.collect(id, limits.timeout_ms), call.sha, limits.max_output_bytes);
         if (output === "pending") {
           return done({ error: { kind: "timeout", message: "the policy's promise never settles (policies have no timers or I/O to resume it)" } });
         }

@@ -10,6 +10,30 @@ export type CallOutput = { verdict: CheckedVerdict | null } | { error: CallError
 
 const PARSE_OPTIONS = { protoAction: "error", constructorAction: "error" } as const;
 
+/**
+ * How deeply policy output may nest. The isolate can build and serialise far deeper values
+ * than the worker can handle (JSON.stringify and structured cloning recurse on its stack), so
+ * deeper output is refused before it is parsed.
+ */
+export const MAX_OUTPUT_DEPTH = 64;
+
+/** True when the JSON text nests objects and arrays deeper than `max`. One pass, no parsing. */
+export function nestsDeeperThan(json: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 function invalid(message: string): { error: CallError } {
   return { error: { kind: "invalid_result", message } };
 }
@@ -47,6 +71,7 @@ export function parseCallOutput(out: string, sha: string, maxOutputBytes: number
   }
   const bytes = Buffer.byteLength(out) - 1;
   if (bytes > maxOutputBytes) return invalid(`the result is ${bytes} bytes of JSON; max_output_bytes is ${maxOutputBytes}`);
+  if (nestsDeeperThan(out, MAX_OUTPUT_DEPTH)) return invalid(`the result nests deeper than ${MAX_OUTPUT_DEPTH} levels`);
   let value: unknown;
   try {
     value = sjson.parse(out.slice(1), undefined, PARSE_OPTIONS);

@@ -21,15 +21,21 @@ export class CodeStore {
     return this.#entries.has(sha);
   }
 
-  /** Compiles `sha` for `isolate`, reusing V8's code cache after the first compile. */
+  /**
+   * Compiles `sha` for `isolate`, reusing V8's code cache after the first compile. Compiling
+   * runs no tenant code; with the cache it takes microseconds, so it is done on this thread,
+   * and a cold compile (milliseconds for a large bundle) goes to the thread pool.
+   */
   async compile(isolate: ivm.Isolate, sha: string): Promise<ivm.Script> {
     const entry = this.#entries.get(sha);
     if (!entry) throw new Error(`module ${sha} was never sent to this worker`);
-    const script: CompiledScript = await isolate.compileScript(entry.code, {
-      filename: `bundle:${sha}`,
-      ...(entry.cachedData ? { cachedData: entry.cachedData } : { produceCachedData: true }),
-    });
-    if (!entry.cachedData && script.cachedData) entry.cachedData = script.cachedData;
+    const origin = { filename: `bundle:${sha}` };
+    if (entry.cachedData) {
+      const script: CompiledScript = isolate.compileScriptSync(entry.code, { ...origin, cachedData: entry.cachedData });
+      if (!script.cachedDataRejected) return script;
+    }
+    const script: CompiledScript = await isolate.compileScript(entry.code, { ...origin, produceCachedData: true });
+    if (script.cachedData) entry.cachedData = script.cachedData;
     return script;
   }
 }
@@ -90,13 +96,15 @@ export class TenantSandbox {
   static async create(options: SandboxOptions): Promise<TenantSandbox> {
     const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb, onCatastrophicError: options.onCatastrophicError });
     try {
-      const context = await isolate.createContext();
-      const script: CompiledScript = await isolate.compileScript(WRAPPER_SOURCE, {
+      // Trusted set-up, before any tenant code exists in the isolate: done on this thread,
+      // since each hop to isolated-vm's thread pool costs tens of microseconds.
+      const context = isolate.createContextSync();
+      const script: CompiledScript = isolate.compileScriptSync(WRAPPER_SOURCE, {
         filename: "palisade:wrapper",
         ...(wrapperCache ? { cachedData: wrapperCache } : { produceCachedData: true }),
       });
       if (!wrapperCache && script.cachedData) wrapperCache = script.cachedData;
-      const apiRef = (await script.run(context, { reference: true, timeout: 1000 })) as ivm.Reference<Record<Entry, unknown>>;
+      const apiRef = script.runSync(context, { reference: true, timeout: 1000 }) as ivm.Reference<Record<Entry, unknown>>;
       script.release();
       const entries: Entry[] = ["adopt", "inspect", "instantiate", "release", "call", "collect"];
       const api = Object.fromEntries(
@@ -135,7 +143,8 @@ export class TenantSandbox {
   /** Compiles and runs a module's top level (under `timeoutMs`), keeping its exports. */
   async adopt(code: CodeStore, sha: string, timeoutMs: number): Promise<string> {
     const script = await code.compile(this.isolate, sha);
-    const body = (await script.run(this.context, { reference: true, timeout: timeoutMs })) as ivm.Reference<unknown>;
+    // Running the wrapped bundle only evaluates a function expression: no tenant code yet.
+    const body = script.runSync(this.context, { reference: true, timeout: timeoutMs }) as ivm.Reference<unknown>;
     script.release();
     const out = await this.#apply("adopt", [sha, body.derefInto()], timeoutMs);
     body.release();
@@ -165,32 +174,12 @@ export class TenantSandbox {
     await this.#apply("release", [undefined, sha], 1000);
   }
 
-  /**
-   * Calls a policy. With `sync`, the call runs on this thread (`applySync`, ~2 µs) and blocks
-   * it for up to `timeoutMs`; otherwise it runs on isolated-vm's thread pool (~40 µs of thread
-   * hand-off, but other tenants keep running). The caller picks sync only for tenants whose
-   * calls have been fast and only when nothing else is running in this isolate, since
-   * `applySync` on a busy isolate would wait for it.
-   */
-  call(id: number, key: string, eventJson: string, maxOutputBytes: number, timeoutMs: number, sync: boolean): Promise<string> {
-    const args = [id, key, eventJson, maxOutputBytes];
-    return sync && this.#inflight === 0 ? this.#applySync("call", args, timeoutMs) : this.#apply("call", args, timeoutMs);
+  call(id: number, key: string, eventJson: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
+    return this.#apply("call", [id, key, eventJson, maxOutputBytes], timeoutMs);
   }
 
-  collect(id: number, timeoutMs: number, sync: boolean): Promise<string> {
-    return sync && this.#inflight === 0 ? this.#applySync("collect", [id], timeoutMs) : this.#apply("collect", [id], timeoutMs);
-  }
-
-  async #applySync(entry: Entry, args: ivm.Transferable[], timeoutMs: number): Promise<string> {
-    if (this.isolate.isDisposed) throw new SandboxFailure({ kind: "crash", message: "the tenant isolate was disposed" });
-    let out: unknown;
-    try {
-      out = this.api[entry].applySync(undefined, args, { timeout: timeoutMs });
-    } catch (e) {
-      throw new SandboxFailure(this.#classify(e, timeoutMs));
-    }
-    if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `wrapper ${entry} returned ${typeof out}` });
-    return out;
+  collect(id: number, timeoutMs: number): Promise<string> {
+    return this.#apply("collect", [id], timeoutMs);
   }
 
   // Calls into one isolate queue up, so the watchdog allows for the calls ahead of this one.

@@ -1,23 +1,9 @@
 // The tenant isolates of one worker, least recently used first. One isolate per tenant,
 // never shared; an isolate is rebuilt when it was disposed (memory limit, watchdog) or when
-// the tenant's memory limit changed, since isolated-vm fixes it at creation. It also
-// remembers which tenants have been slow, to keep them off the synchronous fast path.
+// the tenant's memory limit changed, since isolated-vm fixes it at creation.
 import { TenantSandbox, type SandboxOptions } from "./sandbox.ts";
 
-/** Sync calls are only for tenants whose timeout cannot stall the worker for long. */
-export const SYNC_MAX_TIMEOUT_MS = 100;
-/** The part of each sync call that is free… */
-export const SYNC_FREE_MS = 1;
-/** …and how much time beyond it a tenant may use per minute before leaving the fast path… */
-export const SYNC_EXCESS_PER_MINUTE_MS = 20;
-/** …for this long. A one-off cost (a first stack trace, say) stays within the allowance. */
-export const DEMOTION_MS = 10 * 60_000;
-
 export class Tenants {
-  // Tenants whose calls were slow, and until when they run on the thread pool. Kept apart from
-  // the isolates so that evicting or rebuilding an isolate does not clear it.
-  readonly #demoted = new Map<string, number>();
-  readonly #excess = new Map<string, { since: number; ms: number }>();
   // A promise while the isolate is being built, the sandbox itself once it exists.
   readonly #entries = new Map<string, TenantSandbox | Promise<TenantSandbox>>();
   readonly #maxIsolates: number;
@@ -26,28 +12,6 @@ export class Tenants {
   constructor(maxIsolates: number, options: Omit<SandboxOptions, "memoryMb">) {
     this.#maxIsolates = maxIsolates;
     this.#options = options;
-  }
-
-  /** True when the tenant's policy calls may run synchronously on the worker's thread. */
-  fast(tenant: string, timeoutMs: number): boolean {
-    if (timeoutMs > SYNC_MAX_TIMEOUT_MS) return false;
-    const until = this.#demoted.get(tenant);
-    if (until === undefined) return true;
-    if (until > Date.now()) return false;
-    this.#demoted.delete(tenant);
-    return true;
-  }
-
-  /** Records how long a sync call of the tenant took; demotes the tenant past its allowance. */
-  spent(tenant: string, elapsedMs: number): void {
-    if (elapsedMs <= SYNC_FREE_MS) return;
-    const now = Date.now();
-    let excess = this.#excess.get(tenant);
-    if (!excess || now - excess.since > 60_000) this.#excess.set(tenant, (excess = { since: now, ms: 0 }));
-    excess.ms += elapsedMs - SYNC_FREE_MS;
-    if (excess.ms <= SYNC_EXCESS_PER_MINUTE_MS) return;
-    this.#excess.delete(tenant);
-    this.#demoted.set(tenant, now + DEMOTION_MS);
   }
 
   get size(): number {
