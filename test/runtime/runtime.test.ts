@@ -275,3 +275,15 @@ describe("createRuntime", () => {
     await rejection(small.evaluate({ tenant: "acme", bindings: [], event: toolCall() }), "PAL_RUNTIME_CLOSED");
   });
 });
+
+describe("worker supervision", () => {
+  it("kills and replaces a worker whose RSS passes the ceiling", async () => {
+    // A ceiling below any live Node process: every worker is over it at its first heartbeat.
+    const small = await createRuntime({ workers: 1, workerRssLimitMb: 1, log: () => {} });
+    try {
+      await expect.poll(() => small.stats().worker_restarts, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    } finally {
+      await small.close();
+    }
+  });
+});
