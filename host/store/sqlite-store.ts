@@ -11,6 +11,8 @@ import type { LoggedDecisionInfo, Role, TenantInfo, TenantSettings } from "../..
 import { MIGRATIONS } from "./migrations.ts";
 import type { BindingRecord, DecisionFilter, DecisionToLog, KeyRecord, ModuleRecord, ModuleVersionRecord, Store } from "./store.ts";
 
+/** Versions kept per module; older ones (never the current one) are dropped on upload. */
+export const MAX_MODULE_VERSIONS = 100;
 /** Largest session state kept for one binding in one session, bytes of JSON. */
 export const MAX_STATE_BYTES = 256 * 1024;
 const PRUNE_EVERY = 256;
@@ -129,6 +131,8 @@ export class SqliteStore implements Store {
         .run(v.tenant, v.module, version, time, time);
       this.#q("INSERT INTO module_versions (tenant, name, version, source, sha256, bundle_bytes, policies, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         .run(v.tenant, v.module, version, JSON.stringify(v.source), v.sha256, v.bundle_bytes, JSON.stringify(v.policies), time);
+      // Each version keeps its source; an author who uploads in a loop must not fill the disk.
+      this.#q("DELETE FROM module_versions WHERE tenant = ? AND name = ? AND version <= ?").run(v.tenant, v.module, version - MAX_MODULE_VERSIONS);
       return version;
     });
   }
