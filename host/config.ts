@@ -1,12 +1,13 @@
 // The host's configuration: palisade.yaml (optional), overridden by command-line flags.
 // Validated with ajv; an error names the bad key and the file.
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv } from "ajv";
 import Type, { type Static } from "typebox";
 import { parse as parseYaml } from "yaml";
 import { PalisadeError } from "../sdk/index.ts";
 import * as S from "../sdk/schemas.ts";
+import { readSourceTree } from "../runtime/index.ts";
 
 const PolicyModule = Type.Union([
   S.ModuleName,
@@ -64,8 +65,6 @@ export interface ConfigOverrides {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validate = ajv.compile(ConfigSchema);
-const MAX_MODULE_FILES = 500;
-const SOURCE_EXTENSIONS = /\.(ts|mts|js|mjs|json)$/;
 
 /** Reads and checks the config file (if any) and applies the command-line overrides. */
 export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
@@ -120,25 +119,16 @@ function resolveModule(name: string, tenants: string[] | null, roots: string[], 
   const candidates = [".ts", ".mts", ".js", ".mjs", "/index.ts", "/index.js"].map((ext) => `${relative}${ext}`);
   for (const root of roots) {
     let files = trees.get(root);
-    if (!files) trees.set(root, (files = readTree(root)));
+    if (!files) {
+      try {
+        files = readSourceTree(root);
+      } catch (e) {
+        throw new PalisadeError("PAL_CONFIG_INVALID", `policy_paths: ${(e as Error).message}`);
+      }
+      trees.set(root, files);
+    }
     const entry = candidates.find((c) => c in files);
     if (entry) return { name, tenants, files, entry };
   }
   throw new PalisadeError("PAL_CONFIG_INVALID", `policy_modules: "${name}" not found as ${candidates[0]} (or .js, /index.ts) in policy_paths [${roots.join(", ")}]`);
-}
-
-function readTree(root: string): Record<string, string> {
-  let names: string[];
-  try {
-    names = readdirSync(root, { recursive: true, withFileTypes: true })
-      .filter((d) => d.isFile())
-      .map((d) => path.relative(root, path.join(d.parentPath, d.name)).split(path.sep).join("/"))
-      .filter((f) => SOURCE_EXTENSIONS.test(f) && !f.split("/").includes("node_modules"));
-  } catch (e) {
-    throw new PalisadeError("PAL_CONFIG_INVALID", `policy_paths: cannot read ${root}: ${(e as Error).message}`);
-  }
-  if (names.length > MAX_MODULE_FILES) {
-    throw new PalisadeError("PAL_CONFIG_INVALID", `policy_paths: ${root} holds over ${MAX_MODULE_FILES} source files; point it at the policies folder`);
-  }
-  return Object.fromEntries(names.map((f) => [f, readFileSync(path.join(root, f), "utf8")]));
 }

@@ -4,3 +4,4 @@ export type { EvaluateRequest, LoadRequest, LoadResult, RuntimeStats } from "./r
 export { DEFAULT_LIMITS } from "./options.ts";
 export type { RuntimeOptions } from "./options.ts";
 export type { WorkerStats } from "./supervisor/pool.ts";
+export { readSourceTree, readUpload, moduleNameFrom } from "./bundler/files.ts";

@@ -60,6 +60,7 @@ export class WorkerHandle {
         this.lastSeen = Date.now();
         if (message.type === "ready") {
           this.state = "ready";
+          this.#holdProcessOpen(false);
           resolve();
         } else if (message.type === "heartbeat") {
           this.rssBytes = message.rss;
@@ -67,6 +68,7 @@ export class WorkerHandle {
         } else {
           const pending = this.#pending.get(message.id);
           this.#pending.delete(message.id);
+          if (this.#pending.size === 0) this.#holdProcessOpen(false);
           pending?.resolve(message);
         }
       });
@@ -98,6 +100,7 @@ export class WorkerHandle {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
+      if (this.#pending.size === 1) this.#holdProcessOpen(true);
       this.post({ ...message, id } as Request);
     });
   }
@@ -110,6 +113,16 @@ export class WorkerHandle {
     if (this.state === "exited") return;
     this.#killReason ??= reason;
     this.child.kill("SIGKILL");
+  }
+
+  // An idle worker must not keep its parent alive (a script or test runner that forgot
+  // close() still exits); a worker with requests in flight must, or their answers are lost.
+  #holdProcessOpen(hold: boolean): void {
+    const handles = [this.child, this.child.channel, this.child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[];
+    for (const handle of handles) {
+      if (hold) handle?.ref();
+      else handle?.unref();
+    }
   }
 
   #exitReason(code?: number | null, signal?: NodeJS.Signals | null): string {
