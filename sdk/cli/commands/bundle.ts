@@ -1,0 +1,48 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { bundle as bundleModule, readUpload } from "../../../runtime/index.ts";
+import type { PolicyInfo } from "../../types.ts";
+import type { Command } from "../command.ts";
+import { parse, print } from "../command.ts";
+import { loadEntry, MODULE_HELP, MODULE_OPTIONS } from "../load.ts";
+
+export function registryTable(policies: PolicyInfo[]): string {
+  const rows = policies.map((p) => {
+    const schema = p.params_schema as { properties?: Record<string, unknown>; required?: string[] } | null;
+    const params = Object.keys(schema?.properties ?? {}).map((k) => (schema?.required?.includes(k) ? `${k}*` : k)).join(", ");
+    return [p.handler, p.kind, p.name, params || "—"];
+  });
+  const header = ["HANDLER", "KIND", "NAME", "PARAMS (* required)"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+}
+
+export const bundle: Command = {
+  name: "bundle",
+  summary: "bundle a module and print its registry",
+  help: `Usage: palisade bundle <entry> [--out FILE] [options]
+
+Bundles the module with esbuild as the host would, runs it in the sandbox to read its
+POLICY_REGISTRY, and prints the registry as a table. With --out, writes the bundle too.
+Compile errors are printed as file:line:col: message.
+
+Options:
+  --out FILE       write the bundled script here
+${MODULE_HELP}
+
+Example:
+  palisade bundle examples/myorg/policies.ts --out /tmp/myorg.js
+`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { ...MODULE_OPTIONS, out: { type: "string" } }, 1);
+    const entry = positionals[0]!;
+    const mod = await loadEntry(entry, values);
+    const upload = readUpload(path.resolve(entry), values.root && path.resolve(values.root));
+    const built = await bundleModule(mod.module, upload, Number.MAX_SAFE_INTEGER);
+    if (!built.ok) throw new Error("the bundle changed while it was being read");
+    if (values.out) writeFileSync(values.out, built.code);
+    print(`${mod.module}  ${built.bundle_bytes.toLocaleString("en")} bytes  sha256 ${built.sha256}${values.out ? `  → ${values.out}` : ""}\n`);
+    print(registryTable(mod.policies));
+    return 0;
+  },
+};

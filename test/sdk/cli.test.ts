@@ -1,0 +1,151 @@
+// The `palisade` command, run as a real process: exit codes and output.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
+
+const CLI = fileURLToPath(new URL("../../sdk/cli/main.ts", import.meta.url));
+const EXAMPLE = fileURLToPath(new URL("../../examples/myorg/policies.ts", import.meta.url));
+const CASES = fileURLToPath(new URL("../../examples/myorg/cases.yaml", import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), "palisade-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function palisade(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, PALISADE_URL: "", PALISADE_KEY: "", PALISADE_TENANT: "", ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function file(name: string, text: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe("palisade CLI", () => {
+  it("lists its commands, and every command's --help has an example", async () => {
+    const top = await palisade(["--help"]);
+    expect(top.code).toBe(0);
+    for (const name of ["serve", "bundle", "check", "test", "eval", "upload", "evaluate"]) {
+      expect(top.stdout).toContain(`  ${name}`);
+      const help = await palisade([name, "--help"]);
+      expect(help.code, name).toBe(0);
+      expect(help.stdout, name).toMatch(/Example:\n\s+(PALISADE_KEY=\S+ PALISADE_TENANT=acme )?palisade /);
+    }
+  });
+
+  it("answers an unknown command and bad usage with exit 2 and a hint", async () => {
+    expect(await palisade(["frobnicate"])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
+    const usage = await palisade(["eval", EXAMPLE, "--event", "{}"]);
+    expect(usage).toMatchObject({ code: 2, stderr: "palisade eval: --handler is required\nhint: see palisade eval --help\n" });
+    expect((await palisade(["check"])).code).toBe(2);
+    expect((await palisade(["check", EXAMPLE, "--bogus"])).stderr).toContain("Unknown option '--bogus'");
+  });
+
+  it("check: exit 0 for a good module; one line at file:line:col, a hint and exit 1 for a broken one", async () => {
+    expect(await palisade(["check", EXAMPLE])).toMatchObject({ code: 0, stdout: "✓ myorg.policies: 2 policies (1 factory), registry and params schemas valid\n" });
+    const broken = file("broken.ts", "export const f = () => null;\nexport const POLICY_REGISTRY = [{ handler: 'broken.p.f' }];\nexport const g = ;\n");
+    const result = await palisade(["check", broken]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^palisade check: broken\.ts:3:18: Unexpected ";"\nhint: fix the source/);
+    expect(result.stderr).not.toContain("    at ");
+    expect((await palisade(["check", broken, "--verbose"])).stderr).toContain("    at ");
+    const registry = file("reg.ts", "export const f = () => null;\nexport const POLICY_REGISTRY = [{ handler: 'reg.p.missing' }];\n");
+    expect(await palisade(["check", registry])).toMatchObject({ code: 1, stderr: expect.stringContaining('the module has no export named "missing"') });
+  });
+
+  it("bundle: prints the registry as a table and writes the bundle with --out", async () => {
+    const out = path.join(dir, "bundle.js");
+    const result = await palisade(["bundle", EXAMPLE, "--out", out]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^myorg\.policies {2}[\d,]+ bytes {2}sha256 [0-9a-f]{64} {2}→ /);
+    expect(result.stdout).toMatch(/myorg\.policies\.block_domains +factory +Block Domains +blocked_domains\*/);
+    expect(result.stdout).toMatch(/myorg\.policies\.my_policy +callable +My Policy +—/);
+    expect(readFileSync(out, "utf8")).toContain("__palisade_exports");
+  });
+
+  it("test: runs the example cases, and fails with exit 1 naming the case that does not hold", async () => {
+    const ok = await palisade(["test", EXAMPLE, CASES]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("✓ blocks a listed domain\n");
+    expect(ok.stdout.trim().split("\n").at(-1)).toBe("6 passed, 0 failed");
+
+    const failing = file("failing.yaml", [
+      "- name: wrongly expects ALLOW",
+      "  handler: block_domains",
+      "  params: { blocked_domains: [evil.com] }",
+      "  event: { type: tool_call, data: { name: f, arguments: { url: 'https://evil.com' } } }",
+      "  expect: { result: ALLOW }",
+      "- name: reason by regex",
+      "  handler: block_domains",
+      "  params: { blocked_domains: [evil.com] }",
+      "  event: { type: tool_call, data: { name: f, arguments: { url: 'https://evil.com' } } }",
+      "  expect: { result: DENY, reason: '/^Domain \\S+ blocked\\.$/' }",
+      "- name: bad params",
+      "  handler: block_domains",
+      "  params: { blocked_domains: 5 }",
+      "  event: { type: tool_call, data: { name: f, arguments: {} } }",
+      "  expect: { result: ALLOW }",
+    ].join("\n"));
+    const bad = await palisade(["test", EXAMPLE, failing]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("✗ wrongly expects ALLOW: expected ALLOW, got DENY (Domain evil.com blocked.)");
+    expect(bad.stdout).toContain("✓ reason by regex");
+    expect(bad.stdout).toMatch(/✗ bad params: .*\/blocked_domains must be array/);
+    expect(bad.stdout.trim().split("\n").at(-1)).toBe("1 passed, 2 failed");
+    const json = JSON.parse((await palisade(["test", EXAMPLE, failing, "--json"])).stdout);
+    expect(json).toMatchObject({ passed: 1, failed: 2, cases: [{ name: "wrongly expects ALLOW", ok: false }, { ok: true }, { ok: false }] });
+  });
+
+  it("test: refuses a malformed cases file with the field at fault", async () => {
+    const bad = file("bad-cases.yaml", "- name: x\n  handler: f\n  event: {}\n  expect: { result: MAYBE }\n");
+    const result = await palisade(["test", EXAMPLE, bad]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("/0/expect/result");
+  });
+
+  it("eval: prints the policy's verdict as JSON, reading the event from a file", async () => {
+    const event = file("event.json", JSON.stringify({ type: "tool_call", data: { name: "dangerous_tool", arguments: {} } }));
+    const result = await palisade(["eval", EXAMPLE, "--handler", "my_policy", "--event", `@${event}`]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ result: "DENY", reason: "Blocked.", data: null, state_updates: [], error: null });
+    expect(await palisade(["eval", EXAMPLE, "--handler", "nope", "--event", `@${event}`])).toMatchObject({
+      code: 1, stderr: expect.stringContaining("myorg.policies has: myorg.policies.block_domains, myorg.policies.my_policy"),
+    });
+    expect((await palisade(["eval", EXAMPLE, "--handler", "my_policy", "--event", "{nope"])).stderr).toContain("--event is not valid JSON");
+  });
+
+  describe("against a running host", () => {
+    let host: TestHost;
+    let keys: Record<"security" | "author" | "agent", string>;
+    beforeAll(async () => {
+      host = await startHost();
+      keys = await tenantWithKeys(host, "acme");
+    });
+    afterAll(() => host.close());
+
+    it("upload then evaluate, with PALISADE_* defaults", async () => {
+      const env = { PALISADE_URL: host.url, PALISADE_TENANT: "acme" };
+      const up = await palisade(["upload", EXAMPLE], { ...env, PALISADE_KEY: keys.author });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stdout).toMatch(/^uploaded myorg\.policies v1 to acme /);
+      await host.call("PUT", "/v1/tenants/acme/bindings/block", keys.security, { handler: "myorg.policies.block_domains", params: { blocked_domains: ["evil.com"] } });
+      const ev = await palisade(["evaluate", "--event", '{"type":"tool_call","data":{"name":"f","arguments":{"url":"https://evil.com"}}}'], { ...env, PALISADE_KEY: keys.agent });
+      expect(ev.code, ev.stderr).toBe(0);
+      expect(JSON.parse(ev.stdout)).toMatchObject({ result: "DENY", reason: "block: Domain evil.com blocked." });
+    });
+
+    it("reports the host's errors in one line with a hint", async () => {
+      const wrongRole = await palisade(["upload", EXAMPLE, "--url", host.url, "--tenant", "acme", "--key", keys.agent]);
+      expect(wrongRole).toMatchObject({ code: 1, stderr: expect.stringMatching(/^palisade upload: an agent key may not do this.*\nhint: this key's role cannot do that/) });
+      expect((await palisade(["evaluate", "--event", "{}", "--url", host.url, "--tenant", "acme"])).stderr).toContain("no API key: pass --key or set PALISADE_KEY");
+      const down = await palisade(["evaluate", "--event", '{"type":"response","data":{"content":"x"}}', "--url", "http://127.0.0.1:1", "--tenant", "acme", "--key", "k"]);
+      expect(down).toMatchObject({ code: 1, stderr: expect.stringContaining("hint: is the host running?") });
+    });
+  });
+});

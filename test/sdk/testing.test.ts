@@ -1,0 +1,62 @@
+// palisade/sdk/testing: the author's harness runs modules in the real sandbox.
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { closeSandbox, loadPolicyModule } from "palisade/sdk/testing";
+import { isPalisadeError } from "palisade/sdk";
+
+const EXAMPLE = fileURLToPath(new URL("../../examples/myorg/policies.ts", import.meta.url));
+const fetchEvil = { type: "tool_call", data: { name: "web_fetch", arguments: { url: "https://evil.com" } } } as const;
+afterAll(() => closeSandbox());
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const e = await promise.then(() => null, (x: unknown) => x);
+  expect(isPalisadeError(e), String(e)).toBe(true);
+  return (e as { code: string }).code;
+}
+
+describe("loadPolicyModule", () => {
+  it("loads a module from its path, reading the module name from its registry", async () => {
+    const mod = await loadPolicyModule(EXAMPLE);
+    expect(mod.module).toBe("myorg.policies");
+    expect(mod.policies.map((p) => p.handler)).toEqual(["myorg.policies.block_domains", "myorg.policies.my_policy"]);
+    expect(await mod.evaluate("block_domains", { blocked_domains: ["evil.com"] }, fetchEvil)).toEqual({
+      result: "DENY", reason: "Domain evil.com blocked.", data: null, state_updates: [], error: null,
+    });
+    expect((await mod.evaluate("myorg.policies.my_policy", undefined, { type: "response", data: { content: "x" } })).result).toBeNull();
+  });
+
+  it("decides over several bindings as the host does", async () => {
+    const mod = await loadPolicyModule(EXAMPLE);
+    const decision = await mod.decide([
+      { id: "mine", handler: "myorg.policies.my_policy", order: 1 },
+      { id: "block", handler: "myorg.policies.block_domains", params: { blocked_domains: ["evil.com"] }, order: 2 },
+    ], fetchEvil);
+    expect(decision).toMatchObject({ result: "DENY", decided_by: ["block"], reason: "block: Domain evil.com blocked." });
+  });
+
+  it("loads { source } and { files, entry }, with session state", async () => {
+    const counter = await loadPolicyModule({
+      source: "export const count = (e: any) => ({ result: 'ALLOW', reason: String((e.session_state.n ?? 0) + 1), state_updates: [{ key: 'n', action: 'increment' }] });\nexport const POLICY_REGISTRY = [{ handler: 'c.p.count' }];",
+    });
+    expect(await counter.evaluate("count", undefined, fetchEvil, { n: 41 })).toMatchObject({ reason: "42", state_updates: [{ key: "n", action: "increment" }] });
+    const multi = await loadPolicyModule({ entry: "a.ts", files: { "a.ts": "import { v } from './b';\nexport const f = () => v;\nexport const POLICY_REGISTRY = [{ handler: 'm.p.f' }];", "b.ts": "export const v = { result: 'ASK' };" } });
+    expect((await multi.evaluate("f", undefined, fetchEvil)).result).toBe("ASK");
+    await multi.close();
+    expect(await codeOf(multi.evaluate("f", undefined, fetchEvil))).toBe("PAL_MODULE_NOT_FOUND");
+  });
+
+  it("gives helpful errors for bad handlers, params, sources and module names", async () => {
+    const mod = await loadPolicyModule(EXAMPLE);
+    const unknown = await mod.evaluate("nope", undefined, fetchEvil).catch((e: Error) => e);
+    expect((unknown as Error).message).toContain("myorg.policies has: myorg.policies.block_domains, myorg.policies.my_policy");
+    expect(await codeOf(mod.evaluate("block_domains", { blocked_domains: "evil.com" }, fetchEvil))).toBe("PAL_PARAMS_INVALID");
+    expect(await codeOf(loadPolicyModule({ source: "export const x = ;" }, { module: "bad.p" }))).toBe("PAL_BUNDLE_FAILED");
+    expect(await codeOf(loadPolicyModule({ source: "export const x = 1;" }))).toBe("PAL_MODULE_NAME_INVALID");
+    expect(await codeOf(loadPolicyModule("/no/such/policies.ts"))).toBe("PAL_SOURCE_INVALID");
+  });
+
+  it("applies the sandbox's limits: a runaway policy fails closed", async () => {
+    const mod = await loadPolicyModule({ source: "export const spin = () => { for (;;) {} };\nexport const POLICY_REGISTRY = [{ handler: 's.p.spin' }];" }, { limits: { timeout_ms: 20 } });
+    expect(await mod.evaluate("spin", undefined, fetchEvil)).toMatchObject({ result: "DENY", error: { kind: "timeout" } });
+  });
+});
