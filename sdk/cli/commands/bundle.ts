@@ -1,21 +1,10 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { bundle as bundleModule, readUpload } from "../../../runtime/index.ts";
-import type { PolicyInfo } from "../../types.ts";
 import type { Command } from "../command.ts";
 import { parse, print } from "../command.ts";
 import { loadEntry, MODULE_HELP, MODULE_OPTIONS } from "../load.ts";
-
-export function registryTable(policies: PolicyInfo[]): string {
-  const rows = policies.map((p) => {
-    const schema = p.params_schema as { properties?: Record<string, unknown>; required?: string[] } | null;
-    const params = Object.keys(schema?.properties ?? {}).map((k) => (schema?.required?.includes(k) ? `${k}*` : k)).join(", ");
-    return [p.handler, p.kind, p.name, params || "—"];
-  });
-  const header = ["HANDLER", "KIND", "NAME", "PARAMS (* required)"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
-}
+import { registryTable } from "../table.ts";
 
 export const bundle: Command = {
   name: "bundle",

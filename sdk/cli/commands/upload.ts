@@ -3,6 +3,7 @@ import { moduleNameFrom, readUpload } from "../../../runtime/index.ts";
 import { PalisadeClient } from "../../client/client.ts";
 import type { Command } from "../command.ts";
 import { HOST_HELP, HOST_OPTIONS, hostSettings, parse, print, UsageError } from "../command.ts";
+import { registryTable } from "../table.ts";
 
 export const upload: Command = {
   name: "upload",
@@ -30,7 +31,7 @@ Example:
     const client = new PalisadeClient({ url: host.url, key: host.key, timeoutMs: 60_000 });
     const uploaded = await client.uploadModule(host.tenant, module, files);
     print(`uploaded ${uploaded.module} v${uploaded.version} to ${host.tenant} (${uploaded.bundle_bytes.toLocaleString("en")} bytes, sha256 ${uploaded.sha256.slice(0, 12)}…)`);
-    for (const p of uploaded.policies) print(`  ${p.handler}  ${p.kind}  ${p.name}`);
+    print(registryTable(uploaded.policies));
     return 0;
   },
 };
