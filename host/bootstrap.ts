@@ -12,7 +12,12 @@ export async function ensureAdminKey(store: Store, envKey: string | undefined): 
       throw new PalisadeError("PAL_CONFIG_INVALID", "PALISADE_ADMIN_KEY must be at least 24 characters with no spaces");
     }
     if (!(await store.findKey(hashKey(envKey)))) {
-      await store.createKey({ id: newKey("admin").id, tenant: null, role: "admin", name: "PALISADE_ADMIN_KEY", created_at }, hashKey(envKey));
+      try {
+        await store.createKey({ id: newKey("admin").id, tenant: null, role: "admin", name: "PALISADE_ADMIN_KEY", created_at }, hashKey(envKey));
+      } catch {
+        // The hash is stored already, so this key was revoked: it must not come back.
+        throw new PalisadeError("PAL_CONFIG_INVALID", "PALISADE_ADMIN_KEY was revoked; set a new key");
+      }
     }
     return null;
   }

@@ -28,6 +28,25 @@ export function chainsData(binding: PlannedBinding, outcome: Outcome): boolean {
   return binding.mode === "enforce" && !outcome.error && outcome.verdict != null && outcome.verdict.data !== undefined;
 }
 
+/**
+ * Trusts a worker's outcomes only as far as they line up with the plan. Outcomes for other
+ * bindings, or too few without an enforcing DENY to explain it, count as crashes, so a
+ * confused or compromised worker cannot skip a policy into an ALLOW.
+ */
+export function completeOutcomes(plan: readonly PlannedBinding[], outcomes: readonly Outcome[], elapsedMs: number): Outcome[] {
+  const checked: Outcome[] = [];
+  for (const [i, binding] of plan.entries()) {
+    let outcome = outcomes[i];
+    if (!outcome || outcome.binding !== binding.id) {
+      const error = { kind: "crash" as const, message: "the sandbox worker did not report this policy" };
+      outcome = { binding: binding.id, error, duration_ms: Math.round(elapsedMs * 1000) / 1000 };
+    }
+    checked.push(outcome);
+    if (shortCircuits(binding, outcome)) break;
+  }
+  return checked;
+}
+
 function joinOrNull(reasons: string[]): string | null {
   return reasons.length ? reasons.join("; ") : null;
 }

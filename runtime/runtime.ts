@@ -11,7 +11,7 @@ import { TENANT_ID_PATTERN, MODULE_NAME_PATTERN } from "../sdk/schemas.ts";
 import { bundle } from "./bundler/bundle.ts";
 import { checkRegistry, type Inspection } from "./bundler/registry.ts";
 import { BundleMap } from "./bundler/source-map.ts";
-import { decide, type PlannedBinding } from "./decide.ts";
+import { completeOutcomes, decide, type PlannedBinding } from "./decide.ts";
 import { ModuleTable, type LoadedModule } from "./modules.ts";
 import { mergeLimits, resolveOptions, type ResolvedLimits, type ResolvedOptions, type RuntimeOptions } from "./options.ts";
 import { checkParams } from "./params.ts";
@@ -204,9 +204,10 @@ export class Runtime {
         { type: "evaluate", tenant, limits: workerLimits(limits), event, data: dataJson, calls: resolved.map((r) => r.spec) },
         resolved.map((r) => r.module),
       );
+      const elapsed = performance.now() - started;
       outcomes = reply instanceof WorkerExited || reply.type !== "evaluated"
-        ? resolved.map((r) => crashed(r.spec, reply instanceof WorkerExited ? reply.message : "unexpected worker reply", performance.now() - started))
-        : reply.outcomes;
+        ? resolved.map((r) => crashed(r.spec, reply instanceof WorkerExited ? reply.message : "unexpected worker reply", elapsed))
+        : completeOutcomes(plan, reply.outcomes, elapsed);
     }
 
     const errors = new Map<number, PolicyErrorInfo>();

@@ -51,14 +51,20 @@ export class Executor {
   async evaluate(msg: Request<"evaluate">): Promise<Reply> {
     const outcomes: Outcome[] = [];
     let data = msg.data;
-    for (const call of msg.calls) {
-      // `msg.event` is `{"type":…}`; data and this binding's state are spliced in front.
-      const event = `{"data":${data},"session_state":${call.state},${msg.event.slice(1)}`;
-      const outcome = await this.#run(msg.tenant, msg.limits, call, event);
-      outcomes.push(outcome);
-      const binding = { id: call.binding, handler: "", mode: call.mode, on_error: call.on_error };
-      if (shortCircuits(binding, outcome)) break;
-      if (chainsData(binding, outcome)) data = JSON.stringify(outcome.verdict!.data);
+    try {
+      for (const call of msg.calls) {
+        // `msg.event` is `{"type":…}`; data and this binding's state are spliced in front.
+        const event = `{"data":${data},"session_state":${call.state},${msg.event.slice(1)}`;
+        const outcome = await this.#run(msg.tenant, msg.limits, call, event);
+        outcomes.push(outcome);
+        const binding = { id: call.binding, handler: "", mode: call.mode, on_error: call.on_error };
+        if (shortCircuits(binding, outcome)) break;
+        if (chainsData(binding, outcome)) data = JSON.stringify(outcome.verdict!.data);
+      }
+    } catch (e) {
+      // A bug of ours must not take the worker (and its other tenants) down: the supervisor
+      // counts the policies this reply leaves out as crashes.
+      process.stderr.write(`palisade worker: evaluate failed: ${e instanceof Error ? e.stack : String(e)}\n`);
     }
     return { type: "evaluated", id: msg.id, outcomes };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide, shortCircuits, chainsData, type PlannedBinding } from "../../runtime/decide.ts";
+import { completeOutcomes, decide, shortCircuits, chainsData, type PlannedBinding } from "../../runtime/decide.ts";
 import type { Outcome } from "../../runtime/protocol.ts";
 
 const b = (id: string, extra: Partial<PlannedBinding> = {}): PlannedBinding => ({
@@ -122,5 +122,20 @@ describe("decide (DESIGN §2)", () => {
     const errors = new Map([[0, { kind: "throw" as const, message: "boom", location: { file: "p.ts", line: 3, column: 9 } }]]);
     const d = decide([b("a")], [fail("a", "throw")], { ...meta, errors });
     expect(d.policies[0]!.error).toEqual({ kind: "throw", message: "boom", location: { file: "p.ts", line: 3, column: 9 } });
+  });
+});
+
+describe("completeOutcomes: a worker's report is trusted only as far as it lines up", () => {
+  it("keeps a full report, and one cut short by an enforcing DENY", () => {
+    expect(completeOutcomes([b("a"), b("b")], [allow("a"), allow("b")], 1)).toEqual([allow("a"), allow("b")]);
+    expect(completeOutcomes([b("a"), b("b")], [deny("a")], 1)).toEqual([deny("a")]);
+  });
+
+  it("counts missing or mismatched outcomes as crashes, so they fail closed", () => {
+    const short = completeOutcomes([b("a"), b("b", { on_error: "ASK" }), b("c")], [allow("a")], 2);
+    expect(short.map((o) => [o.binding, o.error?.kind ?? null])).toEqual([["a", null], ["b", "crash"], ["c", "crash"]]);
+    expect(decide([b("a"), b("b", { on_error: "ASK" }), b("c")], short, meta).result).toBe("DENY");
+    const swapped = completeOutcomes([b("a"), b("b")], [allow("b"), allow("a")], 2);
+    expect(swapped.map((o) => o.error?.kind)).toEqual(["crash"]);
   });
 });
