@@ -1,0 +1,8 @@
+// palisade.builtins: the policies every tenant can bind. Each group file exports its
+// factories and the registry entries for them; this file gathers both.
+import type { RegistryEntry } from "palisade/sdk";
+import { TOOL_POLICIES } from "./tools.ts";
+
+export * from "./tools.ts";
+
+export const POLICY_REGISTRY: RegistryEntry[] = [...TOOL_POLICIES];
