@@ -35,6 +35,53 @@ export function ask_tools({ tools, reason }: { tools: string[]; reason?: string 
   };
 }
 
+
+export function max_tool_calls_per_session({ limit }: { limit: number }) {
+  return (event: PolicyEvent): PolicyResponse | null => {
+    if (event.type !== "tool_call") return null;
+    const calls = Number(event.session_state?.calls ?? 0);
+    if (calls >= limit) return { result: "DENY", reason: `This session made ${calls} tool calls; the limit is ${limit}.` };
+    return { result: "ALLOW", state_updates: [{ key: "calls", action: "increment", value: 1 }] };
+  };
+}
+
+/** A short, stable fingerprint of a tool call: its name and arguments, keys sorted. */
+export function callSignature(name: string, args: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(canonical)
+      : value !== null && typeof value === "object"
+        ? Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])])
+        : value;
+  const text = `${name}\u0000${JSON.stringify(canonical(args))}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return `${(hash >>> 0).toString(16)}:${text.length}`;
+}
+
+export function detect_loop({ window = 10, threshold = 3 }: { window?: number; threshold?: number }) {
+  return (event: PolicyEvent): PolicyResponse | null => {
+    if (event.type !== "tool_call") return null;
+    const signature = callSignature(event.data.name, event.data.arguments);
+    const recent = Array.isArray(event.session_state?.recent) ? (event.session_state.recent as unknown[]).slice(-(window - 1)) : [];
+    // The call is remembered either way (kept to the window), so a loop is counted as it grows.
+    const state_updates = [{ key: "recent", action: "set" as const, value: [...recent, signature] }];
+    const repeats = recent.filter((s) => s === signature).length + 1;
+    if (repeats >= threshold) {
+      return { result: "ASK", reason: `${event.data.name} was called with the same arguments ${repeats} times in the last ${window} calls; is the agent looping?`, state_updates };
+    }
+    return { result: "ALLOW", state_updates };
+  };
+}
+
+export function model_allowlist({ models }: { models: string[] }) {
+  const matches = compileGlobs(models);
+  return (event: PolicyEvent): PolicyResponse | null => {
+    if (event.type !== "llm_request") return null;
+    if (matches(event.data.model)) return { result: "ALLOW" };
+    return { result: "DENY", reason: `Model ${event.data.model} is not on the allowlist.` };
+  };
+}
+
 export const TOOL_POLICIES: RegistryEntry[] = [
   {
     handler: "palisade.builtins.block_tools", kind: "factory", name: "Block Tools",
@@ -55,6 +102,33 @@ export const TOOL_POLICIES: RegistryEntry[] = [
     params_schema: {
       type: "object", additionalProperties: false, required: ["tools"],
       properties: { tools: TOOLS_PARAM, reason: { type: "string", maxLength: 500, description: "The question shown to the approver." } },
+    },
+  },
+  {
+    handler: "palisade.builtins.max_tool_calls_per_session", kind: "factory", name: "Max Tool Calls per Session",
+    description: "Counts the tool calls of each session (needs context.session_id) and denies every call past the limit.",
+    params_schema: {
+      type: "object", additionalProperties: false, required: ["limit"],
+      properties: { limit: { type: "integer", minimum: 1, maximum: 1000000, description: "Tool calls allowed per session." } },
+    },
+  },
+  {
+    handler: "palisade.builtins.detect_loop", kind: "factory", name: "Detect Loops",
+    description: "Asks when the same tool is called with the same arguments `threshold` times within the session's last `window` tool calls (needs context.session_id).",
+    params_schema: {
+      type: "object", additionalProperties: false,
+      properties: {
+        window: { type: "integer", minimum: 2, maximum: 1000, default: 10, description: "How many recent tool calls to remember." },
+        threshold: { type: "integer", minimum: 2, maximum: 1000, default: 3, description: "Identical calls within the window that count as a loop." },
+      },
+    },
+  },
+  {
+    handler: "palisade.builtins.model_allowlist", kind: "factory", name: "Model Allowlist",
+    description: "Denies LLM requests to models that match none of the patterns.",
+    params_schema: {
+      type: "object", additionalProperties: false, required: ["models"],
+      properties: { models: { type: "array", minItems: 1, items: { type: "string", minLength: 1 }, description: "Model names or glob patterns, e.g. gpt-5*, claude-*." } },
     },
   },
 ];
