@@ -2,6 +2,9 @@
 // record) and the runtime (what runs). Tenants are loaded into the runtime on first use, so
 // start-up does not grow with the number of tenants. Writes for one tenant are serialised,
 // so the store and the runtime never disagree about which module version is current.
+//
+// The builtins run in each tenant's own isolate like any module, but they cost ~1.3 MB there,
+// so they are loaded only into tenants that bind them (or list them).
 import type { Binding, ModuleSource, PolicyInfo } from "../sdk/index.ts";
 import { PalisadeError, isPalisadeError } from "../sdk/index.ts";
 import type { ListedPolicyInfo, ModuleUploadedInfo } from "../sdk/api.ts";
@@ -9,8 +12,10 @@ import type { Runtime } from "../runtime/index.ts";
 import type { HostConfig } from "./config.ts";
 import { effectiveLimits, type EffectiveLimits } from "./limits.ts";
 import type { Store } from "./store/store.ts";
+import { buildBuiltins, BUILTINS_MODULE } from "../builtins/build.ts";
 
 const moduleOf = (handler: string) => handler.slice(0, handler.lastIndexOf("."));
+const isBuiltin = (handler: string) => moduleOf(handler) === BUILTINS_MODULE;
 
 export class Catalog {
   readonly #store: Store;
@@ -21,6 +26,7 @@ export class Catalog {
   readonly #bindings = new Map<string, Binding[]>();
   readonly #limits = new Map<string, EffectiveLimits>();
   readonly #writes = new Map<string, Promise<unknown>>();
+  readonly #builtinsLoaded = new Map<string, Promise<void>>();
 
   constructor(store: Store, runtime: Runtime, config: HostConfig, log: (message: string) => void) {
     this.#store = store;
@@ -51,6 +57,7 @@ export class Catalog {
       // Config modules are the operator's own; only the tenant's memory and time limits apply.
       await this.#runtime.load({ tenant, module: m.name, files: m.files, entry: m.entry, limits: { ...limits, max_bundle_bytes: 64 << 20 } });
     }
+    if ((await this.bindings(tenant)).some((b) => isBuiltin(b.handler))) await this.#builtins(tenant);
     for (const v of await this.#store.currentVersions(tenant)) {
       try {
         await this.#runtime.load({ tenant, module: v.module, ...v.source, limits: { ...limits, max_bundle_bytes: Math.max(limits.max_bundle_bytes, v.bundle_bytes) } });
@@ -59,6 +66,20 @@ export class Catalog {
         this.#log(`tenant ${tenant}: module ${v.module} v${v.version} no longer loads: ${(e as Error).message}`);
       }
     }
+  }
+
+  // Loads the builtins into the tenant's isolate, once.
+  #builtins(tenant: string): Promise<void> {
+    let loading = this.#builtinsLoaded.get(tenant);
+    if (!loading) {
+      loading = (async () => {
+        const limits = await this.limits(tenant);
+        await this.#runtime.load({ tenant, module: BUILTINS_MODULE, source: await buildBuiltins(), limits: { ...limits, max_bundle_bytes: 64 << 20 } });
+      })();
+      this.#builtinsLoaded.set(tenant, loading);
+      loading.catch(() => this.#builtinsLoaded.delete(tenant));
+    }
+    return loading;
   }
 
   async limits(tenant: string): Promise<EffectiveLimits> {
@@ -81,7 +102,7 @@ export class Catalog {
       const own = await this.#store.listBindings(tenant);
       const ids = new Set(own.map((b) => b.id));
       const available = new Set(this.configModules(tenant).map((m) => m.name));
-      const defaults = this.#config.bindings.filter((b) => !ids.has(b.id) && (available.has(moduleOf(b.handler)) || moduleOf(b.handler).startsWith("palisade.")));
+      const defaults = this.#config.bindings.filter((b) => !ids.has(b.id) && (available.has(moduleOf(b.handler)) || isBuiltin(b.handler)));
       bindings = [...defaults, ...own.map(({ updated_at: _, ...b }) => b)];
       this.#bindings.set(tenant, bindings);
     }
@@ -101,19 +122,21 @@ export class Catalog {
   async forget(tenant: string, modules: string[]): Promise<void> {
     this.invalidate(tenant);
     this.#loaded.delete(tenant);
-    for (const module of [...modules, ...this.configModules(tenant).map((m) => m.name)]) {
+    this.#builtinsLoaded.delete(tenant);
+    for (const module of [...modules, ...this.configModules(tenant).map((m) => m.name), BUILTINS_MODULE]) {
       await this.#runtime.unload({ tenant, module });
     }
   }
 
   async policies(tenant: string): Promise<ListedPolicyInfo[]> {
     await this.ready(tenant);
+    await this.#builtins(tenant);
     const fromConfig = new Set(this.configModules(tenant).map((m) => m.name));
     return this.#runtime.policies(tenant)
       .filter((p) => !p.internal_only)
       .map((p) => {
         const module = moduleOf(p.handler);
-        const source = module.startsWith("palisade.") ? "builtin" : fromConfig.has(module) ? "config" : "module";
+        const source = module === BUILTINS_MODULE ? "builtin" : fromConfig.has(module) ? "config" : "module";
         return { ...p, source, module } as ListedPolicyInfo;
       });
   }
@@ -181,6 +204,7 @@ export class Catalog {
       if (!own.some((b) => b.id === binding.id) && own.length >= limits.max_bindings) {
         throw new PalisadeError("PAL_LIMIT_REACHED", `tenant "${tenant}" already has max_bindings (${limits.max_bindings}) bindings`);
       }
+      if (isBuiltin(binding.handler)) await this.#builtins(tenant);
       await this.#prepare(tenant, binding, limits);
       const created = await this.#store.putBinding(tenant, binding);
       this.#bindings.delete(tenant);

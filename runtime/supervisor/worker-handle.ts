@@ -112,6 +112,8 @@ export class WorkerHandle {
   kill(reason: string): void {
     if (this.state === "exited") return;
     this.#killReason ??= reason;
+    // Whoever kills a worker waits for its exit: keep the process up until it comes.
+    this.#holdProcessOpen(true);
     this.child.kill("SIGKILL");
   }
 
