@@ -57,7 +57,7 @@ describe("config file", () => {
       expect((await host.call("POST", "/v1/tenants/acme/evaluate", acme.agent, { event })).body).toMatchObject({ result: "ASK", reason: "tag: acme only" });
       expect((await host.call("POST", "/v1/tenants/beta/evaluate", beta.agent, { event })).body).toMatchObject({ result: "ALLOW", decided_by: ["block"] });
       const policies = (await host.call("GET", "/v1/tenants/beta/policies", beta.agent)).body as { handler: string; source: string }[];
-      expect(policies.map((p) => [p.handler, p.source])).toEqual([["myorg.policies.block_domains", "config"], ["myorg.policies.my_policy", "config"]]);
+      expect(policies.filter((p) => p.source !== "builtin").map((p) => [p.handler, p.source])).toEqual([["myorg.policies.block_domains", "config"], ["myorg.policies.my_policy", "config"]]);
       expect((await host.call("GET", "/v1/tenants/acme/bindings", acme.agent)).body.map((b: { id: string; source: string }) => [b.id, b.source])).toEqual([["block", "config"], ["tag", "config"]]);
       expect((await host.call("GET", "/v1/tenants/acme/limits", acme.security)).body.timeout_ms).toBe(30);
       expect((await host.call("PUT", "/v1/tenants/acme/limits", acme.security, { timeout_ms: 200 })).status).toBe(422);
