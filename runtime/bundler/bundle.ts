@@ -62,7 +62,9 @@ function closedWorld(files: Map<string, string>): esbuild.Plugin {
     name: "palisade-upload",
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === "entry-point") return { path: args.path, namespace: NAMESPACE };
+        // esbuild writes an entry that exists on disk (relative to this process's cwd) as
+        // "./x"; the upload's own name for it is what counts.
+        if (args.kind === "entry-point") return { path: cleanPath(args.path) ?? args.path, namespace: NAMESPACE };
         if (!args.path.startsWith("./") && !args.path.startsWith("../")) {
           return {
             errors: [{
@@ -75,10 +77,11 @@ function closedWorld(files: Map<string, string>): esbuild.Plugin {
         if (found === undefined) return { errors: [{ text: `Cannot import "${args.path}": no such file in the upload` }] };
         return { path: found, namespace: NAMESPACE };
       });
-      build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => ({
-        contents: files.get(args.path)!,
-        loader: LOADERS[path.extname(args.path)]!,
-      }));
+      build.onLoad({ filter: /.*/, namespace: NAMESPACE }, (args) => {
+        const contents = files.get(args.path);
+        if (contents === undefined) return { errors: [{ text: `no such file in the upload: ${args.path}` }] };
+        return { contents, loader: LOADERS[path.extname(args.path)]! };
+      });
     },
   };
 }

@@ -102,6 +102,12 @@ describe("bundle", () => {
     expect(reason).toBe("source_too_large");
   });
 
+  it("bundles the upload, never a file on disk, when the module's name matches a path from the cwd", async () => {
+    const result = await bundle("runtime.index", { source: "export const mine = 1;" }, MiB);
+    expect(result.ok && result.code).toContain("mine");
+    expect(result.ok && result.code).not.toContain("createRuntime");
+  });
+
   it("names a single source after its module", () => {
     expect(sourceFileName("myorg.policies")).toBe("myorg/policies.ts");
   });
