@@ -11,11 +11,13 @@ import type { ListedPolicyInfo, ModuleUploadedInfo } from "../sdk/api.ts";
 import type { Runtime } from "../runtime/index.ts";
 import type { HostConfig } from "./config.ts";
 import { effectiveLimits, type EffectiveLimits } from "./limits.ts";
-import type { Store } from "./store/store.ts";
+import type { ModuleVersionRecord, Store } from "./store/store.ts";
 import { buildBuiltins, BUILTINS_MODULE } from "../builtins/build.ts";
 
 const moduleOf = (handler: string) => handler.slice(0, handler.lastIndexOf("."));
 const isBuiltin = (handler: string) => moduleOf(handler) === BUILTINS_MODULE;
+// A stored version loads from its bundle when it has one: no esbuild on the way back in.
+const loadable = (v: ModuleVersionRecord) => (v.bundle ? { bundle: v.bundle } : v.source);
 
 export class Catalog {
   readonly #store: Store;
@@ -60,7 +62,7 @@ export class Catalog {
     if ((await this.bindings(tenant)).some((b) => isBuiltin(b.handler))) await this.#builtins(tenant);
     for (const v of await this.#store.currentVersions(tenant)) {
       try {
-        await this.#runtime.load({ tenant, module: v.module, ...v.source, limits: { ...limits, max_bundle_bytes: Math.max(limits.max_bundle_bytes, v.bundle_bytes) } });
+        await this.#runtime.load({ tenant, module: v.module, ...loadable(v), limits: { ...limits, max_bundle_bytes: Math.max(limits.max_bundle_bytes, v.bundle_bytes) } });
       } catch (e) {
         // The module was valid when uploaded; bindings on it now fail closed until it is fixed.
         this.#log(`tenant ${tenant}: module ${v.module} v${v.version} no longer loads: ${(e as Error).message}`);
@@ -154,8 +156,9 @@ export class Catalog {
       const loaded = await this.#runtime.load({ tenant, module, ...source, limits });
       try {
         await this.#checkBindings(tenant, module, loaded.policies);
-        const version = await this.#store.addModuleVersion({ tenant, module, source, sha256: loaded.sha256, bundle_bytes: loaded.bundle_bytes, policies: loaded.policies });
-        return { ...loaded, version };
+        const version = await this.#store.addModuleVersion({ tenant, module, source, bundle: loaded.bundle, sha256: loaded.sha256, bundle_bytes: loaded.bundle_bytes, policies: loaded.policies });
+        const { bundle: _bundle, ...uploaded } = loaded;
+        return { ...uploaded, version };
       } catch (e) {
         await this.#restore(tenant, module, previous?.current_version);
         throw e;
@@ -171,7 +174,7 @@ export class Catalog {
       const target = await this.#store.getVersion(tenant, module, version);
       if (!target) throw new PalisadeError("PAL_VERSION_NOT_FOUND", `module "${module}" has no version ${version}`);
       const limits = await this.limits(tenant);
-      const loaded = await this.#runtime.load({ tenant, module, ...target.source, limits: { ...limits, max_bundle_bytes: Math.max(limits.max_bundle_bytes, target.bundle_bytes) } });
+      const loaded = await this.#runtime.load({ tenant, module, ...loadable(target), limits: { ...limits, max_bundle_bytes: Math.max(limits.max_bundle_bytes, target.bundle_bytes) } });
       try {
         await this.#checkBindings(tenant, module, loaded.policies);
         await this.#store.setCurrentVersion(tenant, module, version);
@@ -179,7 +182,8 @@ export class Catalog {
         await this.#restore(tenant, module, current.current_version);
         throw e;
       }
-      return { ...loaded, version };
+      const { bundle: _bundle, ...restored } = loaded;
+      return { ...restored, version };
     });
   }
 
@@ -249,7 +253,7 @@ export class Catalog {
   async #restore(tenant: string, module: string, version: number | undefined): Promise<void> {
     try {
       const previous = version === undefined ? undefined : await this.#store.getVersion(tenant, module, version);
-      if (previous) await this.#runtime.load({ tenant, module, ...previous.source, limits: { ...(await this.limits(tenant)), max_bundle_bytes: 64 << 20 } });
+      if (previous) await this.#runtime.load({ tenant, module, ...loadable(previous), limits: { ...(await this.limits(tenant)), max_bundle_bytes: 64 << 20 } });
       else await this.#runtime.unload({ tenant, module });
     } catch (e) {
       this.#log(`tenant ${tenant}: could not restore module ${module} v${version}: ${(e as Error).message}`);

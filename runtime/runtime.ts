@@ -8,7 +8,7 @@ import {
   type Binding, type Decision, type ErrorKind, type Limits, type PolicyErrorInfo, type PolicyEvent, type PolicyInfo,
 } from "../sdk/index.ts";
 import { TENANT_ID_PATTERN, MODULE_NAME_PATTERN } from "../sdk/schemas.ts";
-import { bundle } from "./bundler/bundle.ts";
+import { bundle, type Bundle } from "./bundler/bundle.ts";
 import { checkRegistry, type Inspection } from "./bundler/registry.ts";
 import { BundleMap } from "./bundler/source-map.ts";
 import { completeOutcomes, decide, type PlannedBinding } from "./decide.ts";
@@ -26,7 +26,18 @@ export interface LoadRequest {
   source?: string;
   files?: Record<string, string>;
   entry?: string;
+  /**
+   * A bundle an earlier load returned, instead of source: skips esbuild, for hosts that keep
+   * bundles (a restart then re-warms tenants faster). It runs in the sandbox like any code.
+   */
+  bundle?: Bundled;
   limits?: Limits;
+}
+
+/** A bundled module: the script for the isolate and its source map (JSON). */
+export interface Bundled {
+  code: string;
+  map: string;
 }
 
 export interface LoadResult {
@@ -34,6 +45,8 @@ export interface LoadResult {
   sha256: string;
   bundle_bytes: number;
   policies: PolicyInfo[];
+  /** What to pass back as `bundle` to load this version again without bundling. */
+  bundle: Bundled;
 }
 
 export interface EvaluateRequest {
@@ -83,7 +96,13 @@ export class Runtime {
       hangMs: options.hangMs,
       rssLimitMb: options.workerRssLimitMb,
       log: options.log,
-      worker: { maxIsolates: options.maxIsolatesPerWorker, heartbeatMs: Math.max(50, Math.floor(options.hangMs / 4)), graceMs: 100, stuckMs: 2000 },
+      worker: {
+        maxIsolates: options.maxIsolatesPerWorker,
+        memoryMb: options.defaults.memory_mb,
+        heartbeatMs: Math.max(50, Math.floor(options.hangMs / 4)),
+        graceMs: 100,
+        stuckMs: 2000,
+      },
     });
   }
 
@@ -99,12 +118,9 @@ export class Runtime {
     if (typeof request.module !== "string" || !MODULE.test(request.module)) {
       throw new PalisadeError("PAL_MODULE_NAME_INVALID", `invalid module name ${JSON.stringify(request.module)}: use dotted lower-case names like "myorg.policies"`);
     }
-    const { tenant: _t, module: name, limits: _l, ...source } = request;
-    const input = check(validators.moduleSource, source, "PAL_SOURCE_INVALID", "invalid module source (send {source} or {files, entry})");
+    const { tenant: _t, module: name, limits: _l, bundle: prebuilt, ...source } = request;
     const limits = this.#limits(request.limits);
-
-    const built = await bundle(name, input, limits.max_bundle_bytes);
-    if (!built.ok) throw new PalisadeError(BUNDLE_ERRORS[built.reason], formatDiagnostics(built.errors), { diagnostics: built.errors });
+    const built = prebuilt === undefined ? await this.#bundle(name, source, limits.max_bundle_bytes) : checkBundle(prebuilt, limits.max_bundle_bytes);
     const map = new BundleMap(built.map);
     const candidate: LoadedModule = { tenant, name, sha256: built.sha256, code: built.code, map, bundle_bytes: built.bundle_bytes, policies: new Map() };
 
@@ -132,7 +148,14 @@ export class Runtime {
     for (const policy of registry.policies) candidate.policies.set(policy.info.handler, policy);
     const previous = this.#modules.set(candidate);
     if (previous && previous.sha256 !== candidate.sha256) this.#retire(previous);
-    return { module: name, sha256: built.sha256, bundle_bytes: built.bundle_bytes, policies: this.#infos(candidate) };
+    return { module: name, sha256: built.sha256, bundle_bytes: built.bundle_bytes, policies: this.#infos(candidate), bundle: { code: built.code, map: built.map } };
+  }
+
+  async #bundle(name: string, source: unknown, maxBundleBytes: number): Promise<Bundle> {
+    const input = check(validators.moduleSource, source, "PAL_SOURCE_INVALID", "invalid module source (send {source} or {files, entry})");
+    const built = await bundle(name, input, maxBundleBytes);
+    if (!built.ok) throw new PalisadeError(BUNDLE_ERRORS[built.reason], formatDiagnostics(built.errors), { diagnostics: built.errors });
+    return built;
   }
 
   /** Removes a module. Returns false when it was not loaded. */
@@ -350,6 +373,15 @@ function workerLimits(limits: ResolvedLimits): WorkerLimits {
 function crashed(spec: CallSpec, message: string, elapsedMs: number): Outcome {
   const error: CallError = { kind: "crash", message };
   return { binding: spec.binding, error, duration_ms: Math.round(elapsedMs * 1000) / 1000 };
+}
+
+function checkBundle(bundled: Bundled, maxBundleBytes: number): Bundle {
+  if (typeof bundled?.code !== "string" || typeof bundled.map !== "string") {
+    throw new PalisadeError("PAL_SOURCE_INVALID", "bundle must be { code, map } as a load returned it");
+  }
+  const bundleBytes = Buffer.byteLength(bundled.code);
+  if (bundleBytes > maxBundleBytes) throw new PalisadeError("PAL_BUNDLE_TOO_LARGE", `bundle is ${bundleBytes} bytes; max_bundle_bytes is ${maxBundleBytes}`);
+  return { code: bundled.code, map: bundled.map, sha256: createHash("sha256").update(bundled.code).digest("hex"), bundle_bytes: bundleBytes };
 }
 
 function parseInspection(reply: Extract<Reply, { type: "loaded" }>): Inspection {

@@ -3,7 +3,7 @@
 // applies state updates in one transaction before answering.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Decision as DecisionSchema } from "../../sdk/schemas.ts";
-import { PalisadeError, type PolicyEvent } from "../../sdk/index.ts";
+import { PalisadeError, type Decision, type PolicyEvent } from "../../sdk/index.ts";
 import { EvaluateBody } from "../../sdk/api.ts";
 import { maskPointers } from "../mask.ts";
 import { errors, TenantParams } from "./shared.ts";
@@ -21,6 +21,42 @@ function targetOf(event: PolicyEvent): string | null {
 export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, runtime, catalog, metrics, config } = app.palisade;
   const inflight = new Map<string, number>();
+  // Evaluations of one session run one after another: each must see the state the previous
+  // one committed, or two concurrent calls could both pass a per-session limit.
+  const sessions = new Map<string, Promise<unknown>>();
+
+  function inSession<T>(key: string | undefined, fn: () => Promise<T>): Promise<T> {
+    if (key === undefined) return fn();
+    const previous = sessions.get(key);
+    const next = previous ? previous.then(fn, fn) : fn();
+    sessions.set(key, next);
+    const forget = () => {
+      if (sessions.get(key) === next) sessions.delete(key);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  // Decides, then logs the decision and applies its state updates in one commit.
+  async function decideAndRecord(tenant: string, event: PolicyEvent): Promise<Omit<Decision, "state_updates">> {
+    const started = performance.now();
+    const sessionId = event.context?.session_id;
+    await catalog.ready(tenant);
+    const [bindings, limits, info] = await Promise.all([catalog.bindings(tenant), catalog.limits(tenant), store.getTenant(tenant)]);
+    const state = sessionId === undefined ? undefined : await store.sessionState(tenant, sessionId);
+    const { state_updates: updates = [], ...decision } = await runtime.evaluate({ tenant, bindings, event, limits, ...(state ? { state } : {}) });
+    const settings = info!.settings;
+    await store.recordDecision({
+      tenant,
+      decision,
+      event_type: event.type,
+      target: targetOf(event),
+      ...(settings.log_events ? { event: maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask) } : {}),
+      ...(sessionId !== undefined && updates.length ? { state: { session_id: sessionId, updates } } : {}),
+    }, settings.decision_retention);
+    metrics.observe(tenant, decision, (performance.now() - started) / 1000);
+    return decision;
+  }
 
   app.post("/v1/tenants/:t/evaluate", {
     bodyLimit: MAX_EVENT_BODY_BYTES,
@@ -31,6 +67,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const tenant = request.params.t;
+    const event = request.body.event;
     // One tenant's flood must not queue out the others: past its share it is told to retry.
     const running = inflight.get(tenant) ?? 0;
     if (running >= config.maxInflightPerTenant) {
@@ -38,24 +75,8 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     inflight.set(tenant, running + 1);
     try {
-      const started = performance.now();
-      const event = request.body.event;
-      await catalog.ready(tenant);
-      const [bindings, limits, info] = await Promise.all([catalog.bindings(tenant), catalog.limits(tenant), store.getTenant(tenant)]);
-      const sessionId = event.context?.session_id;
-      const state = sessionId === undefined ? undefined : await store.sessionState(tenant, sessionId);
-      const { state_updates: updates = [], ...decision } = await runtime.evaluate({ tenant, bindings, event, limits, ...(state ? { state } : {}) });
-      const settings = info!.settings;
-      await store.recordDecision({
-        tenant,
-        decision,
-        event_type: event.type,
-        target: targetOf(event),
-        ...(settings.log_events ? { event: maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask) } : {}),
-        ...(sessionId !== undefined && updates.length ? { state: { session_id: sessionId, updates } } : {}),
-      }, settings.decision_retention);
-      metrics.observe(tenant, decision, (performance.now() - started) / 1000);
-      return decision;
+      const session = event.context?.session_id;
+      return await inSession(session === undefined ? undefined : `${tenant}\0${session}`, () => decideAndRecord(tenant, event));
     } finally {
       const left = inflight.get(tenant)! - 1;
       if (left === 0) inflight.delete(tenant);

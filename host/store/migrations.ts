@@ -77,4 +77,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, session_id, binding)
   );
   `,
+  // Bundles are kept with each version, so a restarted host loads them without esbuild.
+  `
+  ALTER TABLE module_versions ADD COLUMN bundle TEXT;
+  ALTER TABLE module_versions ADD COLUMN bundle_map TEXT;
+  `,
 ];

@@ -2,6 +2,10 @@
 // WAL with synchronous=NORMAL: a committed transaction is in the WAL before the answer goes
 // out, so it survives the process being killed (kill -9); only an OS crash or power loss can
 // take the last commits. Every write that a 2xx answer acknowledges is committed first.
+//
+// On the evaluate path, decisions that finish together are committed together (group commit:
+// one transaction per turn of the event loop), and tenants and keys are read from memory.
+// This process is the only writer, so the caches see every change.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
@@ -24,6 +28,9 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #sql = new Map<string, StatementSync>();
   readonly #sincePrune = new Map<string, number>();
+  readonly #tenants = new Map<string, TenantInfo | null>();
+  readonly #keys = new Map<string, (KeyRecord & { hash: string }) | null>();
+  #pending: { entry: DecisionToLog; retention: number; done: (error?: unknown) => void }[] = [];
   #open = true;
 
   constructor(dataDir: string) {
@@ -69,6 +76,7 @@ export class SqliteStore implements Store {
 
   async createTenant(id: string, name: string, settings: TenantSettings): Promise<TenantInfo> {
     const created_at = now();
+    this.#tenants.delete(id);
     try {
       this.#q("INSERT INTO tenants (id, name, settings, created_at) VALUES (?, ?, ?, ?)").run(id, name, JSON.stringify(settings), created_at);
     } catch (e) {
@@ -79,8 +87,14 @@ export class SqliteStore implements Store {
   }
 
   async getTenant(id: string): Promise<TenantInfo | undefined> {
-    const row = this.#q("SELECT * FROM tenants WHERE id = ?").get(id) as Row | undefined;
-    return row && toTenant(row);
+    let tenant = this.#tenants.get(id);
+    if (tenant === undefined) {
+      const row = this.#q("SELECT * FROM tenants WHERE id = ?").get(id) as Row | undefined;
+      tenant = row ? toTenant(row) : null;
+      if (this.#tenants.size > 100_000) this.#tenants.clear();
+      this.#tenants.set(id, tenant);
+    }
+    return tenant ?? undefined;
   }
 
   async listTenants(): Promise<TenantInfo[]> {
@@ -88,11 +102,16 @@ export class SqliteStore implements Store {
   }
 
   async deleteTenant(id: string): Promise<boolean> {
-    return Number(this.#q("DELETE FROM tenants WHERE id = ?").run(id).changes) > 0;
+    const deleted = Number(this.#q("DELETE FROM tenants WHERE id = ?").run(id).changes) > 0;
+    this.#tenants.delete(id);
+    // The tenant's keys went with it (ON DELETE CASCADE).
+    for (const [hash, key] of this.#keys) if (key?.tenant === id) this.#keys.delete(hash);
+    return deleted;
   }
 
   async updateTenant(id: string, name: string, settings: TenantSettings): Promise<void> {
     this.#q("UPDATE tenants SET name = ?, settings = ? WHERE id = ?").run(name, JSON.stringify(settings), id);
+    this.#tenants.delete(id);
   }
 
   // ------------------------------------------------------------------ keys
@@ -103,12 +122,21 @@ export class SqliteStore implements Store {
   }
 
   async findKey(hash: string): Promise<(KeyRecord & { hash: string }) | undefined> {
-    const row = this.#q("SELECT id, tenant, role, name, hash, created_at FROM keys WHERE hash = ? AND revoked_at IS NULL").get(hash) as Row | undefined;
-    if (!row) return undefined;
-    return { id: row.id as string, tenant: row.tenant as string | null, role: row.role as Role, name: row.name as string, created_at: row.created_at as string, hash: row.hash as string };
+    let key = this.#keys.get(hash);
+    if (key === undefined) {
+      const row = this.#q("SELECT id, tenant, role, name, hash, created_at FROM keys WHERE hash = ? AND revoked_at IS NULL").get(hash) as Row | undefined;
+      key = row ? { id: row.id as string, tenant: row.tenant as string | null, role: row.role as Role, name: row.name as string, created_at: row.created_at as string, hash: row.hash as string } : null;
+      // Unknown hashes are not remembered: a flood of wrong keys must not fill memory.
+      if (key) {
+        if (this.#keys.size > 100_000) this.#keys.clear();
+        this.#keys.set(hash, key);
+      }
+    }
+    return key ?? undefined;
   }
 
   async revokeKey(tenant: string | null, id: string): Promise<boolean> {
+    for (const [hash, key] of this.#keys) if (key?.id === id) this.#keys.delete(hash);
     const result = tenant === null
       ? this.#q("UPDATE keys SET revoked_at = ? WHERE id = ? AND tenant IS NULL AND revoked_at IS NULL").run(now(), id)
       : this.#q("UPDATE keys SET revoked_at = ? WHERE id = ? AND tenant = ? AND revoked_at IS NULL").run(now(), id, tenant);
@@ -129,8 +157,8 @@ export class SqliteStore implements Store {
       this.#q(`INSERT INTO modules (tenant, name, current_version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (tenant, name) DO UPDATE SET current_version = excluded.current_version, updated_at = excluded.updated_at`)
         .run(v.tenant, v.module, version, time, time);
-      this.#q("INSERT INTO module_versions (tenant, name, version, source, sha256, bundle_bytes, policies, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .run(v.tenant, v.module, version, JSON.stringify(v.source), v.sha256, v.bundle_bytes, JSON.stringify(v.policies), time);
+      this.#q("INSERT INTO module_versions (tenant, name, version, source, sha256, bundle_bytes, policies, created_at, bundle, bundle_map) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .run(v.tenant, v.module, version, JSON.stringify(v.source), v.sha256, v.bundle_bytes, JSON.stringify(v.policies), time, v.bundle?.code ?? null, v.bundle?.map ?? null);
       // Each version keeps its source; an author who uploads in a loop must not fill the disk.
       this.#q("DELETE FROM module_versions WHERE tenant = ? AND name = ? AND version <= ?").run(v.tenant, v.module, version - MAX_MODULE_VERSIONS);
       return version;
@@ -217,23 +245,48 @@ export class SqliteStore implements Store {
     return Object.fromEntries(rows.map((r) => [r.binding as string, JSON.parse(r.state as string) as Record<string, unknown>]));
   }
 
-  async recordDecision(entry: DecisionToLog, retention: number): Promise<void> {
-    const { tenant, decision } = entry;
-    this.#transaction(() => {
-      if (entry.state) this.#applyState(tenant, entry.state);
-      this.#q(`INSERT INTO decisions (id, tenant, time, event_type, target, result, reason, decided_by, policies, duration_ms, event)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        decision.decision_id, tenant, now(), entry.event_type, entry.target, decision.result, decision.reason,
-        JSON.stringify(decision.decided_by), JSON.stringify(decision.policies), decision.duration_ms,
-        entry.event === undefined ? null : JSON.stringify(entry.event),
-      );
-      const count = (this.#sincePrune.get(tenant) ?? 0) + 1;
-      this.#sincePrune.set(tenant, count % PRUNE_EVERY);
-      if (count >= PRUNE_EVERY || retention === 0) {
-        this.#q(`DELETE FROM decisions WHERE tenant = ? AND seq <= (
-                   SELECT seq FROM decisions WHERE tenant = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`).run(tenant, tenant, retention);
-      }
+  recordDecision(entry: DecisionToLog, retention: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#pending.length === 0) setImmediate(() => this.#commitDecisions());
+      this.#pending.push({ entry, retention, done: (error) => (error === undefined ? resolve() : reject(error)) });
     });
+  }
+
+  // One transaction for every decision that finished in this turn of the event loop. If it
+  // fails, each decision is retried on its own, so one bad entry fails only its own request.
+  #commitDecisions(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      this.#transaction(() => batch.forEach(({ entry, retention }) => this.#insertDecision(entry, retention)));
+      batch.forEach(({ done }) => done());
+    } catch {
+      for (const { entry, retention, done } of batch) {
+        try {
+          this.#transaction(() => this.#insertDecision(entry, retention));
+          done();
+        } catch (e) {
+          done(e);
+        }
+      }
+    }
+  }
+
+  #insertDecision(entry: DecisionToLog, retention: number): void {
+    const { tenant, decision } = entry;
+    if (entry.state) this.#applyState(tenant, entry.state);
+    this.#q(`INSERT INTO decisions (id, tenant, time, event_type, target, result, reason, decided_by, policies, duration_ms, event)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      decision.decision_id, tenant, now(), entry.event_type, entry.target, decision.result, decision.reason,
+      JSON.stringify(decision.decided_by), JSON.stringify(decision.policies), decision.duration_ms,
+      entry.event === undefined ? null : JSON.stringify(entry.event),
+    );
+    const count = (this.#sincePrune.get(tenant) ?? 0) + 1;
+    this.#sincePrune.set(tenant, count % PRUNE_EVERY);
+    if (count >= PRUNE_EVERY || retention === 0) {
+      this.#q(`DELETE FROM decisions WHERE tenant = ? AND seq <= (
+                 SELECT seq FROM decisions WHERE tenant = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`).run(tenant, tenant, retention);
+    }
   }
 
   #applyState(tenant: string, state: NonNullable<DecisionToLog["state"]>): void {
@@ -287,6 +340,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.#open) return;
+    if (this.#pending.length) this.#commitDecisions();
     this.#open = false;
     this.#db.close();
   }
@@ -310,5 +364,6 @@ function toVersion(row: Row): ModuleVersionRecord {
     bundle_bytes: row.bundle_bytes as number,
     policies: JSON.parse(row.policies as string) as ModuleVersionRecord["policies"],
     created_at: row.created_at as string,
+    ...(typeof row.bundle === "string" && typeof row.bundle_map === "string" ? { bundle: { code: row.bundle, map: row.bundle_map } } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // without touching the routes. Methods are async for that reason, even though SQLite is not.
 import type { Binding, Decision, Limits, ModuleSource, PolicyInfo, StateUpdate } from "../../sdk/index.ts";
 import type { LoggedDecisionInfo, Role, TenantInfo, TenantSettings } from "../../sdk/api.ts";
+import type { Bundled } from "../../runtime/index.ts";
 
 export interface KeyRecord {
   id: string;
@@ -16,6 +17,8 @@ export interface ModuleVersionRecord {
   module: string;
   version: number;
   source: ModuleSource;
+  /** The bundle made from `source`; absent for versions stored before bundles were kept. */
+  bundle?: Bundled;
   sha256: string;
   bundle_bytes: number;
   policies: PolicyInfo[];

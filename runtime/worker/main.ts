@@ -9,6 +9,8 @@ import { Tenants } from "./tenants.ts";
 
 export interface WorkerOptions {
   maxIsolates: number;
+  /** The default tenant memory limit: the spare isolate made at start-up has it. */
+  memoryMb: number;
   heartbeatMs: number;
   graceMs: number;
   stuckMs: number;
@@ -25,7 +27,7 @@ function die(reason: string): never {
 }
 
 const code = new CodeStore();
-const tenants = new Tenants(options.maxIsolates, {
+const tenants = new Tenants(options.maxIsolates, options.memoryMb, {
   graceMs: options.graceMs,
   stuckMs: options.stuckMs,
   onCatastrophicError: (message) => die(`isolated-vm lost control of an isolate (${message})`),

@@ -13,9 +13,11 @@ export class Tenants {
   readonly #options: Omit<SandboxOptions, "memoryMb">;
   #spare: Promise<TenantSandbox> | null = null;
 
-  constructor(maxIsolates: number, options: Omit<SandboxOptions, "memoryMb">) {
+  constructor(maxIsolates: number, memoryMb: number, options: Omit<SandboxOptions, "memoryMb">) {
     this.#maxIsolates = maxIsolates;
     this.#options = options;
+    this.#spare = TenantSandbox.create({ ...options, memoryMb }, true);
+    this.#spare.catch(() => {});
   }
 
   get size(): number {

@@ -377,3 +377,16 @@ describe("operations", () => {
     expect((await fetch(`${host.url}/docs/`)).status).toBe(200);
   });
 });
+
+describe("session state under concurrency", () => {
+  it("serialises one session's evaluations, so a per-session limit holds when calls race", async () => {
+    const keys = await tenantWithKeys(host, "racy");
+    await host.call("PUT", "/v1/tenants/racy/modules/racy.session", keys.author, { source: SESSION.replaceAll("acme.session", "racy.session") });
+    await host.call("PUT", "/v1/tenants/racy/bindings/count", keys.security, { handler: "racy.session.count" });
+    const event = toolCall("x", { context: { session_id: "parallel" } });
+    const replies = await Promise.all(Array.from({ length: 8 }, () => host.call("POST", "/v1/tenants/racy/evaluate", keys.agent, { event })));
+    const reasons = replies.map((r) => r.body.policies[0].reason).sort();
+    expect(reasons).toEqual(["call 1", "call 2", "call 3", "call 4", "call 5", "call 6", "call 7", "call 8"]);
+    expect(replies.filter((r) => r.body.result === "ALLOW")).toHaveLength(2);
+  });
+});

@@ -287,3 +287,21 @@ describe("worker supervision", () => {
     }
   });
 });
+
+describe("loading a kept bundle", () => {
+  it("loads what an earlier load returned, without bundling, to the same sha256", async () => {
+    const first = await rt.load({ tenant: "kept", module: "myorg.policies", source: MYORG });
+    await rt.unload({ tenant: "kept", module: "myorg.policies" });
+    const again = await rt.load({ tenant: "kept", module: "myorg.policies", bundle: first.bundle });
+    expect(again).toMatchObject({ sha256: first.sha256, bundle_bytes: first.bundle_bytes, policies: first.policies });
+    const d = await rt.evaluate({ tenant: "kept", bindings: [{ id: "m", handler: "myorg.policies.my_policy" }], event: toolCall({}, "dangerous_tool") });
+    expect(d.result).toBe("DENY");
+  });
+
+  it("refuses a malformed bundle and one over max_bundle_bytes, and runs whatever code it holds in the sandbox only", async () => {
+    await rejection(rt.load({ tenant: "kept", module: "x.y", bundle: { code: 1 } as never }), "PAL_SOURCE_INVALID");
+    await rejection(rt.load({ tenant: "kept", module: "x.y", bundle: { code: "x".repeat(100), map: "{}" }, limits: { max_bundle_bytes: 10 } }), "PAL_BUNDLE_TOO_LARGE");
+    const e = await rejection(rt.load({ tenant: "kept", module: "x.y", bundle: { code: 'import fs from "fs";', map: "not json" } }), "PAL_MODULE_LOAD_FAILED");
+    expect(e.message).toMatch(/import|module/i);
+  });
+});

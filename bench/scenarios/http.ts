@@ -1,0 +1,73 @@
+// Scenario 3 — HTTP. autocannon (keep-alive, 32 connections) against the host's evaluate route
+// with 1, 5 and 20 bindings, and against a bare fastify JSON route started the same way.
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { MODULE_SOURCE } from "../policies.ts";
+import { fmtRatio, type Progress, type Row, type ScenarioResult } from "../report.ts";
+import { ADMIN_KEY, call, removeDir, startHost, startProcess } from "../servers.ts";
+
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 6);
+const EVENT = { type: "tool_call", data: { name: "web_fetch", arguments: { url: "https://docs.example.com/guide" } } };
+// Calls of one session are serialised by the host (each sees the state the previous one
+// kept), so the load spreads over many sessions, as many agents would.
+const SESSIONS = 1000;
+
+interface Load { rps: number; p50_ms: number; p99_ms: number; non2xx: number; errors: number }
+
+async function load(url: string, key: string): Promise<Load> {
+  let n = 0;
+  const result = await autocannon({
+    url: `${url}/v1/tenants/acme/evaluate`,
+    method: "POST",
+    connections: 32,
+    duration: SECONDS,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ event: { ...EVENT, context: { session_id: `s-${n++ % SESSIONS}` } } }) }) }],
+  });
+  return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+/** Binding i of n: the DESIGN §1 policies with varied params, as a tenant would stack them. */
+function binding(i: number) {
+  return i % 2 === 0
+    ? { handler: "bench.policies.block_domains", params: { blocked_domains: [`evil-${i}.com`, "malware.example"] }, order: i }
+    : { handler: "bench.policies.my_policy", order: i };
+}
+
+export async function run(progress: Progress): Promise<ScenarioResult> {
+  progress(`http: bare fastify route, ${SECONDS} s`);
+  const bare = await startProcess(fileURLToPath(new URL("../bare-server.ts", import.meta.url)), []);
+  const baseline = await load(bare.url, "none");
+  await bare.stop();
+
+  const host = await startHost();
+  const rows: Row[] = [
+    { figure: "bare fastify JSON route: requests/s, p50 / p99", measured: `${Math.round(baseline.rps).toLocaleString("en")}/s, ${baseline.p50_ms} / ${baseline.p99_ms} ms`, ratio: "1×" },
+  ];
+  const raw: Record<string, unknown> = { bare: baseline };
+  try {
+    await call(host.url, "POST", "/v1/tenants", ADMIN_KEY, { id: "acme" });
+    const agent = (await call(host.url, "POST", "/v1/tenants/acme/keys", ADMIN_KEY, { role: "agent" })).key as string;
+    await call(host.url, "PUT", "/v1/tenants/acme/modules/bench.policies", ADMIN_KEY, { source: MODULE_SOURCE });
+    let bound = 0;
+    for (const n of [1, 5, 20]) {
+      for (; bound < n; bound++) await call(host.url, "PUT", `/v1/tenants/acme/bindings/b${String(bound).padStart(2, "0")}`, ADMIN_KEY, binding(bound));
+      progress(`http: Palisade evaluate with ${n} binding${n > 1 ? "s" : ""}, ${SECONDS} s`);
+      await load(host.url, agent); // a warm-up run, discarded
+      const result = await load(host.url, agent);
+      if (result.non2xx || result.errors) throw new Error(`http: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+      raw[`bindings_${n}`] = result;
+      const share = result.rps / baseline.rps;
+      rows.push({
+        figure: `Palisade evaluate, ${n} binding${n > 1 ? "s" : ""}: requests/s, p50 / p99`,
+        measured: `${Math.round(result.rps).toLocaleString("en")}/s, ${result.p50_ms} / ${result.p99_ms} ms`,
+        ratio: fmtRatio(share),
+        ...(n === 5 ? { target: "≥ 0.5× bare, p99 ≤ 5 ms", holds: share >= 0.5 && result.p99_ms <= 5 } : {}),
+      });
+    }
+  } finally {
+    await host.stop();
+    removeDir(host.dataDir);
+  }
+  return { name: "3. HTTP", rows, raw };
+}
