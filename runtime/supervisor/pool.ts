@@ -97,10 +97,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.#closing = true;
     clearInterval(this.#watch);
-    await Promise.all(this.#slots.map((w) => {
-      w.kill("runtime closed");
-      return w.exited;
-    }));
+    await Promise.all(this.#slots.map((w) => w.stop(1000)));
   }
 
   #spawn(index: number): void {

@@ -109,6 +109,17 @@ export class WorkerHandle {
     if (this.state !== "exited" && this.child.connected) this.child.send(message);
   }
 
+  /** Asks the worker to exit (it does when its channel closes), killing it if it does not. */
+  async stop(graceMs: number): Promise<void> {
+    if (this.state === "exited") return;
+    this.#killReason ??= "runtime closed";
+    this.#holdProcessOpen(true);
+    if (this.child.connected) this.child.disconnect();
+    const timer = setTimeout(() => this.kill("did not exit when asked"), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
   kill(reason: string): void {
     if (this.state === "exited") return;
     this.#killReason ??= reason;
