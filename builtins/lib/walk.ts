@@ -1,26 +1,49 @@
 // Finding the text a policy should look at: every string inside tool arguments, and the text
-// of requests and LLM messages. Bounded, so a huge or deeply nested event costs little.
+// of requests and LLM messages. Bounded, so a huge or deeply nested event costs little — and
+// the walk says when it left something out, so a policy can ASK rather than allow text it did
+// not see.
 import type { PolicyEvent } from "palisade/sdk";
 
 export const MAX_STRINGS = 10_000;
-const MAX_DEPTH = 32;
+export const MAX_DEPTH = 32;
+/** Most characters of text a policy scans per event: about the default event size limit. */
+export const MAX_SCAN_CHARS = 1_000_000;
 
-/** Every string (keys included) inside `value`, with its path like `/headers/0/url`. */
-export function stringsIn(value: unknown): { path: string; text: string }[] {
-  const found: { path: string; text: string }[] = [];
+export interface Strings {
+  /** Every string (keys included) with its path like `/headers/0/url`, up to the limits. */
+  strings: { path: string; text: string }[];
+  /** False when some text was left out: too many strings, too deep, or past `maxChars`. */
+  complete: boolean;
+}
+
+export function stringsIn(value: unknown, maxChars = MAX_SCAN_CHARS): Strings {
+  const strings: Strings["strings"] = [];
+  let complete = true;
+  let chars = 0;
+  const keep = (path: string, text: string): void => {
+    if (strings.length >= MAX_STRINGS || chars + text.length > maxChars) complete = false;
+    else {
+      chars += text.length;
+      strings.push({ path, text });
+    }
+  };
   const visit = (node: unknown, path: string, depth: number): void => {
-    if (found.length >= MAX_STRINGS || depth > MAX_DEPTH) return;
-    if (typeof node === "string") found.push({ path, text: node });
-    else if (Array.isArray(node)) node.forEach((item, i) => visit(item, `${path}/${i}`, depth + 1));
-    else if (node !== null && typeof node === "object") {
+    if (typeof node === "string") keep(path, node);
+    else if (node === null || typeof node !== "object") return;
+    // Deeper than the limit, anything that is not empty might hide text: not looked at, so
+    // not complete.
+    else if (depth >= MAX_DEPTH) {
+      if (Object.keys(node).length > 0) complete = false;
+    } else if (Array.isArray(node)) node.forEach((item, i) => visit(item, `${path}/${i}`, depth + 1));
+    else {
       for (const [key, item] of Object.entries(node)) {
-        found.push({ path: `${path}/${key}#key`, text: key });
+        keep(`${path}/${key}#key`, key);
         visit(item, `${path}/${key}`, depth + 1);
       }
     }
   };
   visit(value, "", 0);
-  return found;
+  return { strings, complete };
 }
 
 /** The text a person or model wrote in an event: request content, LLM messages, responses. */
@@ -29,7 +52,7 @@ export function conversationText(event: PolicyEvent): string[] {
     case "request":
       return [event.data.user_content, ...(event.data.attachments ?? []).map((a) => a.text ?? "")];
     case "llm_request":
-      return event.data.messages.flatMap((m) => (typeof m.content === "string" ? [m.content] : stringsIn(m.content).map((s) => s.text)));
+      return event.data.messages.flatMap((m) => (typeof m.content === "string" ? [m.content] : stringsIn(m.content).strings.map((s) => s.text)));
     case "llm_response":
       return [event.data.content];
     case "response":

@@ -1,0 +1,165 @@
+// What the shell and GitHub policies share: which tools are shells, how to read the command
+// out of a shell tool's arguments, and small readers over a parsed command's argv.
+import { MAX_SCRIPT, parseShell, type ShellParse } from "./shell.ts";
+
+export const DEFAULT_SHELL_TOOLS = [
+  "bash", "bash_*", "*_bash", "sh", "zsh", "shell", "shell_*", "*_shell", "terminal", "terminal_*", "*_terminal",
+  "exec", "exec_command", "run_command", "execute_command", "run_shell_command", "run_terminal_cmd", "run_in_terminal", "local_shell",
+];
+
+export const SHELL_TOOLS_PARAM = {
+  type: "array",
+  items: { type: "string", minLength: 1, maxLength: 200 },
+  minItems: 1,
+  maxItems: 200,
+  default: DEFAULT_SHELL_TOOLS,
+  description:
+    "Names (or glob patterns, * and ?, case-insensitive) of the tools that run shell commands. The command is read from the " +
+    "arguments `command`, `cmd`, `script` (strings), `commands` (a string or an array of strings, each a script), and " +
+    "`args`/`argv` (an array: appended to `command`/`cmd` when one is a string, else the whole command).",
+};
+
+const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === "string") ? v : null);
+
+/**
+ * The scripts a shell tool call would run. An argv array is read two ways, as exec would run
+ * it (each element one word) and as a tool that joins it with spaces for a shell would, so
+ * both meanings are checked. `tooLong` when they add up to more than a parse may take.
+ */
+export function commandScripts(args: Record<string, unknown> | undefined): { scripts: string[]; tooLong: boolean } {
+  const a = args ?? {};
+  const scripts: string[] = [];
+  const argv = (list: string[], prefix = "") => {
+    scripts.push(prefix + list.map(quote).join(" "));
+    scripts.push(prefix + list.join(" "));
+  };
+  const list = strings(a.args) ?? strings(a.argv);
+  const heads = ["command", "cmd"].filter((k) => typeof a[k] === "string");
+  for (const key of ["command", "cmd", "script"]) {
+    const v = a[key];
+    if (typeof v === "string") {
+      if (list && key === heads[0] && heads.length === 1) argv(list, `${v} `);
+      else scripts.push(v);
+    } else if (strings(v)) argv(v as string[]);
+  }
+  if (list && heads.length !== 1) argv(list);
+  const commands = a.commands;
+  if (typeof commands === "string") scripts.push(commands);
+  else if (Array.isArray(commands)) for (const c of commands) {
+    if (typeof c === "string") scripts.push(c);
+    else if (strings(c)) argv(c as string[]);
+  }
+  const total = scripts.reduce((n, s) => n + s.length, 0);
+  return { scripts: total > 2 * MAX_SCRIPT ? [] : scripts, tooLong: total > 2 * MAX_SCRIPT || scripts.some((s) => s.length > MAX_SCRIPT) };
+}
+
+/**
+ * The parsed scripts of a shell tool call, or the reason there is nothing a policy can judge
+ * (no command among the arguments, or too much of it to parse within the time limit).
+ */
+export function shellParses(args: Record<string, unknown> | undefined): { parses: ShellParse[]; problem: string | null } {
+  const { scripts, tooLong } = commandScripts(args);
+  if (tooLong) return { parses: [], problem: `The command is longer than ${MAX_SCRIPT} characters; too long to check.` };
+  if (scripts.length === 0) return { parses: [], problem: "No command found in the tool arguments (command, cmd, script, commands, args)." };
+  return { parses: scripts.map(parseShell), problem: null };
+}
+
+/** Operands of argv (argv[0] is the command): words that are not options or option values. */
+export function operands(argv: readonly string[], withValue: readonly string[] = []): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const t = argv[i]!;
+    if (t === "--") return [...out, ...argv.slice(i + 1)];
+    if (t.startsWith("-") && t.length > 1) {
+      if (withValue.includes(t)) i++;
+    } else out.push(t);
+  }
+  return out;
+}
+
+/** True when a short-option cluster or a long option in argv sets one of `short` letters / `long` names. */
+export function hasFlag(argv: readonly string[], short: string, long: readonly string[] = []): boolean {
+  for (const t of argv.slice(1)) {
+    if (t === "--") return false;
+    if (t.startsWith("--")) {
+      const name = t.split("=")[0]!;
+      if (long.includes(name)) return true;
+    } else if (t.startsWith("-") && t.length > 1 && [...t.slice(1)].some((c) => short.includes(c))) return true;
+  }
+  return false;
+}
+
+const GIT_VALUE_OPTIONS = ["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--exec-path"];
+
+/**
+ * `git [global options] <sub> <args…>` → { sub, args } (args without the subcommand). An alias
+ * given on the command line (`git -c alias.p='push -f' p`) is expanded; `!shell` aliases are
+ * parsed as commands by lib/shell.ts instead.
+ */
+export function gitCommand(argv: readonly string[]): { sub: string; args: string[] } {
+  let i = 1;
+  const aliases = new Map<string, string>();
+  while (i < argv.length && argv[i]!.startsWith("-")) {
+    const m = argv[i] === "-c" ? /^alias\.([^=]+)=([^!].*)$/is.exec(argv[i + 1] ?? "") : null;
+    if (m) aliases.set(m[1]!.toLowerCase(), m[2]!);
+    i += GIT_VALUE_OPTIONS.includes(argv[i]!) ? 2 : 1;
+  }
+  const sub = argv[i] ?? "";
+  const alias = aliases.get(sub.toLowerCase());
+  if (alias !== undefined) {
+    const [aliasSub = "", ...aliasArgs] = alias.trim().split(/\s+/);
+    return { sub: aliasSub, args: [...aliasArgs, ...argv.slice(i + 1)] };
+  }
+  return { sub, args: argv.slice(i + 1) };
+}
+
+/** `owner/repo` from a URL (`https://github.com/o/r/pull/1`), an scp-style remote or an `owner/repo` string; else null. */
+export function repoFrom(value: string): string | null {
+  const v = value.trim();
+  if (v.length > 500) return null;
+  const m =
+    /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]+@)?[^/]+\/([^/\s]+)\/([^/?#\s]+?)(?:\.git)?(?:[/?#].*)?$/i.exec(v) ??
+    /^[^@/\s]+@[^:/\s]+:([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(v) ??
+    /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?$/.exec(v);
+  return m ? `${m[1]}/${m[2]}` : null;
+}
+
+/** Is this a URL or scp-style remote (as opposed to a remote's name like `origin`)? */
+export const isRemoteUrl = (value: string) => /^[a-z][a-z0-9+.-]*:\/\/|^[^@/\s]+@[^:/\s]+:/i.test(value);
+
+/** Worst of several findings; reasons of the worst level, deduplicated and capped. */
+export function worst<L extends string>(findings: { level: L; reason: string }[], order: readonly L[]): { level: L; reason: string } | null {
+  for (const level of order) {
+    const reasons = [...new Set(findings.filter((f) => f.level === level).map((f) => f.reason))];
+    if (reasons.length > 0) return { level, reason: reasons.slice(0, 3).join(" ") + (reasons.length > 3 ? ` (+${reasons.length - 3} more)` : "") };
+  }
+  return null;
+}
+
+/** A command shortened for a reason string. */
+export const shown = (argv: readonly string[]) => {
+  const s = argv.join(" ");
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
+
+/** `gh api …`: the HTTP method (as gh picks it), the endpoint and the -f/-F fields. */
+export function ghApi(argv: readonly string[]): { method: string; endpoint: string; fields: string[] } {
+  let method: string | null = null;
+  let endpoint = "";
+  let body = false;
+  const fields: string[] = [];
+  for (let i = 2; i < argv.length; i++) {
+    const t = argv[i]!;
+    if (t === "-X" || t === "--method") method = argv[++i] ?? "";
+    else if (t.startsWith("--method=")) method = t.slice(9);
+    else if (/^-X./.test(t)) method = t.slice(2);
+    else if (t === "-f" || t === "-F" || t === "--field" || t === "--raw-field") fields.push(argv[++i] ?? "");
+    else if (t.startsWith("--field=") || t.startsWith("--raw-field=")) fields.push(t.slice(t.indexOf("=") + 1));
+    else if (/^-[fF]./.test(t)) fields.push(t.slice(2));
+    else if (t === "--input") { body = true; i++; }
+    else if (["-H", "--header", "-q", "--jq", "-t", "--template", "--hostname", "--cache", "-p", "--preview"].includes(t)) i++;
+    else if (!t.startsWith("-") && !endpoint) endpoint = t;
+  }
+  return { method: (method ?? (fields.length > 0 || body ? "POST" : "GET")).toUpperCase(), endpoint, fields };
+}

@@ -1,0 +1,58 @@
+// A policy that removes credentials from what tools and models are given, rather than
+// refusing the call: the call goes ahead with `[REDACTED:<kind>]` in place of each secret.
+import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
+import { redactData, SECRET_KINDS, type SecretKind } from "./lib/secrets.ts";
+
+// A shallow copy of `data` with one field replaced; built as a plain literal so that no
+// `__proto__` key can appear in what the policy returns.
+function replaceField(data: object, field: string, value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) if (k !== "__proto__") out[k] = v;
+  out[field] = value;
+  return out;
+}
+
+/**
+ * Redacts secrets in tool_call arguments and in llm_request messages (string values only;
+ * keys and structure stay as they are). ALLOW with the redacted `data` when something was
+ * found; abstain when nothing was. ASK (with what could be redacted) when the arguments or
+ * messages are too large or too deeply nested to scan completely. Other events abstain.
+ */
+export function redact_secrets({ kinds = [...SECRET_KINDS] }: { kinds?: SecretKind[] }) {
+  const chosen = new Set(kinds);
+  return (event: PolicyEvent): PolicyResponse | null => {
+    const field = event.type === "tool_call" ? "arguments" : event.type === "llm_request" ? "messages" : null;
+    if (field === null) return null;
+    const r = redactData((event.data as Record<string, unknown>)[field], chosen);
+    const names = SECRET_KINDS.filter((k) => r.found.has(k)).join(", ");
+    if (r.incomplete) {
+      const reason = `The ${field} are too large or too deeply nested to scan for secrets${names ? `; redacted so far: ${names}` : ""}.`;
+      return { result: "ASK", reason, ...(names ? { data: replaceField(event.data, field, r.value) } : {}) };
+    }
+    if (r.found.size === 0) return null;
+    return { result: "ALLOW", reason: `Redacted secrets: ${names}.`, data: replaceField(event.data, field, r.value) };
+  };
+}
+
+export const SECRET_POLICIES: RegistryEntry[] = [
+  {
+    handler: "palisade.builtins.redact_secrets", kind: "factory", name: "Redact Secrets",
+    description: "Replaces credentials in tool arguments and LLM messages with [REDACTED:<kind>] and lets the call go ahead.",
+    params_schema: {
+      type: "object", additionalProperties: false,
+      properties: {
+        kinds: {
+          type: "array", title: "Kinds of secret",
+          items: { type: "string", enum: [...SECRET_KINDS] },
+          minItems: 1, maxItems: SECRET_KINDS.length, uniqueItems: true, default: [...SECRET_KINDS],
+          description:
+            "private_key: PEM/PGP private key blocks; aws_access_key: AKIA…/ASIA… key ids; gcp_api_key: AIza… keys; " +
+            "github_token: ghp_/gho_/ghu_/ghs_/ghr_/github_pat_ tokens; slack_token: xoxa-/xoxb-/xoxp-/xoxr-/xoxs- tokens; " +
+            "jwt: eyJ….….… tokens; aws_secret_key: 40-character keys after aws_secret_access_key= (or the value of such a key); " +
+            "password: values after password=/passwd:/pwd=/--password, in URLs (user:pass@) and of keys named *password; " +
+            "bearer_token: Bearer tokens and the credentials of Authorization headers (any scheme).",
+        },
+      },
+    },
+  },
+];
