@@ -60,6 +60,44 @@ describe("builtins over HTTP", () => {
     expect((await call("s2")).body.result).toBe("ALLOW");
   });
 
+  // Each builtin bound alone with its params, and one event it must act on, over HTTP.
+  const tool = (name: string, args: Record<string, unknown>) => ({ type: "tool_call", data: { name, arguments: args } });
+  const cases: [string, Record<string, unknown>, unknown, string][] = [
+    ["block_tools", { tools: ["shell*"] }, tool("shell_exec", {}), "DENY"],
+    ["allow_tools", { tools: ["search"] }, tool("deploy", {}), "DENY"],
+    ["ask_tools", { tools: ["deploy*"] }, tool("deploy_prod", {}), "ASK"],
+    ["block_domains", { blocked_domains: ["evil.com"] }, tool("fetch", { url: "https://sub.EVIL.com./x" }), "DENY"],
+    ["allow_domains", { allowed_domains: ["docs.example.com"] }, tool("fetch", { url: "https://evil.com" }), "DENY"],
+    ["max_tool_calls_per_session", { limit: 5 }, tool("x", {}), "ALLOW"],
+    ["detect_loop", {}, tool("x", {}), "ALLOW"],
+    ["deny_pii", {}, tool("email", { body: "card 4111 1111 1111 1111" }), "DENY"],
+    ["redact_secrets", {}, tool("post", { token: "ghp_0123456789abcdefghijklmnopqrstuvwxyz" }), "ALLOW"],
+    ["cost_budget", { max_cost_usd: 5 }, { ...tool("x", {}), context: { usage: { cost_usd: 6 } } }, "DENY"],
+    ["token_budget", { max_tokens: 100 }, { ...tool("x", {}), context: { usage: { input_tokens: 90, output_tokens: 20 } } }, "DENY"],
+    ["blast_radius", {}, tool("bash", { command: "sudo r''m -rf --no-preserve-root /" }), "DENY"],
+    ["path_guard", { allowed_roots: ["/data"] }, tool("read_file", { path: "/data/../etc/passwd" }), "DENY"],
+    ["read_only", {}, tool("write_file", { path: "/tmp/x", content: "y" }), "DENY"],
+    ["model_allowlist", { models: ["gpt-5*"] }, { type: "llm_request", data: { model: "other", messages: [] } }, "DENY"],
+    ["github", { write_repos: ["acme/*"] }, tool("bash", { command: "git push --force origin main" }), "DENY"],
+    ["expression", { expression: 'event.type == "tool_call"', result: "ASK" }, tool("x", {}), "ASK"],
+  ];
+
+  it("covers every builtin in this table", () => {
+    expect(cases.map(([name]) => name).sort()).toEqual([...ALL].sort());
+  });
+
+  it.each(cases)("%s: binds with %j and acts on its event", async (name, params, event, result) => {
+    const id = `only-${name.replaceAll("_", "-")}`;
+    expect((await host.call("PUT", `/v1/tenants/acme/bindings/${id}`, keys.security, { handler: `palisade.builtins.${name}`, params, order: -100 })).status).toBe(201);
+    try {
+      const decision = (await evaluate(event)).body;
+      expect(decision.policies[0], JSON.stringify(decision)).toMatchObject({ binding: id, result, error: null });
+      if (name === "redact_secrets") expect(JSON.stringify(decision.data)).toContain("[REDACTED:github_token]");
+    } finally {
+      await host.call("DELETE", `/v1/tenants/acme/bindings/${id}`, keys.security);
+    }
+  });
+
   it("keeps palisade.* module names for the builtins", async () => {
     const reply = await host.call("PUT", "/v1/tenants/acme/modules/palisade.builtins", keys.author, { source: "export const POLICY_REGISTRY = [];" });
     expect(reply).toMatchObject({ status: 422, body: { error: { code: "PAL_MODULE_RESERVED" } } });
