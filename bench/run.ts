@@ -1,6 +1,7 @@
 // npm run bench — every scenario of the benchmark suite, in one run, each figure beside the
 // baseline measured in the same run. Writes bench/results/latest.json and latest.md (the
-// table the README's Performance section shows). `npm run bench -- --only http,cedar` runs some.
+// table the README's Performance section shows). `npm run bench -- --only http,cedar` runs
+// some and only prints them.
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
@@ -42,8 +43,11 @@ const lines = [
   ...results.flatMap((r) => r.rows.map((row) =>
     `| ${r.name} | ${row.figure} | ${row.measured} | ${row.ratio ?? ""} | ${row.target ?? ""} | ${row.holds === undefined ? "" : row.holds ? "yes" : "**no**"} |`)),
 ];
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify({ date, machine, results }, null, 2)}\n`);
-writeFileSync(new URL("./results/latest.md", import.meta.url), `${lines.join("\n")}\n`);
 process.stdout.write(`${lines.join("\n")}\n`);
-process.stderr.write(`${stamp()}  wrote bench/results/latest.json and latest.md\n`);
+// A partial run (--only) prints its table but leaves the full results of the last whole run.
+if (!values.only) {
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify({ date, machine, results }, null, 2)}\n`);
+  writeFileSync(new URL("./results/latest.md", import.meta.url), `${lines.join("\n")}\n`);
+  process.stderr.write(`${stamp()}  wrote bench/results/latest.json and latest.md\n`);
+}

@@ -5,6 +5,7 @@
 // - Every request carries an `id`; the worker answers each one exactly once, unless it dies,
 //   in which case the supervisor settles it as a `crash`.
 // - Workers send `heartbeat` on a timer so a blocked main thread is noticed and killed.
+// - Each IPC message is an array of these messages, in order (see outbox.ts).
 // - Nothing a tenant wrote crosses as an object: policy output arrives here already parsed
 //   from a capped JSON string and validated, and error text is plain strings.
 import type { ErrorKind, StateUpdate, Verdict } from "../sdk/index.ts";

@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { FromWorker, Reply, Request, RequestBody, ToWorker } from "../protocol.ts";
+import { Outbox } from "../outbox.ts";
 import type { WorkerOptions } from "../worker/main.ts";
 
 const WORKER_MAIN = fileURLToPath(new URL("../worker/main.ts", import.meta.url));
@@ -35,6 +36,9 @@ export class WorkerHandle {
   #nextId = 1;
   #killReason: string | null = null;
   readonly #pending = new Map<number, Pending>();
+  readonly #outbox = new Outbox<ToWorker>((batch) => {
+    if (this.state !== "exited" && this.child.connected) this.child.send(batch);
+  });
 
   constructor(index: number, options: WorkerOptions, onLog: (line: string) => void) {
     this.index = index;
@@ -56,21 +60,9 @@ export class WorkerHandle {
     });
     this.ready = new Promise((resolve, reject) => {
       this.child.once("exit", (code, signal) => reject(new WorkerExited(this.#exitReason(code, signal))));
-      this.child.on("message", (message: FromWorker) => {
+      this.child.on("message", (batch: FromWorker[]) => {
         this.lastSeen = Date.now();
-        if (message.type === "ready") {
-          this.state = "ready";
-          this.#holdProcessOpen(false);
-          resolve();
-        } else if (message.type === "heartbeat") {
-          this.rssBytes = message.rss;
-          this.isolates = message.isolates;
-        } else {
-          const pending = this.#pending.get(message.id);
-          this.#pending.delete(message.id);
-          if (this.#pending.size === 0) this.#holdProcessOpen(false);
-          pending?.resolve(message);
-        }
+        for (const message of batch) this.#receive(message, resolve);
       });
     });
     this.ready.catch(() => {});
@@ -85,6 +77,22 @@ export class WorkerHandle {
     });
     // A send to a dying child fails; the exit handler settles everything in flight.
     this.child.on("error", () => {});
+  }
+
+  #receive(message: FromWorker, ready: () => void): void {
+    if (message.type === "ready") {
+      this.state = "ready";
+      this.#holdProcessOpen(false);
+      ready();
+    } else if (message.type === "heartbeat") {
+      this.rssBytes = message.rss;
+      this.isolates = message.isolates;
+    } else {
+      const pending = this.#pending.get(message.id);
+      this.#pending.delete(message.id);
+      if (this.#pending.size === 0) this.#holdProcessOpen(false);
+      pending?.resolve(message);
+    }
   }
 
   get inflight(): number {
@@ -106,7 +114,7 @@ export class WorkerHandle {
   }
 
   post(message: ToWorker): void {
-    if (this.state !== "exited" && this.child.connected) this.child.send(message);
+    if (this.state !== "exited") this.#outbox.push(message);
   }
 
   /** Asks the worker to exit (it does when its channel closes), killing it if it does not. */

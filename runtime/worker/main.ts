@@ -3,6 +3,7 @@
 // environment, because tenant code in it might read process memory (isolated-vm #550).
 import { writeSync } from "node:fs";
 import type { FromWorker, ToWorker } from "../protocol.ts";
+import { Outbox } from "../outbox.ts";
 import { Executor } from "./evaluate.ts";
 import { CodeStore } from "./sandbox.ts";
 import { Tenants } from "./tenants.ts";
@@ -35,9 +36,10 @@ const tenants = new Tenants(options.maxIsolates, options.memoryMb, {
 });
 const executor = new Executor(tenants, code);
 
-function send(message: FromWorker): void {
-  if (process.connected) process.send!(message);
-}
+const outbox = new Outbox<FromWorker>((batch) => {
+  if (process.connected) process.send!(batch);
+});
+const send = (message: FromWorker) => outbox.push(message);
 
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
@@ -56,8 +58,10 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-process.on("message", (message: ToWorker) => {
-  handle(message).catch((e: unknown) => die(`internal error: ${e instanceof Error ? e.stack : String(e)}`));
+process.on("message", (batch: ToWorker[]) => {
+  for (const message of batch) {
+    handle(message).catch((e: unknown) => die(`internal error: ${e instanceof Error ? e.stack : String(e)}`));
+  }
 });
 // The supervisor is gone: nobody can receive verdicts, so there is nothing left to do.
 process.on("disconnect", () => process.exit(0));
