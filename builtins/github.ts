@@ -1,10 +1,10 @@
 // Which GitHub repositories and branches an agent may read and write, whether it may force
 // push or delete. Applies to GitHub tool calls (github_*, gh_*, mcp__github__*, and the GitHub
 // MCP server's bare tool names when they carry a repository) and to git/gh commands in shell
-// tools, parsed with lib/shell.ts.
+// tools, parsed with lib/shell/.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { compileGlobs, type Matcher } from "./lib/glob.ts";
-import type { ShellParse, SimpleCommand } from "./lib/shell.ts";
+import type { ShellParse, SimpleCommand } from "./lib/shell/index.ts";
 import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, ghApi, gitCommand, isRemoteUrl, operands, repoFrom, shellParses, shown, worst } from "./lib/shell-call.ts";
 
 /**

@@ -1,10 +1,10 @@
 // Policies over the commands an agent runs in a shell tool: blast_radius denies what would
 // wreck a machine and asks before what is risky; read_only denies anything that writes.
 // Both see through quoting, chains, subshells, `sh -c`, `eval`, sudo and other wrappers (see
-// lib/shell.ts), and never ALLOW a command whose program they cannot see.
+// lib/shell/), and never ALLOW a command whose program they cannot see.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { compileGlobs } from "./lib/glob.ts";
-import { SHELLS, own, type ShellParse, type SimpleCommand } from "./lib/shell.ts";
+import { SHELLS, own, type ShellParse, type SimpleCommand } from "./lib/shell/index.ts";
 import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, ghApi, gitCommand, hasFlag, operands, shellParses, shown, worst } from "./lib/shell-call.ts";
 
 type Finding<L extends string> = { level: L; reason: string };

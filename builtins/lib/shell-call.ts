@@ -1,6 +1,6 @@
 // What the shell and GitHub policies share: which tools are shells, how to read the command
 // out of a shell tool's arguments, and small readers over a parsed command's argv.
-import { MAX_SCRIPT, parseShell, type ShellParse } from "./shell.ts";
+import { MAX_SCRIPT, parseShell, type ShellParse } from "./shell/index.ts";
 
 export const DEFAULT_SHELL_TOOLS = [
   "bash", "bash_*", "*_bash", "sh", "zsh", "shell", "shell_*", "*_shell", "terminal", "terminal_*", "*_terminal",
@@ -95,7 +95,7 @@ const GIT_VALUE_OPTIONS = ["-C", "-c", "--git-dir", "--work-tree", "--namespace"
 /**
  * `git [global options] <sub> <args…>` → { sub, args } (args without the subcommand). An alias
  * given on the command line (`git -c alias.p='push -f' p`) is expanded; `!shell` aliases are
- * parsed as commands by lib/shell.ts instead.
+ * parsed as commands by lib/shell/ instead.
  */
 export function gitCommand(argv: readonly string[]): { sub: string; args: string[] } {
   let i = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseShell, MAX_SCRIPT } from "../../builtins/lib/shell.ts";
+import { parseShell, MAX_SCRIPT } from "../../builtins/lib/shell/index.ts";
 
 const argvs = (script: string) => parseShell(script).commands.filter((c) => c.argv.length > 0).map((c) => c.argv);
 const find = (script: string, name: string) => parseShell(script).commands.find((c) => c.name === name);

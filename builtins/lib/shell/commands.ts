@@ -1,0 +1,95 @@
+// Recording a simple command, after peeling off its wrappers (sudo, env, …) and looking inside
+// the commands that run other commands: shells, eval, su -c, watch, find -exec, git -c, alias.
+import { execArgs, gitConfigCommands } from "./embedded.ts";
+import { MAX_COMMANDS, MAX_HOPS } from "./limits.ts";
+import { parseInto } from "./parser.ts";
+import { SHELLS, shellCommand } from "./shells.ts";
+import { syntax, type Arg, type Flags, type Parser, type Redirect } from "./types.ts";
+import { basename, own } from "./util.ts";
+import { ASSIGNMENT } from "./words.ts";
+import { WRAPPERS, optionValue, skipOptions } from "./wrappers.ts";
+
+const INTERPRETER = /^(python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php[0-9.]*|lua[0-9.]*)$/;
+
+/** Adds one command to the result and returns its index (an error past MAX_COMMANDS). */
+export function push(p: Parser, args: Arg[], redirects: Redirect[], assignments: string[], wrappers: string[], f: Flags): number {
+  const out = p.sh.out;
+  if (out.length >= MAX_COMMANDS) {
+    p.sh.stopped = true;
+    throw syntax(`more than ${MAX_COMMANDS} commands`);
+  }
+  const argv = args.map((a) => a.text);
+  if (f.dynamic) p.sh.dynamic = true;
+  out.push({
+    argv, name: basename(argv[0] ?? ""), dynamic: f.dynamic, dynamicArgs: f.dynamicArgs, assignments, redirects,
+    wrappers: [...wrappers], background: false, pipedFrom: [], pipedTo: [], runsStdin: f.runsStdin, inFunction: p.ctx.fn,
+  });
+  return out.length - 1;
+}
+
+// Peels wrappers off a command and looks inside the commands that run other commands.
+export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: string[], wrappersIn: string[], stdinArgs: boolean): number[] {
+  const wrappers = [...wrappersIn];
+  let rest = args;
+  let fromStdin = stdinArgs;
+  const plain = (extra: Partial<Flags> = {}) => [
+    push(p, rest, redirects, assigns, wrappers, { dynamic: false, dynamicArgs: fromStdin || rest.slice(1).some((a) => a.dynamic), runsStdin: false, ...extra }),
+  ];
+  // The redirections of `bash -c '…' > out` belong to no inner command: keep them on an
+  // empty one so policies still see the write.
+  const sub = (text: string, via: string) => {
+    const idx = redirects.length > 0 ? [push(p, [], redirects, assigns, wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })] : [];
+    return [...idx, ...parseInto(p.sh, text, { wrappers: [...wrappers, via], fn: p.ctx.fn, depth: p.ctx.depth })];
+  };
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    const head = rest[0];
+    if (!head) return plain();
+    if (head.dynamic || head.glob) return plain({ dynamic: true });
+    const name = basename(head.text);
+    const unwrap = own(WRAPPERS, name);
+    if (unwrap) {
+      const inner = unwrap(rest);
+      if (inner === null || inner.length === 0) return plain();
+      if (name === "env") assigns = [...assigns, ...rest.slice(1, rest.length - inner.length).map((a) => a.text).filter((t) => ASSIGNMENT.test(t))];
+      if (name === "xargs") fromStdin = true;
+      wrappers.push(name);
+      rest = inner;
+      continue;
+    }
+    if (SHELLS.has(name)) return shellCommand(p, rest, redirects, assigns, wrappers);
+    if (name === "eval") {
+      if (rest.some((a) => a.dynamic)) return plain({ dynamic: true });
+      return sub(rest.slice(1).map((a) => a.text).join(" "), "eval");
+    }
+    if (name === "su" || name === "runuser") {
+      const code = optionValue(rest, ["-c"], ["--command"]);
+      if (code === undefined) return plain();
+      if (code.dynamic) return plain({ dynamic: true });
+      return sub(code.text, name);
+    }
+    if (name === "watch") {
+      const i = skipOptions(rest, "nq", ["--interval", "--equexit"]);
+      if (i >= rest.length) return plain();
+      if (rest.slice(1, i).some((a) => a.text === "-x" || a.text === "--exec")) { wrappers.push(name); rest = rest.slice(i); continue; }
+      if (rest.slice(i).some((a) => a.dynamic)) return plain({ dynamic: true });
+      return sub(rest.slice(i).map((a) => a.text).join(" "), "watch");
+    }
+    if (name === "source" || name === ".") return plain({ dynamic: rest[1]?.dynamic === true });
+    if (name === "find" || name === "fd" || name === "fdfind") return [...plain(), ...execArgs(p, rest, wrappers, name)];
+    if (name === "git") return [...gitConfigCommands(p, rest, wrappers), ...plain()];
+    if (name === "alias") {
+      const idx: number[] = [];
+      for (const a of rest.slice(1)) {
+        const eq = a.text.indexOf("=");
+        if (eq > 0) idx.push(...parseInto(p.sh, a.text.slice(eq + 1), { wrappers: [...wrappers, "alias"], fn: p.ctx.fn, depth: p.ctx.depth }));
+      }
+      return [...plain(), ...idx];
+    }
+    if (INTERPRETER.test(name)) {
+      const stdin = rest.slice(1).every((a) => a.text === "-" || (a.text.startsWith("-") && !/^-(c|m|e|E|r|p)$|^--(eval|print)/.test(a.text)));
+      return plain({ runsStdin: stdin });
+    }
+    return plain();
+  }
+  return plain({ dynamic: true });
+}

@@ -1,0 +1,62 @@
+// A shell command parser for policy decisions: it finds every simple command a bash command
+// line would run, so a policy can judge `sudo bash -c 'cd / && r""m -rf *'` as `rm -rf *`.
+//
+//   parseShell(script) → { commands, functions, dynamic, error }
+//
+// `commands` is flat, in the order the shell would start them (a command substitution comes
+// before the command whose word contains it). It includes the commands inside chains (&& || ;
+// & | newlines), subshells, brace groups, if/while/for/case bodies, function bodies, $( ),
+// backticks, <( ) and >( ), `sh|bash|zsh -c STRING`, `eval`, `su -c`, `watch`, `find -exec`,
+// `xargs`, heredocs and here-strings fed to a shell, `echo … | sh`, alias values, and git
+// `-c alias.x=!cmd` style config values. Wrappers (sudo, doas, env, nohup, time, nice, timeout,
+// exec, command, builtin, xargs, stdbuf, setsid, chroot, busybox, flock, script -c, strace, …)
+// are peeled off: the command is what they run, and their names are listed in `wrappers`.
+//
+// Each SimpleCommand:
+//   argv         words after quote removal and brace expansion. Expansions the parser cannot
+//                evaluate keep their source text: `$HOME`, `${X:-y}`, `$(cmd)`, `` `cmd` ``.
+//   name         basename of argv[0] ("" for a command with no words, e.g. `> file` alone).
+//   dynamic      the command word is not known statically (a variable, a substitution, a glob,
+//                `bash -c "$X"`, `eval $X`, a shell reading a script from a pipe). Policies
+//                should not ALLOW what they cannot see.
+//   dynamicArgs  some argument is an expansion, or arguments come from stdin (xargs, find -exec).
+//   assignments  leading `NAME=value` words (and `env NAME=value`), as written.
+//   redirects    { op, fd, target, write, dynamic, body? }; `write` is true when a file is opened
+//                for writing (`>`, `>>`, `>|`, `&>`, `&>>`, `<>`, `>& file`), not for `2>&1`.
+//                Heredoc bodies and here-strings are in `body`.
+//   wrappers     commands that ran this one, outermost first: ["sudo", "bash"].
+//   background   ended by `&`.
+//   pipedFrom / pipedTo   indices into `commands` of the other side of a `|`.
+//   runsStdin    a shell or interpreter that executes its standard input as code.
+//   inFunction   the name of the function whose body holds this command, else null.
+//
+// `dynamic` on the result is true when any command is dynamic or parsing failed; `error` says
+// why parsing stopped (syntax error, too long, too deep, too many commands). Commands found
+// before an error are still returned, so a policy can DENY what it did see.
+//
+// Bounds, so a parse costs time linear in its input: scripts over MAX_SCRIPT characters are not
+// parsed; nesting stops at MAX_DEPTH; scripts parsed again from inside others (sh -c, eval,
+// backticks) add up to at most MAX_PARSED characters; at most MAX_COMMANDS commands; brace
+// expansion makes at most MAX_EXPAND words per word and MAX_EXPANSIONS per parse. Hitting a
+// bound is an `error` (so `dynamic`), never a silent truncation.
+//
+// This file is the public API; the parser is in the files beside it (parser.ts is the
+// grammar, lexer.ts/words.ts/substitutions.ts read the text, commands.ts and the files it
+// uses look inside wrappers and the commands that run other commands).
+import { MAX_SCRIPT } from "./limits.ts";
+import { parseInto } from "./parser.ts";
+import type { ShellParse, Shared } from "./types.ts";
+
+export { skipOptions } from "./wrappers.ts";
+export { MAX_SCRIPT } from "./limits.ts";
+export { SHELLS } from "./shells.ts";
+export type { Redirect, ShellParse, SimpleCommand } from "./types.ts";
+export { basename, own } from "./util.ts";
+
+/** Parses a command line into the simple commands it would run. Never throws. */
+export function parseShell(script: string): ShellParse {
+  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false };
+  if (script.length > MAX_SCRIPT) return { commands: [], functions: [], dynamic: true, error: `command longer than ${MAX_SCRIPT} characters` };
+  parseInto(sh, script, { wrappers: [], fn: null, depth: 0 });
+  return { commands: sh.out, functions: sh.functions, dynamic: sh.dynamic || sh.error !== null, error: sh.error };
+}

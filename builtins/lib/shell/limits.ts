@@ -1,0 +1,11 @@
+// The bounds that keep a parse linear in its input (see index.ts). Hitting one is an `error`
+// on the result, never a silent truncation.
+
+export const MAX_SCRIPT = 64 * 1024;
+export const MAX_DEPTH = 16;
+export const MAX_PARSED = 2 * MAX_SCRIPT;
+export const MAX_COMMANDS = 2000;
+export const MAX_EXPAND = 256;
+export const MAX_EXPANSIONS = 4096;
+export const MAX_BRACE_WORD = 1024;
+export const MAX_HOPS = 16;

@@ -1,0 +1,210 @@
+// The grammar: lists (; & && || newlines), pipelines, subshells, brace groups, simple commands
+// and their redirections and heredocs. parseInto parses a whole script, or one found inside
+// another (sh -c, eval, backticks), within the depth and size bounds. Compound commands that
+// start with a keyword (for, case, function, [[) are in compound.ts.
+import { emit, push } from "./commands.ts";
+import { functionBody, parseCase, parseCond, parseFor, parseFunction } from "./compound.ts";
+import { expandWords } from "./expand.ts";
+import { advance, describe, isOp, isWord } from "./lexer.ts";
+import { MAX_DEPTH, MAX_PARSED } from "./limits.ts";
+import { link } from "./shells.ts";
+import { scanArith } from "./substitutions.ts";
+import { ShellSyntaxError, syntax, type Ctx, type Parser, type Redirect, type Shared, type Terms, type Word } from "./types.ts";
+import { range } from "./util.ts";
+import { ASSIGNMENT } from "./words.ts";
+
+const NO_TERMS: Terms = { ops: [], words: [] };
+const TRANSPARENT = new Set(["if", "then", "elif", "else", "do", "while", "until", "!", "time", "coproc"]);
+const CLOSERS = new Set(["fi", "done", "esac", "}"]);
+const WRITE_OPS = new Set([">", ">>", ">|", "&>", "&>>", "<>"]);
+
+export function parseInto(sh: Shared, text: string, ctx: Ctx): number[] {
+  const start = sh.out.length;
+  if (sh.stopped) return [];
+  if (ctx.depth > MAX_DEPTH) {
+    sh.error ??= "nested too deeply";
+    return [];
+  }
+  // Scripts inside scripts (sh -c, eval, backticks) are parsed again; bound the total.
+  sh.parsed += text.length;
+  if (sh.parsed > MAX_PARSED) {
+    sh.error ??= "too much nested input";
+    sh.stopped = true;
+    return [];
+  }
+  const p: Parser = { s: { text, pos: 0, heredocs: [] }, tok: { t: "eof", start: 0 }, ctx: { ...ctx, depth: ctx.depth + 1 }, sh };
+  try {
+    advance(p);
+    parseList(p, NO_TERMS);
+    if (p.tok.t !== "eof") throw syntax(`unexpected ${describe(p.tok)}`);
+  } catch (e) {
+    if (!(e instanceof ShellSyntaxError)) throw e;
+    sh.error ??= e.message;
+  }
+  return range(start, sh.out.length);
+}
+
+function atEnd(p: Parser, terms: Terms): boolean {
+  const tok = p.tok;
+  return tok.t === "eof" || (tok.t === "op" && terms.ops.includes(tok.v)) || (tok.t === "word" && terms.words.includes(tok.w.raw));
+}
+
+export function skipNewlines(p: Parser): void {
+  while (isOp(p.tok, "\n")) advance(p);
+}
+
+export function parseList(p: Parser, terms: Terms): void {
+  for (;;) {
+    while (isOp(p.tok, "\n") || isOp(p.tok, ";")) advance(p);
+    if (atEnd(p, terms)) return;
+    const idx = parseAndOr(p);
+    if (isOp(p.tok, "&")) {
+      for (const i of idx) p.sh.out[i]!.background = true;
+      advance(p);
+    } else if (isOp(p.tok, ";") || isOp(p.tok, "\n")) advance(p);
+    else if (atEnd(p, terms)) return;
+    else throw syntax(`unexpected ${describe(p.tok)}`);
+  }
+}
+
+function parseAndOr(p: Parser): number[] {
+  const all = parsePipeline(p);
+  while (isOp(p.tok, "&&") || isOp(p.tok, "||")) {
+    advance(p);
+    skipNewlines(p);
+    all.push(...parsePipeline(p));
+  }
+  return all;
+}
+
+function parsePipeline(p: Parser): number[] {
+  let prev = parseCommand(p);
+  const all = [...prev];
+  while (isOp(p.tok, "|") || isOp(p.tok, "|&")) {
+    advance(p);
+    skipNewlines(p);
+    const next = parseCommand(p);
+    link(p, prev, next);
+    all.push(...next);
+    prev = next;
+  }
+  return all;
+}
+
+export function parseCommand(p: Parser): number[] {
+  const tok = p.tok;
+  if (isOp(tok, "(")) {
+    if (p.s.text[p.s.pos] === "(") {
+      p.s.pos++;
+      if (!scanArith(p)) throw syntax("unterminated arithmetic");
+      advance(p);
+      return withRedirects(p, []);
+    }
+    advance(p);
+    const idx = group(p, { ops: [")"], words: [] });
+    if (!isOp(p.tok, ")")) throw syntax("expected )");
+    advance(p);
+    return withRedirects(p, idx);
+  }
+  if (isWord(tok, "{")) {
+    advance(p);
+    const idx = group(p, { ops: [], words: ["}"] });
+    if (!isWord(p.tok, "}")) throw syntax("expected }");
+    advance(p);
+    return withRedirects(p, idx);
+  }
+  if (tok.t === "word" || tok.t === "redir") return parseSimple(p);
+  throw syntax(`unexpected ${describe(tok)}`);
+}
+
+function group(p: Parser, terms: Terms): number[] {
+  const start = p.sh.out.length;
+  parseList(p, terms);
+  return range(start, p.sh.out.length);
+}
+
+// Redirections after a compound command apply to everything inside it.
+export function withRedirects(p: Parser, idx: number[]): number[] {
+  const redirects: Redirect[] = [];
+  while (p.tok.t === "redir") redirects.push(parseRedirect(p));
+  if (redirects.length === 0) return idx;
+  if (idx.length === 0) return [push(p, [], redirects, [], p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
+  for (const i of idx) p.sh.out[i]!.redirects.push(...redirects);
+  return idx;
+}
+
+function parseRedirect(p: Parser): Redirect {
+  const tok = p.tok;
+  if (tok.t !== "redir") throw syntax("expected a redirection");
+  advance(p);
+  const target = p.tok;
+  if (target.t !== "word") throw syntax(`missing target after ${tok.v}`);
+  const w = target.w;
+  let r: Redirect;
+  if (tok.v === "<<" || tok.v === "<<-") {
+    r = { op: tok.v, fd: tok.fd, target: w.text, write: false, dynamic: false };
+    p.s.heredocs.push({ redirect: r, delim: w.text, strip: tok.v === "<<-", quoted: w.quoted, exec: null });
+  } else if (tok.v === "<<<") {
+    r = { op: tok.v, fd: tok.fd, target: w.text, write: false, dynamic: w.dynamic, body: w.text };
+  } else {
+    const write = WRITE_OPS.has(tok.v) || (tok.v === ">&" && !/^(\d+-?|-)$/.test(w.text));
+    r = { op: tok.v, fd: tok.fd, target: w.text, write, dynamic: w.dynamic || w.glob };
+  }
+  advance(p);
+  return r;
+}
+
+function parseSimple(p: Parser): number[] {
+  const assigns: string[] = [];
+  const words: Word[] = [];
+  const redirects: Redirect[] = [];
+  for (;;) {
+    const tok = p.tok;
+    if (tok.t === "redir") { redirects.push(parseRedirect(p)); continue; }
+    if (tok.t !== "word") break;
+    const w = tok.w;
+    if (words.length === 0) {
+      if (ASSIGNMENT.test(w.raw)) {
+        assigns.push(w.text);
+        advance(p);
+        if (w.raw.endsWith("=") && isOp(p.tok, "(") && p.tok.start === w.end) skipArray(p);
+        continue;
+      }
+      if (assigns.length === 0 && redirects.length === 0) {
+        const r = w.raw;
+        if (TRANSPARENT.has(r)) {
+          advance(p);
+          if (r === "time" && isWord(p.tok, "-p")) advance(p);
+          skipNewlines(p);
+          if (p.tok.t === "eof" || isOp(p.tok, ";") || isOp(p.tok, "&") || isOp(p.tok, ")")) return [];
+          return parseCommand(p);
+        }
+        if (CLOSERS.has(r)) { advance(p); continue; }
+        if (r === "for" || r === "select") return parseFor(p);
+        if (r === "case") return parseCase(p);
+        if (r === "function") return parseFunction(p);
+        if (r === "[[") return parseCond(p);
+      }
+    }
+    words.push(w);
+    advance(p);
+    if (words.length === 1 && assigns.length === 0 && redirects.length === 0 && isOp(p.tok, "(")) {
+      advance(p);
+      if (!isOp(p.tok, ")")) throw syntax("expected ) in function definition");
+      advance(p);
+      return functionBody(p, w.text);
+    }
+  }
+  if (words.length === 0) {
+    if (redirects.length === 0 && assigns.length === 0) return [];
+    return [push(p, [], redirects, assigns, p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
+  }
+  return emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, false);
+}
+
+function skipArray(p: Parser): void {
+  advance(p);
+  while (p.tok.t === "word" || isOp(p.tok, "\n")) advance(p);
+  if (!isOp(p.tok, ")")) throw syntax("unterminated array assignment");
+  advance(p);
+}

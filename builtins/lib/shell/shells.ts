@@ -1,0 +1,90 @@
+// Shells that run code they are handed: `sh -c STRING`, a script in a heredoc or here-string,
+// or one piped in (`echo 'rm -rf /' | sh`), which is why pipes are linked here too.
+import { push } from "./commands.ts";
+import { parseInto } from "./parser.ts";
+import type { Arg, Ctx, Flags, Parser, Redirect, SimpleCommand } from "./types.ts";
+import { basename } from "./util.ts";
+
+export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"]);
+
+// The two sides of a `|`; a shell on the right may run what the left side writes.
+export function link(p: Parser, from: number[], to: number[]): void {
+  const out = p.sh.out;
+  for (const a of from.slice(-64)) for (const b of to.slice(0, 64)) {
+    out[a]!.pipedTo.push(b);
+    out[b]!.pipedFrom.push(a);
+  }
+  // A shell reading its script from a pipe: parse the script when it is literally there
+  // (`echo 'rm -rf /' | sh`, `cat <<EOF | bash`); otherwise nobody can tell what it runs.
+  for (const b of to) {
+    const cmd = out[b]!;
+    if (!cmd.runsStdin || !SHELLS.has(cmd.name) || cmd.pipedFrom.length === 0) continue;
+    const scripts = cmd.pipedFrom.map((a) => literalOutput(out[a]!));
+    if (scripts.every((x) => x !== null)) for (const text of scripts) parseInto(p.sh, text!, { wrappers: [...cmd.wrappers, cmd.name], fn: cmd.inFunction, depth: p.ctx.depth });
+    else markDynamic(p, cmd);
+  }
+}
+
+// What `echo`, `printf` or `cat <<EOF` writes, when it is known statically.
+function literalOutput(c: SimpleCommand): string | null {
+  if (c.dynamic || c.dynamicArgs) return null;
+  const args = c.argv.slice(1);
+  if (c.name === "echo") {
+    while (args[0] !== undefined && /^-[neE]+$/.test(args[0])) args.shift();
+    return args.join(" ");
+  }
+  if (c.name === "printf") return args.join(" ").replace(/\\n/g, "\n");
+  if (c.name === "cat" && args.every((a) => a === "-")) {
+    const body = c.redirects.find((r) => r.op.startsWith("<<"))?.body;
+    return body ?? null;
+  }
+  return null;
+}
+
+function markDynamic(p: Parser, c: SimpleCommand): void {
+  c.dynamic = true;
+  p.sh.dynamic = true;
+}
+
+export function shellCommand(p: Parser, rest: Arg[], redirects: Redirect[], assigns: string[], wrappers: string[]): number[] {
+  const name = basename(rest[0]!.text);
+  let i = 1;
+  let command = false;
+  let stdin = false;
+  while (i < rest.length) {
+    const t = rest[i]!.text;
+    if (t === "--" || t === "-") { i++; break; }
+    if (t.startsWith("--")) {
+      if (t === "--command") command = true;
+      i += t === "--rcfile" || t === "--init-file" ? 2 : 1;
+    } else if (/^[-+][A-Za-z]+$/.test(t)) {
+      if (t.includes("c")) command = true;
+      if (t.includes("s")) stdin = true;
+      i += /[oO]/.test(t) ? 2 : 1;
+    } else break;
+  }
+  const operand = rest[i];
+  const flags = (extra: Partial<Flags>): Flags => ({ dynamic: false, dynamicArgs: rest.slice(1).some((a) => a.dynamic), runsStdin: false, ...extra });
+  if (command && operand) {
+    if (operand.dynamic) return [push(p, rest, redirects, assigns, wrappers, flags({ dynamic: true }))];
+    const idx = redirects.length > 0 ? [push(p, [], redirects, assigns, wrappers, flags({}))] : [];
+    return [...idx, ...parseInto(p.sh, operand.text, { wrappers: [...wrappers, name], fn: p.ctx.fn, depth: p.ctx.depth })];
+  }
+  if (operand && !stdin) return [push(p, rest, redirects, assigns, wrappers, flags({ dynamic: operand.dynamic }))];
+  // The script is standard input: a heredoc, a here-string, or a pipe (see link()).
+  const idx = [push(p, rest, redirects, assigns, wrappers, flags({ runsStdin: true }))];
+  const ctx: Ctx = { wrappers: [...wrappers, name], fn: p.ctx.fn, depth: p.ctx.depth };
+  for (const r of redirects) {
+    if (r.op === "<<<") {
+      if (r.dynamic) markDynamic(p, p.sh.out[idx[0]!]!);
+      else idx.push(...parseInto(p.sh, r.body ?? "", ctx));
+    } else if (r.op === "<<" || r.op === "<<-") {
+      if (r.body !== undefined) idx.push(...parseInto(p.sh, r.body, ctx));
+      else {
+        const pending = p.s.heredocs.find((h) => h.redirect === r);
+        if (pending) pending.exec = ctx;
+      }
+    }
+  }
+  return idx;
+}

@@ -1,0 +1,61 @@
+// The shapes the shell parser works with: the result it returns (SimpleCommand, Redirect,
+// ShellParse), the state shared by one parse and its nested re-parses, and the syntax error
+// that stops a parse.
+
+export interface Redirect {
+  op: string;
+  fd: number | null;
+  target: string;
+  write: boolean;
+  dynamic: boolean;
+  body?: string;
+}
+
+export interface SimpleCommand {
+  argv: string[];
+  name: string;
+  dynamic: boolean;
+  dynamicArgs: boolean;
+  assignments: string[];
+  redirects: Redirect[];
+  wrappers: string[];
+  background: boolean;
+  pipedFrom: number[];
+  pipedTo: number[];
+  runsStdin: boolean;
+  inFunction: string | null;
+}
+
+export interface ShellParse {
+  commands: SimpleCommand[];
+  /** Names of functions defined in the script (their bodies are in `commands`). */
+  functions: string[];
+  dynamic: boolean;
+  error: string | null;
+}
+
+export interface Shared { out: SimpleCommand[]; functions: string[]; error: string | null; dynamic: boolean; expansions: number; parsed: number; stopped: boolean }
+export interface Ctx { wrappers: string[]; fn: string | null; depth: number }
+export interface Pending { redirect: Redirect; delim: string; strip: boolean; quoted: boolean; exec: Ctx | null }
+export interface Source { text: string; pos: number; heredocs: Pending[] }
+export interface Word { text: string; raw: string; end: number; dynamic: boolean; glob: boolean; quoted: boolean; braces: number[] }
+export type Token =
+  | { t: "word"; w: Word; start: number }
+  | { t: "op"; v: string; start: number }
+  | { t: "redir"; v: string; fd: number | null; start: number }
+  | { t: "eof"; start: number };
+export interface Parser { s: Source; tok: Token; ctx: Ctx; sh: Shared }
+export interface Arg { text: string; dynamic: boolean; glob: boolean }
+export interface Terms { ops: readonly string[]; words: readonly string[] }
+
+/** What push() records about a command besides its words. */
+export interface Flags { dynamic: boolean; dynamicArgs: boolean; runsStdin: boolean }
+
+// Not an Error: a thrown Error captures a stack trace, which costs more than a parse step.
+export class ShellSyntaxError {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
+export const syntax = (message: string) => new ShellSyntaxError(message);
