@@ -3,7 +3,7 @@
 // `decide.ts` saying when to stop and when `data` passes on).
 import { chainsData, shortCircuits } from "../decide.ts";
 import type { CallError, CallSpec, Outcome, Reply, ToWorker, WorkerLimits } from "../protocol.ts";
-import { errorOf, parseCallOutput } from "./output.ts";
+import { errorOf, parseCallOutput, type CallOutput } from "./output.ts";
 import { SandboxFailure, type CodeStore, type TenantSandbox } from "./sandbox.ts";
 import type { Tenants } from "./tenants.ts";
 
@@ -15,6 +15,9 @@ export function initTimeoutMs(limits: WorkerLimits): number {
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** A binding's event: `event` is `{"type":…}`; the data and this binding's state go in front. */
+const eventJson = (event: string, data: string, call: CallSpec) => `{"data":${data},"session_state":${call.state},${event.slice(1)}`;
 
 export class Executor {
   readonly #tenants: Tenants;
@@ -51,15 +54,23 @@ export class Executor {
   async evaluate(msg: Request<"evaluate">): Promise<Reply> {
     const outcomes: Outcome[] = [];
     let data = msg.data;
+    // After a chain ran out of time, the policy it was in gets a call (and a limit) of its own.
+    let alone = false;
     try {
-      for (const call of msg.calls) {
-        // `msg.event` is `{"type":…}`; data and this binding's state are spliced in front.
-        const event = `{"data":${data},"session_state":${call.state},${msg.event.slice(1)}`;
-        const outcome = await this.#run(msg.tenant, msg.limits, call, event);
-        outcomes.push(outcome);
-        const binding = { id: call.binding, handler: "", mode: call.mode, on_error: call.on_error };
-        if (shortCircuits(binding, outcome)) break;
-        if (chainsData(binding, outcome)) data = JSON.stringify(outcome.verdict!.data);
+      while (outcomes.length < msg.calls.length) {
+        const rest = msg.calls.slice(outcomes.length);
+        let ran: Outcome[];
+        if (alone || rest.length === 1) {
+          ran = [await this.#run(msg.tenant, msg.limits, rest[0]!, eventJson(msg.event, data, rest[0]!))];
+          alone = false;
+        } else ({ outcomes: ran, stopped: alone } = await this.#chain(msg.tenant, msg.limits, rest, msg.event, data));
+        for (const outcome of ran) {
+          const call = msg.calls[outcomes.length]!;
+          outcomes.push(outcome);
+          const binding = { id: call.binding, handler: "", mode: call.mode, on_error: call.on_error };
+          if (shortCircuits(binding, outcome)) return { type: "evaluated", id: msg.id, outcomes };
+          if (chainsData(binding, outcome)) data = JSON.stringify(outcome.verdict!.data);
+        }
       }
     } catch (e) {
       // A bug of ours must not take the worker (and its other tenants) down: the supervisor
@@ -67,6 +78,46 @@ export class Executor {
       process.stderr.write(`palisade worker: evaluate failed: ${e instanceof Error ? e.stack : String(e)}\n`);
     }
     return { type: "evaluated", id: msg.id, outcomes };
+  }
+
+  // Runs as many of `calls` as it can in one entry into the isolate: one hand-off to the
+  // thread pool instead of one per policy. The wrapper stops after anything that needs the
+  // rules (errors, DENY, new data, a pending promise), so every outcome here was computed
+  // with the right data. `stopped`: the chain ran out of time in the policy after these.
+  async #chain(tenant: string, limits: WorkerLimits, calls: CallSpec[], event: string, data: string): Promise<{ outcomes: Outcome[]; stopped: boolean }> {
+    const sandbox = await this.#tenants.get(tenant, limits.memory_mb);
+    const ready: CallSpec[] = [];
+    for (const call of calls) {
+      if (await this.#prepare(sandbox, call, limits)) break;
+      ready.push(call);
+    }
+    if (ready.length < 2) return { outcomes: [await this.#run(tenant, limits, calls[0]!, eventJson(event, data, calls[0]!))], stopped: false };
+
+    const pendingIds = ready.map(() => ++this.#callId);
+    const id = ++this.#callId;
+    const spec = JSON.stringify(ready.map((call, i) => [call.key, call.state, pendingIds[i]]));
+    const started = performance.now();
+    let finished: [string, number][];
+    let stopped = false;
+    try {
+      finished = JSON.parse(await sandbox.chain(id, spec, event.slice(1), data, limits.max_output_bytes, limits.timeout_ms)) as [string, number][];
+    } catch (e) {
+      if (!(e instanceof SandboxFailure) || e.info.kind !== "timeout" || sandbox.disposed) throw e;
+      finished = JSON.parse(await sandbox.collectChain(id, limits.timeout_ms)) as [string, number][];
+      stopped = true;
+    }
+    // Each policy's duration: what it measured itself (whole ms), plus an even share of the rest.
+    const elapsed = performance.now() - started;
+    const measured = finished.reduce((sum, [, ms]) => sum + ms, 0);
+    const share = finished.length ? Math.max(0, elapsed - measured) / finished.length : 0;
+    const outcomes: Outcome[] = [];
+    for (const [i, [out, ms]] of finished.entries()) {
+      const call = ready[i]!;
+      const output = await this.#settle(sandbox, call, limits, pendingIds[i]!, parseCallOutput(out, call.sha, limits.max_output_bytes));
+      outcomes.push({ binding: call.binding, ...output, duration_ms: round(ms + share) });
+    }
+    if (!outcomes.length) return { outcomes: [await this.#run(tenant, limits, calls[0]!, eventJson(event, data, calls[0]!))], stopped: false };
+    return { outcomes, stopped };
   }
 
   async unload(msg: Request<"unload">): Promise<void> {
@@ -90,18 +141,22 @@ export class Executor {
       const notReady = await this.#prepare(sandbox, call, limits);
       if (notReady) return done({ error: notReady });
       const id = ++this.#callId;
-      let output = parseCallOutput(await sandbox.call(id, call.key, event, limits.max_output_bytes, limits.timeout_ms), call.sha, limits.max_output_bytes);
-      if (output === "pending") {
-        output = parseCallOutput(await sandbox.collect(id, limits.timeout_ms), call.sha, limits.max_output_bytes);
-        if (output === "pending") {
-          return done({ error: { kind: "timeout", message: "the policy's promise never settles (policies have no timers or I/O to resume it)" } });
-        }
-      }
-      if (output === "missing") return done({ error: { kind: "crash", message: "the policy's evaluator was lost from its isolate" } });
-      return done(output);
+      const output = parseCallOutput(await sandbox.call(id, call.key, event, limits.max_output_bytes, limits.timeout_ms), call.sha, limits.max_output_bytes);
+      return done(await this.#settle(sandbox, call, limits, id, output));
     } catch (e) {
       return done({ error: failure(e) });
     }
+  }
+
+  // Turns a call's output into its result: a pending promise is collected (its microtasks
+  // have run by now), and an evaluator that vanished is a crash.
+  async #settle(sandbox: TenantSandbox, call: CallSpec, limits: WorkerLimits, id: number, output: CallOutput): Promise<{ verdict: Outcome["verdict"] } | { error: CallError }> {
+    if (output === "pending") {
+      output = parseCallOutput(await sandbox.collect(id, limits.timeout_ms), call.sha, limits.max_output_bytes);
+      if (output === "pending") return { error: { kind: "timeout", message: "the policy's promise never settles (policies have no timers or I/O to resume it)" } };
+    }
+    if (output === "missing") return { error: { kind: "crash", message: "the policy's evaluator was lost from its isolate" } };
+    return output;
   }
 
   // Makes sure the module has run in this isolate and the binding's evaluator exists.

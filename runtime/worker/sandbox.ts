@@ -43,7 +43,7 @@ export class CodeStore {
 // isolated-vm's typings leave out what compileScript sets when asked to produce cache data.
 type CompiledScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
 
-type Entry = "adopt" | "inspect" | "instantiate" | "release" | "call" | "collect";
+type Entry = "adopt" | "inspect" | "instantiate" | "release" | "call" | "collect" | "chain" | "collectChain";
 
 export interface SandboxOptions {
   memoryMb: number;
@@ -109,7 +109,7 @@ export class TenantSandbox {
       const runOptions = { reference: true, timeout: 1000 } as const;
       const apiRef = (background ? await script.run(context, runOptions) : script.runSync(context, runOptions)) as ivm.Reference<Record<Entry, unknown>>;
       script.release();
-      const entries: Entry[] = ["adopt", "inspect", "instantiate", "release", "call", "collect"];
+      const entries: Entry[] = ["adopt", "inspect", "instantiate", "release", "call", "collect", "chain", "collectChain"];
       const api = Object.fromEntries(
         entries.map((name) => [name, apiRef.getSync(name, { reference: true })]),
       ) as Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>;
@@ -183,6 +183,20 @@ export class TenantSandbox {
 
   collect(id: number, timeoutMs: number): Promise<string> {
     return this.#apply("collect", [id], timeoutMs);
+  }
+
+  /**
+   * Calls several policies in one entry (see the wrapper's `chain`): `calls` is JSON of
+   * [[key, stateJson, pendingId], …]. The whole chain gets one policy's time limit; what
+   * does not fit is called on its own afterwards, with a limit of its own.
+   */
+  chain(id: number, calls: string, eventTail: string, data: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
+    return this.#apply("chain", [id, calls, eventTail, data, maxOutputBytes], timeoutMs);
+  }
+
+  /** The outputs a chain finished before it was stopped. */
+  collectChain(id: number, timeoutMs: number): Promise<string> {
+    return this.#apply("collectChain", [id], timeoutMs);
   }
 
   // Calls into one isolate queue up, so the watchdog allows for the calls ahead of this one.

@@ -43,6 +43,9 @@ export const WRAPPER_SOURCE = String.raw`(function () {
   const mapGet = Map.prototype.get;
   const mapSet = Map.prototype.set;
   const mapDelete = Map.prototype.delete;
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const toUpperCase = String.prototype.toUpperCase;
+  const dateNow = Date.now;
 
   // Memory that V8 does not count (wasm) and memory shared across threads stay out of reach.
   delete global.WebAssembly;
@@ -58,6 +61,7 @@ export const WRAPPER_SOURCE = String.raw`(function () {
   const modules = new MapCtor();   // sha256 -> exports object
   const instances = new MapCtor(); // instance key -> policy function
   const pending = new MapCtor();   // call id -> output string, for async policies
+  const chains = new MapCtor();    // chain id -> [[output, ms], …] finished so far
 
   const get = (map, key) => apply(mapGet, map, [key]);
   const set = (map, key, value) => apply(mapSet, map, [key, value]);
@@ -98,6 +102,58 @@ export const WRAPPER_SOURCE = String.raw`(function () {
       return error("invalid_result", "the result is " + json.length + " characters of JSON; max_output_bytes is " + max);
     }
     return "R" + json;
+  }
+
+  // Runs one policy; an async one settles into "pending" during this call's microtask
+  // checkpoint, which the timeout covers. Nothing can resume it later (no timers, no host
+  // callbacks), so a promise still pending at collect time never settles.
+  function run(policy, id, eventJson, max) {
+    let result;
+    try {
+      const event = parse(eventJson);
+      freezeDeep(event.session_state);
+      result = apply(policy, undefined, [event]);
+    } catch (e) {
+      return describe("throw", e);
+    }
+    let thenable;
+    try {
+      thenable = (typeof result === "object" || typeof result === "function") && result !== null && typeof result.then === "function";
+    } catch (e) {
+      return describe("invalid_result", e, "reading the result's then threw ");
+    }
+    if (!thenable) return finish(result, max);
+    set(pending, id, "P");
+    try {
+      const promise = apply(promiseResolve, PromiseCtor, [result]);
+      apply(promiseThen, promise, [
+        (value) => set(pending, id, finish(value, max)),
+        (reason) => set(pending, id, describe("throw", reason)),
+      ]);
+    } catch (e) {
+      remove(pending, id);
+      return describe("throw", e);
+    }
+    return "P";
+  }
+
+  // Whether a chain must stop after this output: only plain ALLOW, ASK and abstain without
+  // new data let it go on. The output is JSON this wrapper wrote, so parsing it is safe.
+  function stops(out) {
+    if (out === "A") return false;
+    if (out[0] !== "R") return true;
+    const verdict = parse(apply(slice, out, [1]));
+    if (typeof verdict !== "object" || verdict === null || apply(hasOwn, verdict, ["data"])) return true;
+    const result = apply(hasOwn, verdict, ["result"]) ? verdict.result : undefined;
+    return typeof result !== "string" || apply(toUpperCase, result, []) === "DENY";
+  }
+
+  function collectChain(id) {
+    const done = get(chains, id) || [];
+    remove(chains, id);
+    let text = "[";
+    for (let i = 0; i < done.length; i++) text += (i ? "," : "") + "[" + stringify(done[i][0]) + "," + done[i][1] + "]";
+    return text + "]";
   }
 
   function freezeDeep(value) {
@@ -168,38 +224,31 @@ export const WRAPPER_SOURCE = String.raw`(function () {
 
     call(id, key, eventJson, max) {
       const policy = get(instances, key);
-      if (policy === undefined) return "M";
-      let result;
-      try {
-        const event = parse(eventJson);
-        freezeDeep(event.session_state);
-        result = apply(policy, undefined, [event]);
-      } catch (e) {
-        return describe("throw", e);
-      }
-      let thenable;
-      try {
-        thenable = (typeof result === "object" || typeof result === "function") && result !== null && typeof result.then === "function";
-      } catch (e) {
-        return describe("invalid_result", e, "reading the result's then threw ");
-      }
-      if (!thenable) return finish(result, max);
-      // Async policy: settle into "pending" during this call's microtask checkpoint, which
-      // the timeout covers. Nothing can resume it later (no timers, no host callbacks), so a
-      // promise still pending at collect time never settles.
-      set(pending, id, "P");
-      try {
-        const promise = apply(promiseResolve, PromiseCtor, [result]);
-        apply(promiseThen, promise, [
-          (value) => set(pending, id, finish(value, max)),
-          (reason) => set(pending, id, describe("throw", reason)),
-        ]);
-      } catch (e) {
-        remove(pending, id);
-        return describe("throw", e);
-      }
-      return "P";
+      return policy === undefined ? "M" : run(policy, id, eventJson, max);
     },
+
+    // Runs several policies of one event in a row, in one entry into the isolate. It stops
+    // after anything the worker must look at before going on — an error, a pending promise, a
+    // DENY, new data — so the worker, which alone applies the rules, resumes from there. The
+    // outputs are kept as they come, so after a timeout collectChain() still has the finished
+    // ones. Output: [[output, ms], …], written out by hand (no user toJSON can interfere).
+    chain(id, callsJson, eventTail, data, max) {
+      const calls = parse(callsJson);
+      const done = [];
+      set(chains, id, done);
+      for (let i = 0; i < calls.length; i++) {
+        const policy = get(instances, calls[i][0]);
+        if (policy === undefined) break;
+        const started = dateNow();
+        const out = run(policy, calls[i][2], '{"data":' + data + ',"session_state":' + calls[i][1] + "," + eventTail, max);
+        defineProperty(done, i, { __proto__: null, value: [out, dateNow() - started], writable: true, enumerable: true, configurable: true });
+        if (!stops(out)) continue;
+        break;
+      }
+      return collectChain(id);
+    },
+
+    collectChain,
 
     collect(id) {
       const out = get(pending, id);

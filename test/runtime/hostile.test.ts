@@ -280,7 +280,8 @@ return { result: "DENY", reason: found };`),
         expect(report["import('node:fs')"]).toMatch(/^threw /);
         expect(report["import('child_process')"]).toMatch(/^threw /);
         expect(report["arguments.callee.caller"]).toBe("null");
-        expect(report["call sites in the wrapper"]).toBe("1");
+        // The probe does see the wrapper's frames (so it would see a leak), but gets nothing from them.
+        expect(Number(report["call sites in the wrapper"])).toBeGreaterThanOrEqual(1);
         expect(report["call sites exposing a function"]).toBe("0");
         expect(report["call sites exposing this"]).toBe("0");
       },

@@ -305,3 +305,56 @@ describe("loading a kept bundle", () => {
     expect(e.message).toMatch(/import|module/i);
   });
 });
+
+describe("chains: several policies of one event in one entry into the isolate", () => {
+  const E = (args: Record<string, unknown>) => toolCall(args);
+  const echo = (id: string, order: number, extra: Partial<Binding> = {}): Binding => ({ id, handler: "probe.p.echo", order, ...extra });
+
+  it("runs each policy once per evaluation, in order", async () => {
+    await rt.load({ tenant: "chain", module: "probe.p", source: PROBE });
+    const bindings: Binding[] = [1, 2, 3, 4].map((i) => ({ id: `t${i}`, handler: "probe.p.tally", order: i }));
+    const first = await rt.evaluate({ tenant: "chain", bindings, event: E({}) });
+    expect(first.policies.map((p) => [p.binding, p.reason])).toEqual([["t1", "1"], ["t2", "1"], ["t3", "1"], ["t4", "1"]]);
+    const second = await rt.evaluate({ tenant: "chain", bindings, event: E({}) });
+    expect(second.policies.map((p) => p.reason)).toEqual(["2", "2", "2", "2"]);
+    expect(second.policies.every((p) => p.duration_ms >= 0)).toBe(true);
+  });
+
+  it("stops at a DENY, goes on past a shadow DENY, an ASK and an abstention", async () => {
+    const deny = await rt.evaluate({ tenant: "acme", bindings: [echo("a", 1), echo("b", 2, { handler: "probe.p.seen" }), echo("c", 3)], event: E({ result: "DENY", reason: "no" }) });
+    expect(deny.policies.map((p) => p.binding)).toEqual(["a"]);
+    const shadow = await rt.evaluate({ tenant: "acme", bindings: [echo("s", 1, { mode: "shadow" }), { id: "w", handler: "probe.p.whoami", order: 2 }], event: E({ result: "DENY" }) });
+    expect(shadow).toMatchObject({ result: "ALLOW", policies: [{ binding: "s", result: "DENY" }, { binding: "w", result: "ALLOW" }] });
+    const ask = await rt.evaluate({ tenant: "acme", bindings: [echo("a", 1), echo("b", 2)], event: E({ result: "ASK", reason: "?" }) });
+    expect(ask).toMatchObject({ result: "ASK", decided_by: ["a", "b"] });
+  });
+
+  it("gives later policies the data an earlier one returned", async () => {
+    const bindings: Binding[] = [{ id: "w", handler: "probe.p.whoami", order: 1 }, echo("e", 2), { id: "seen", handler: "probe.p.seen", order: 3 }];
+    const d = await rt.evaluate({ tenant: "acme", bindings, event: E({ result: "ALLOW", data: { rewritten: true } }) });
+    expect(JSON.parse(d.policies[2]!.reason!)).toEqual({ rewritten: true });
+  });
+
+  it("collects an async policy in the middle, and goes on", async () => {
+    const bindings: Binding[] = [{ id: "w", handler: "probe.p.whoami", order: 1 }, { id: "l", handler: "probe.p.later", order: 2 }, { id: "w2", handler: "probe.p.whoami", order: 3 }];
+    const d = await rt.evaluate({ tenant: "acme", bindings, event: E({}) });
+    expect(d.policies.map((p) => [p.binding, p.result])).toEqual([["w", "ALLOW"], ["l", "ASK"], ["w2", "ALLOW"]]);
+  });
+
+  it("gives a policy that runs out the chain's time a call and a limit of its own, then goes on", async () => {
+    const bindings: Binding[] = [
+      { id: "a", handler: "probe.p.whoami", order: 1 },
+      { id: "spin", handler: "probe.p.spin", order: 2, on_error: "ASK" },
+      { id: "c", handler: "probe.p.whoami", order: 3 },
+    ];
+    const d = await rt.evaluate({ tenant: "acme", bindings, event: E({}) });
+    expect(d.policies.map((p) => [p.binding, p.result, p.error?.kind ?? null])).toEqual([["a", "ALLOW", null], ["spin", "ASK", "timeout"], ["c", "ALLOW", null]]);
+    expect(d.result).toBe("ASK");
+  });
+
+  it("reports a throw in the middle as that policy's error, and goes on when its on_error says so", async () => {
+    const bindings: Binding[] = [{ id: "w", handler: "probe.p.whoami", order: 1 }, { id: "m", handler: "probe.p.mutate_state", order: 2, on_error: "ASK" }, { id: "w2", handler: "probe.p.whoami", order: 3 }];
+    const d = await rt.evaluate({ tenant: "acme", bindings, event: E({}), state: { m: { n: 1 } } });
+    expect(d.policies.map((p) => [p.binding, p.error?.kind ?? null])).toEqual([["w", null], ["m", "throw"], ["w2", null]]);
+  });
+});
