@@ -15,7 +15,7 @@
 //
 // Output strings start with a tag: "A" abstain (or "ok" for setup calls), "R" + JSON result,
 // "E" + JSON error, "P" pending (an async policy; collect it after the microtasks ran),
-// "M" missing instance.
+// "M" missing instance. `chain` answers a JSON list of such outputs with each one's time.
 import { EXPORTS_GLOBAL } from "../bundler/bundle.ts";
 
 /**
