@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import sjson from "secure-json-parse";
 import {
-  formatDiagnostics, PalisadeError,
+  formatDiagnostics, isPalisadeError, PalisadeError,
   type Binding, type Decision, type ErrorKind, type Limits, type PolicyErrorInfo, type PolicyEvent, type PolicyInfo,
 } from "../sdk/index.ts";
 import { TENANT_ID_PATTERN, MODULE_NAME_PATTERN } from "../sdk/schemas.ts";
@@ -56,6 +56,12 @@ export interface EvaluateRequest {
   limits?: Limits;
   /** Each binding's session state, by binding id; policies see it as `event.session_state`. */
   state?: Record<string, Record<string, unknown>>;
+  /**
+   * A binding whose module or handler is not loaded: "error" (default) throws
+   * PAL_MODULE_NOT_FOUND / PAL_HANDLER_NOT_FOUND; "on_error" answers that binding's on_error,
+   * as a crash — what a host wants for bindings whose module stopped loading.
+   */
+  unavailable?: "error" | "on_error";
 }
 
 export interface RuntimeStats {
@@ -67,6 +73,7 @@ export interface RuntimeStats {
   policy_errors: Record<ErrorKind, number>;
 }
 
+type Resolved = { binding: Binding; spec: CallSpec; module: LoadedModule };
 type Prepared = { handler: string; sha: string; input: string; key: string; json: string };
 
 const TENANT = new RegExp(TENANT_ID_PATTERN);
@@ -217,10 +224,11 @@ export class Runtime {
     const active = bindings
       .filter((b) => b.enabled !== false && (!b.events || b.events.includes(eventType)))
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const resolved = active.map((b) => ({ planned: planned(b), ...this.#spec(tenant, b, request.state?.[b.id]) }));
-    const plan = resolved.map((r) => r.planned);
+    const plan = active.map(planned);
+    const entries = active.map((b) => this.#resolve(tenant, b, request.state?.[b.id], request.unavailable ?? "error"));
+    const resolved = entries.filter((e): e is Resolved => !("missing" in e));
 
-    let outcomes: Outcome[] = [];
+    let ran: Outcome[] = [];
     if (resolved.length) {
       const reply = await this.#dispatch(
         tenant,
@@ -228,9 +236,16 @@ export class Runtime {
         resolved.map((r) => r.module),
       );
       const elapsed = performance.now() - started;
-      outcomes = reply instanceof WorkerExited || reply.type !== "evaluated"
-        ? resolved.map((r) => crashed(r.spec, reply instanceof WorkerExited ? reply.message : "unexpected worker reply", elapsed))
-        : completeOutcomes(plan, reply.outcomes, elapsed);
+      ran = reply instanceof WorkerExited || reply.type !== "evaluated"
+        ? resolved.map((r) => crashed(r.spec.binding, reply instanceof WorkerExited ? reply.message : "unexpected worker reply", elapsed))
+        : completeOutcomes(resolved.map((r) => planned(r.binding)), reply.outcomes, elapsed);
+    }
+    // In plan order: the worker's outcomes, with a crash for each binding that could not run.
+    const outcomes: Outcome[] = [];
+    for (const entry of entries) {
+      if ("missing" in entry) outcomes.push(crashed(entry.binding.id, entry.missing, 0));
+      else if (ran.length) outcomes.push(ran.shift()!);
+      else break;
     }
 
     const errors = new Map<number, PolicyErrorInfo>();
@@ -238,7 +253,8 @@ export class Runtime {
       if (!outcome.error) return;
       this.#errors[outcome.error.kind]++;
       const { frame, ...info } = outcome.error;
-      const location = frame && resolved[i]!.module.map.original(frame.line, frame.column);
+      const entry = entries[i]!;
+      const location = frame && !("missing" in entry) ? entry.module.map.original(frame.line, frame.column) : undefined;
       errors.set(i, location ? { ...info, location } : info);
     });
     this.#evaluations++;
@@ -281,6 +297,16 @@ export class Runtime {
 
   #infos(module: LoadedModule): PolicyInfo[] {
     return [...module.policies.values()].map((p) => p.info);
+  }
+
+  #resolve(tenant: string, binding: Binding, state: Record<string, unknown> | undefined, unavailable: "error" | "on_error"): Resolved | { binding: Binding; missing: string } {
+    try {
+      return { binding, ...this.#spec(tenant, binding, state) };
+    } catch (e) {
+      const missing = isPalisadeError(e) && (e.code === "PAL_MODULE_NOT_FOUND" || e.code === "PAL_HANDLER_NOT_FOUND");
+      if (unavailable === "on_error" && missing) return { binding, missing: `policy unavailable: ${e.message}` };
+      throw e;
+    }
   }
 
   // Resolves a binding to a call: handler → module and export, params checked against the
@@ -370,9 +396,9 @@ function workerLimits(limits: ResolvedLimits): WorkerLimits {
   return { memory_mb: limits.memory_mb, timeout_ms: limits.timeout_ms, max_output_bytes: limits.max_output_bytes };
 }
 
-function crashed(spec: CallSpec, message: string, elapsedMs: number): Outcome {
+function crashed(binding: string, message: string, elapsedMs: number): Outcome {
   const error: CallError = { kind: "crash", message };
-  return { binding: spec.binding, error, duration_ms: Math.round(elapsedMs * 1000) / 1000 };
+  return { binding, error, duration_ms: Math.round(elapsedMs * 1000) / 1000 };
 }
 
 function checkBundle(bundled: Bundled, maxBundleBytes: number): Bundle {

@@ -44,7 +44,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await catalog.ready(tenant);
     const [bindings, limits, info] = await Promise.all([catalog.bindings(tenant), catalog.limits(tenant), store.getTenant(tenant)]);
     const state = sessionId === undefined ? undefined : await store.sessionState(tenant, sessionId);
-    const { state_updates: updates = [], ...decision } = await runtime.evaluate({ tenant, bindings, event, limits, ...(state ? { state } : {}) });
+    const { state_updates: updates = [], ...decision } = await runtime.evaluate({ tenant, bindings, event, limits, unavailable: "on_error", ...(state ? { state } : {}) });
     const settings = info!.settings;
     await store.recordDecision({
       tenant,

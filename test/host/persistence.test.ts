@@ -32,6 +32,27 @@ describe("persistence", () => {
     await host.close();
   });
 
+  it("fails closed when a stored module no longer loads after a restart", async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    let host = await startHost({ dataDir });
+    const keys = await tenantWithKeys(host, "acme");
+    await host.call("PUT", "/v1/tenants/acme/modules/myorg.policies", keys.author, { source: MYORG });
+    await host.call("PUT", "/v1/tenants/acme/bindings/mine", keys.security, { handler: "myorg.policies.my_policy", on_error: "DENY" });
+    await host.close();
+    // As if an upgrade made the stored version unloadable.
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(`${dataDir}/palisade.db`);
+    db.prepare("UPDATE module_versions SET bundle = ?").run('throw new Error("no longer loads");');
+    db.close();
+
+    host = await startHost({ dataDir });
+    const reply = await host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "search", arguments: {} } } });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ result: "DENY", policies: [{ binding: "mine", result: "DENY", error: { kind: "crash", message: expect.stringContaining("policy unavailable") } }] });
+    await host.close();
+  });
+
   it("keeps an acknowledged upload when the server is killed with SIGKILL right after answering", async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);

@@ -358,3 +358,22 @@ describe("chains: several policies of one event in one entry into the isolate", 
     expect(d.policies.map((p) => [p.binding, p.error?.kind ?? null])).toEqual([["w", null], ["m", "throw"], ["w2", null]]);
   });
 });
+
+describe("bindings whose policy is not loaded", () => {
+  it("throw by default, and answer their on_error as a crash when asked to", async () => {
+    const bindings: Binding[] = [
+      { id: "a", handler: "probe.p.whoami", order: 1 },
+      { id: "gone", handler: "gone.p.f", order: 2, on_error: "ASK" },
+      { id: "c", handler: "probe.p.whoami", order: 3 },
+      { id: "gone2", handler: "probe.p.nope", order: 4 },
+      { id: "d", handler: "probe.p.whoami", order: 5 },
+    ];
+    await rejection(rt.evaluate({ tenant: "acme", bindings, event: toolCall() }), "PAL_MODULE_NOT_FOUND");
+    const d = await rt.evaluate({ tenant: "acme", bindings, event: toolCall(), unavailable: "on_error" });
+    expect(d.policies.map((p) => [p.binding, p.result, p.error?.kind ?? null])).toEqual([
+      ["a", "ALLOW", null], ["gone", "ASK", "crash"], ["c", "ALLOW", null], ["gone2", "DENY", "crash"],
+    ]);
+    expect(d).toMatchObject({ result: "DENY", decided_by: ["gone2"] });
+    expect(d.policies[1]!.error!.message).toContain('policy unavailable: module "gone.p" is not loaded');
+  });
+});
