@@ -37,6 +37,14 @@ export function createMetrics(runtime: Runtime) {
     },
   });
   new Gauge({
+    name: "palisade_quarantined_tenants",
+    help: "Tenants set aside because their policies keep crashing sandbox workers.",
+    registers: [registry],
+    collect() {
+      this.set(runtime.stats().quarantined.length);
+    },
+  });
+  new Gauge({
     name: "palisade_workers_up",
     help: "Sandbox worker processes ready to serve.",
     registers: [registry],

@@ -71,6 +71,8 @@ export interface RuntimeStats {
   modules: number;
   evaluations: number;
   policy_errors: Record<ErrorKind, number>;
+  /** Tenants whose code keeps crashing workers, set aside for now (their calls answer on_error). */
+  quarantined: string[];
 }
 
 type Resolved = { binding: Binding; spec: CallSpec; module: LoadedModule };
@@ -135,7 +137,7 @@ export class Runtime {
     const discard = () => this.#unloadUnused(tenant, built.sha256);
     if (reply instanceof WorkerExited) {
       discard();
-      throw new PalisadeError("PAL_MODULE_LOAD_FAILED", `the sandbox worker died while loading the module (${reply.reason})`);
+      throw new PalisadeError("PAL_MODULE_LOAD_FAILED", `could not load the module: ${reply.message}`);
     }
     if (reply.type !== "loaded") {
       if (reply.type !== "load_failed") throw new Error(`unexpected worker reply ${reply.type}`);
@@ -273,6 +275,7 @@ export class Runtime {
       modules: this.#modules.moduleCount,
       evaluations: this.#evaluations,
       policy_errors: { ...this.#errors },
+      quarantined: this.#pool.quarantine.list(),
     };
   }
 

@@ -4,6 +4,7 @@
 // blocked) or grows past the RSS ceiling. Replacements back off while workers keep dying
 // during start-up, so a broken installation does not spin.
 import type { WorkerOptions } from "../worker/main.ts";
+import { Quarantine } from "./quarantine.ts";
 import { WorkerExited, WorkerHandle } from "./worker-handle.ts";
 
 export interface PoolOptions {
@@ -40,6 +41,7 @@ export class WorkerPool {
   readonly #restarts: number[];
   readonly #startFailures: number[];
   readonly #watch: NodeJS.Timeout;
+  readonly quarantine = new Quarantine();
   #closing = false;
 
   constructor(options: PoolOptions) {
@@ -67,8 +69,13 @@ export class WorkerPool {
     return this.#slots.every((w) => w.state === "ready");
   }
 
-  /** The worker that owns `tenant`, once it is ready. Rejects with WorkerExited if it cannot start. */
+  /**
+   * The worker that owns `tenant`, once it is ready. Rejects with WorkerExited if it cannot
+   * start, or if the tenant is in quarantine (then nothing of it is sent to a worker).
+   */
   async acquire(tenant: string): Promise<WorkerHandle> {
+    const blocked = this.quarantine.blocked(tenant);
+    if (blocked) throw new WorkerExited("quarantined", blocked);
     const handle = this.#slots[shard(tenant, this.#slots.length)]!;
     await handle.ready;
     return handle;
@@ -108,8 +115,9 @@ export class WorkerPool {
       becameReady = true;
       this.#startFailures[index] = 0;
     }, () => {});
-    void handle.exited.then((reason) => {
+    void handle.exited.then(({ reason, suspect }) => {
       if (this.#closing) return;
+      if (suspect && this.quarantine.strike(suspect)) this.#options.log(`${this.quarantine.blocked(suspect)}`);
       if (!becameReady) this.#startFailures[index]!++;
       this.#restarts[index]!++;
       this.#options.log(`sandbox worker ${index} (pid ${handle.pid}) exited: ${reason}; restarting`);

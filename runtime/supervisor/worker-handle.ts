@@ -12,19 +12,20 @@ const WORKER_MAIN = fileURLToPath(new URL("../worker/main.ts", import.meta.url))
 /** A worker's requests reject with this when the process dies under them. */
 export class WorkerExited extends Error {
   readonly reason: string;
-  constructor(reason: string) {
-    super(`sandbox worker died: ${reason}`);
+  constructor(reason: string, message = `sandbox worker died: ${reason}`) {
+    super(message);
     this.reason = reason;
   }
 }
 
-type Pending = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
+type Pending = { resolve: (reply: Reply) => void; reject: (error: Error) => void; tenant: string; sentAt: number };
 
 export class WorkerHandle {
   readonly index: number;
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
-  readonly exited: Promise<string>;
+  /** Resolves when the process is gone, with why and whose request was in flight longest. */
+  readonly exited: Promise<{ reason: string; suspect: string | null }>;
   /** sha256 of every module code this worker holds. */
   readonly modules = new Set<string>();
   state: "starting" | "ready" | "exited" = "starting";
@@ -70,9 +71,13 @@ export class WorkerHandle {
       this.child.once("exit", (code, signal) => {
         this.state = "exited";
         const reason = this.#exitReason(code, signal);
-        for (const pending of this.#pending.values()) pending.reject(new WorkerExited(reason));
+        let oldest: Pending | undefined;
+        for (const pending of this.#pending.values()) {
+          if (!oldest || pending.sentAt < oldest.sentAt) oldest = pending;
+          pending.reject(new WorkerExited(reason));
+        }
         this.#pending.clear();
-        resolve(reason);
+        resolve({ reason, suspect: oldest?.tenant ?? null });
       });
     });
     // A send to a dying child fails; the exit handler settles everything in flight.
@@ -107,7 +112,7 @@ export class WorkerHandle {
     if (this.state === "exited") return Promise.reject(new WorkerExited(this.#exitReason()));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, tenant: message.tenant, sentAt: performance.now() });
       if (this.#pending.size === 1) this.#holdProcessOpen(true);
       this.post({ ...message, id } as Request);
     });

@@ -1,0 +1,67 @@
+import { describe, expect, it, vi } from "vitest";
+import { createRuntime } from "palisade/runtime";
+import { FIRST_COOLDOWN_MS, MAX_COOLDOWN_MS, Quarantine, STRIKES, WINDOW_MS } from "../../runtime/supervisor/quarantine.ts";
+
+describe("Quarantine", () => {
+  it("sets a tenant aside after STRIKES crashes within the window, for a cooldown that doubles", () => {
+    const q = new Quarantine();
+    let now = 1_000_000;
+    for (let i = 1; i < STRIKES; i++) expect(q.strike("t", (now += 1000))).toBe(false);
+    expect(q.blocked("t", now)).toBeNull();
+    expect(q.strike("t", (now += 1000))).toBe(true);
+    expect(q.blocked("t", now)).toMatch(/^tenant "t" is quarantined for 60 s more/);
+    expect(q.list(now)).toEqual(["t"]);
+    expect(q.blocked("t", now + FIRST_COOLDOWN_MS)).toBeNull();
+    now += FIRST_COOLDOWN_MS;
+    for (let i = 0; i < STRIKES; i++) q.strike("t", (now += 1));
+    expect(q.blocked("t", now + FIRST_COOLDOWN_MS)).not.toBeNull();
+    expect(q.blocked("t", now + 2 * FIRST_COOLDOWN_MS)).toBeNull();
+    expect(q.blocked("other", now)).toBeNull();
+  });
+
+  it("forgets strikes older than the window, and caps the cooldown", () => {
+    const q = new Quarantine();
+    q.strike("t", 0);
+    q.strike("t", 1);
+    expect(q.strike("t", WINDOW_MS + 2)).toBe(false);
+    let now = 10 * WINDOW_MS;
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < STRIKES; i++) q.strike("t", (now += 1));
+      // The tenth quarantine would last 60 s × 2⁹ uncapped; it lasts MAX_COOLDOWN_MS.
+      expect(q.blocked("t", now + Math.min(MAX_COOLDOWN_MS, FIRST_COOLDOWN_MS * 2 ** round) - 1)).not.toBeNull();
+      expect(q.blocked("t", now + Math.min(MAX_COOLDOWN_MS, FIRST_COOLDOWN_MS * 2 ** round))).toBeNull();
+      now += MAX_COOLDOWN_MS;
+    }
+  });
+});
+
+describe("a tenant that keeps killing its worker", () => {
+  it("is quarantined after three crashes blamed on it; its calls then fail closed without reaching a worker, and others run", async () => {
+    const rt = await createRuntime({ workers: 1, log: () => {} });
+    try {
+      await rt.load({ tenant: "crashy", module: "c.p", source: "export const spin = () => { for (;;) {} };\nexport const POLICY_REGISTRY = [{ handler: 'c.p.spin' }];" });
+      await rt.load({ tenant: "calm", module: "c.p", source: "export const ok = () => ({ result: 'ALLOW' });\nexport const POLICY_REGISTRY = [{ handler: 'c.p.ok' }];" });
+      const event = { type: "response", data: { content: "x" } } as const;
+      const spin = () => rt.evaluate({ tenant: "crashy", bindings: [{ id: "s", handler: "c.p.spin" }], event, limits: { timeout_ms: 10_000 } });
+      for (let i = 0; i < 3; i++) {
+        const pending = spin();
+        const busy = await vi.waitFor(() => {
+          const worker = rt.stats().workers[0]!;
+          if (worker.state !== "ready" || worker.inflight === 0) throw new Error("not busy yet");
+          return worker;
+        }, { timeout: 30_000, interval: 5 });
+        process.kill(busy.pid!, "SIGKILL");
+        expect((await pending).policies[0]!.error!.kind).toBe("crash");
+      }
+      expect(rt.stats().quarantined).toEqual(["crashy"]);
+      const restarts = rt.stats().worker_restarts;
+      const blocked = await spin();
+      expect(blocked).toMatchObject({ result: "DENY", policies: [{ error: { kind: "crash", message: expect.stringContaining('tenant "crashy" is quarantined') } }] });
+      await expect(rt.load({ tenant: "crashy", module: "c.p", source: "export const POLICY_REGISTRY = [];" })).rejects.toMatchObject({ code: "PAL_MODULE_LOAD_FAILED" });
+      await expect.poll(async () => (await rt.evaluate({ tenant: "calm", bindings: [{ id: "o", handler: "c.p.ok" }], event })).result, { timeout: 20_000 }).toBe("ALLOW");
+      expect(rt.stats().worker_restarts).toBe(restarts);
+    } finally {
+      await rt.close();
+    }
+  });
+});
