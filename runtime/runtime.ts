@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import sjson from "secure-json-parse";
 import {
-  formatDiagnostics, isPalisadeError, PalisadeError,
+  formatDiagnostics, PalisadeError,
   type Binding, type Decision, type ErrorKind, type Limits, type PolicyErrorInfo, type PolicyEvent, type PolicyInfo,
 } from "../sdk/index.ts";
 import { TENANT_ID_PATTERN, MODULE_NAME_PATTERN } from "../sdk/schemas.ts";
@@ -12,9 +12,9 @@ import { bundle, type Bundle } from "./bundler/bundle.ts";
 import { checkRegistry, type Inspection } from "./bundler/registry.ts";
 import { BundleMap } from "./bundler/source-map.ts";
 import { completeOutcomes, decide, type PlannedBinding } from "./decide.ts";
+import { BindingResolver, type Resolved } from "./bindings.ts";
 import { ModuleTable, type LoadedModule } from "./modules.ts";
 import { mergeLimits, resolveOptions, type ResolvedLimits, type ResolvedOptions, type RuntimeOptions } from "./options.ts";
-import { checkParams } from "./params.ts";
 import type { CallError, CallSpec, Outcome, Reply, RequestBody, ToWorker, WorkerLimits } from "./protocol.ts";
 import { WorkerExited, WorkerPool, type WorkerStats } from "./supervisor/pool.ts";
 import { check, checkEvent, validators } from "./validate.ts";
@@ -75,8 +75,6 @@ export interface RuntimeStats {
   quarantined: string[];
 }
 
-type Resolved = { binding: Binding; spec: CallSpec; module: LoadedModule };
-type Prepared = { handler: string; sha: string; input: string; key: string; json: string };
 
 const TENANT = new RegExp(TENANT_ID_PATTERN);
 const MODULE = new RegExp(MODULE_NAME_PATTERN);
@@ -92,8 +90,7 @@ export class Runtime {
   readonly #options: ResolvedOptions;
   readonly #pool: WorkerPool;
   readonly #modules = new ModuleTable();
-  /** Validated params and instance key per (tenant, binding); rebuilt when params or module change. */
-  readonly #prepared = new Map<string, Prepared>();
+  readonly #bindings = new BindingResolver(this.#modules);
   readonly #errors: Record<ErrorKind, number> = { timeout: 0, memory: 0, crash: 0, throw: 0, invalid_result: 0 };
   #evaluations = 0;
   #closed = false;
@@ -189,7 +186,7 @@ export class Runtime {
     const tenant = checkTenant(request?.tenant);
     const binding = check(validators.binding, request.binding, "PAL_BINDING_INVALID", "invalid binding");
     const limits = this.#limits(request.limits);
-    const { spec, module } = this.#spec(tenant, binding, undefined);
+    const { spec, module } = this.#bindings.resolve(tenant, binding, undefined);
     const reply = await this.#dispatch(tenant, { type: "instantiate", tenant, limits: workerLimits(limits), call: spec }, [module]);
     const error = reply instanceof WorkerExited ? { kind: "crash" as const, message: reply.message } : reply.type === "instantiated" ? reply.error : null;
     if (error) {
@@ -227,7 +224,7 @@ export class Runtime {
       .filter((b) => b.enabled !== false && (!b.events || b.events.includes(eventType)))
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const plan = active.map(planned);
-    const entries = active.map((b) => this.#resolve(tenant, b, request.state?.[b.id], request.unavailable ?? "error"));
+    const entries = active.map((b) => this.#bindings.resolveOrMiss(tenant, b, request.state?.[b.id], request.unavailable ?? "error"));
     const resolved = entries.filter((e): e is Resolved => !("missing" in e));
 
     let ran: Outcome[] = [];
@@ -300,54 +297,6 @@ export class Runtime {
 
   #infos(module: LoadedModule): PolicyInfo[] {
     return [...module.policies.values()].map((p) => p.info);
-  }
-
-  #resolve(tenant: string, binding: Binding, state: Record<string, unknown> | undefined, unavailable: "error" | "on_error"): Resolved | { binding: Binding; missing: string } {
-    try {
-      return { binding, ...this.#spec(tenant, binding, state) };
-    } catch (e) {
-      const missing = isPalisadeError(e) && (e.code === "PAL_MODULE_NOT_FOUND" || e.code === "PAL_HANDLER_NOT_FOUND");
-      if (unavailable === "on_error" && missing) return { binding, missing: `policy unavailable: ${e.message}` };
-      throw e;
-    }
-  }
-
-  // Resolves a binding to a call: handler → module and export, params checked against the
-  // schema (once per binding, params and module version), and the evaluator's instance key.
-  #spec(tenant: string, binding: Binding, state: Record<string, unknown> | undefined): { spec: CallSpec; module: LoadedModule } {
-    const { module, policy } = this.#modules.resolve(tenant, binding.handler);
-    const cacheKey = `${tenant}\0${binding.id}`;
-    const input = JSON.stringify(binding.params ?? {});
-    let prepared = this.#prepared.get(cacheKey);
-    if (!prepared || prepared.handler !== binding.handler || prepared.sha !== module.sha256 || prepared.input !== input) {
-      if (policy.info.kind === "callable" && input !== "{}") {
-        throw new PalisadeError("PAL_PARAMS_INVALID", `${binding.handler} is a callable and takes no params`, {
-          issues: [{ instancePath: "", message: "must be empty: callables take no params" }],
-        });
-      }
-      const checked = checkParams(policy.validate, binding.params ?? {});
-      if (!checked.ok) {
-        throw new PalisadeError("PAL_PARAMS_INVALID", `params of binding "${binding.id}" do not match the params_schema of ${binding.handler}: ${checked.issues.map((i) => `${i.instancePath || "(root)"} ${i.message}`).join("; ")}`, { issues: checked.issues });
-      }
-      const key = createHash("sha256").update(`${binding.id}\0${binding.handler}\0${module.sha256}\0${checked.json}`).digest("base64url").slice(0, 24);
-      prepared = { handler: binding.handler, sha: module.sha256, input, key, json: checked.json };
-      if (this.#prepared.size >= 100_000) this.#prepared.clear();
-      this.#prepared.set(cacheKey, prepared);
-    }
-    return {
-      module,
-      spec: {
-        binding: binding.id,
-        key: prepared.key,
-        sha: module.sha256,
-        export: policy.exportName,
-        kind: policy.info.kind,
-        params: prepared.json,
-        mode: binding.mode ?? "enforce",
-        on_error: binding.on_error ?? "DENY",
-        state: JSON.stringify(state ?? {}),
-      },
-    };
   }
 
   // Sends a request to the tenant's worker, first sending any module code it lacks.
