@@ -10,12 +10,17 @@ const TOOLS_PARAM = {
   description: "Tool names or glob patterns (* any run of characters, ? one character), matched case-insensitively.",
 };
 
-export function block_tools({ tools, reason }: { tools: string[]; reason?: string }) {
+// A verdict for calls to the matching tools, and no opinion on anything else.
+function onMatch(result: "DENY" | "ASK", tools: string[], reason: string | undefined, fallback: (tool: string) => string) {
   const matches = compileGlobs(tools);
   return (event: PolicyEvent): PolicyResponse | null => {
     if (event.type !== "tool_call" || !matches(event.data.name)) return null;
-    return { result: "DENY", reason: reason ?? `Tool ${event.data.name} is blocked.` };
+    return { result, reason: reason ?? fallback(event.data.name) };
   };
+}
+
+export function block_tools({ tools, reason }: { tools: string[]; reason?: string }) {
+  return onMatch("DENY", tools, reason, (tool) => `Tool ${tool} is blocked.`);
 }
 
 export function allow_tools({ tools }: { tools: string[] }) {
@@ -28,13 +33,8 @@ export function allow_tools({ tools }: { tools: string[] }) {
 }
 
 export function ask_tools({ tools, reason }: { tools: string[]; reason?: string }) {
-  const matches = compileGlobs(tools);
-  return (event: PolicyEvent): PolicyResponse | null => {
-    if (event.type !== "tool_call" || !matches(event.data.name)) return null;
-    return { result: "ASK", reason: reason ?? `Tool ${event.data.name} needs approval.` };
-  };
+  return onMatch("ASK", tools, reason, (tool) => `Tool ${tool} needs approval.`);
 }
-
 
 export function max_tool_calls_per_session({ limit }: { limit: number }) {
   return (event: PolicyEvent): PolicyResponse | null => {
