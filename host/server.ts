@@ -79,6 +79,15 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     await runtime.close();
     await store.close();
   });
+  // fastify closes only the connections idle when close() starts. A keep-alive client whose
+  // request was in flight would otherwise hold the server open until its keep-alive timeout.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
 
   await app.register(swagger, {
     openapi: {

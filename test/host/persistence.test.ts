@@ -94,8 +94,33 @@ function alive(pid: number): boolean {
   }
 }
 
+describe("graceful shutdown", () => {
+  it("finishes the evaluations in flight on SIGTERM, then exits 0", async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const server = await serve(dataDir);
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    await call("POST", "/v1/tenants", { id: "acme" });
+    await call("PUT", "/v1/tenants/acme/limits", { timeout_ms: 5000 });
+    await call("PUT", "/v1/tenants/acme/modules/slow.p", { source: "export const slow = () => { const end = Date.now() + 400; while (Date.now() < end) {} return { result: 'DENY', reason: 'slow but sure' }; };\nexport const POLICY_REGISTRY = [{ handler: 'slow.p.slow' }];" });
+    await call("PUT", "/v1/tenants/acme/bindings/slow", { handler: "slow.p.slow" });
+    const inFlight = call("POST", "/v1/tenants/acme/evaluate", { event: { type: "response", data: { content: "x" } } });
+    // Signal only once the host has the request: before that a 503 would be the right answer.
+    while (!server.output().includes('"url":"/v1/tenants/acme/evaluate"')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const exited = new Promise((resolve) => server.child.once("exit", resolve));
+    server.child.kill("SIGTERM");
+    const reply = await inFlight;
+    expect(reply.status).toBe(200);
+    // Without this the client's keep-alive connection would hold the server open.
+    expect(reply.headers.get("connection")).toBe("close");
+    expect(await reply.json()).toMatchObject({ result: "DENY", reason: "slow: slow but sure" });
+    expect(await exited).toBe(0);
+  }, 20_000);
+});
+
 /** Starts `palisade serve` as its own process and waits for its URL. */
-function serve(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+function serve(dataDir: string): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, [MAIN, "--data", dataDir, "--port", "0"], {
     env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY },
     stdio: ["ignore", "pipe", "pipe"],
@@ -105,7 +130,7 @@ function serve(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /serving (http:\/\/[\d.:]+)/.exec(out);
-      if (match) resolve({ url: match[1]!, child });
+      if (match) resolve({ url: match[1]!, child, output: () => out });
     });
     child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
   });
