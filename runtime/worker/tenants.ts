@@ -47,10 +47,13 @@ export class Tenants {
     return sandbox;
   }
 
-  // Takes the spare when it fits, and starts the next one once this caller is served.
+  // Takes the spare when it fits, and starts the next one once this caller is served. The
+  // spare is claimed before the first await: two tenants created in the same turn must never
+  // both wait on it and end up sharing one isolate.
   async #create(memoryMb: number): Promise<TenantSandbox> {
-    const spare = await this.#spare?.catch(() => null);
+    const claimed = this.#spare;
     this.#spare = null;
+    const spare = await claimed?.catch(() => null);
     let sandbox: TenantSandbox;
     if (spare && spare.memoryMb === memoryMb && !spare.disposed) sandbox = spare;
     else {

@@ -489,6 +489,20 @@ describe("input from callers (the runtime side of DESIGN §5's HTTP class)", () 
     expect(d.reason).toBe(`b: ${tenant}`);
     await expectUnharmed(rt, tenant);
   });
+
+  // Prebuilt bundles skip esbuild, so both first loads reach the worker in one batch and both
+  // tenants' isolates are created in the same turn: the spare isolate must go to one of them only.
+  it("gives two tenants that arrive together an isolate each", async () => {
+    const [planter, victim] = [tenantFor("planter"), tenantFor("victim")];
+    const plant = "(globalThis as any).planted = 'from the planter'; Array.prototype.includes = function () { return false; };\n" + evil("return null;");
+    const check = evil("return ['fetch'].includes(event.data.name) ? { result: 'DENY', reason: 'blocked' } : { result: 'ALLOW', reason: String((globalThis as any).planted) };");
+    const bundled = async (source: string) => (await rt.load({ tenant: tenantFor("bundler"), module: "evil.p", source })).bundle;
+    const [plantBundle, checkBundle] = [await bundled(plant), await bundled(check)];
+    await Promise.all([rt.load({ tenant: planter, module: "evil.p", bundle: plantBundle }), rt.load({ tenant: victim, module: "evil.p", bundle: checkBundle })]);
+    const d = await rt.evaluate({ tenant: victim, bindings: [{ id: "b", handler: "evil.p.f" }], event: EVENT });
+    expect(d).toMatchObject({ result: "DENY", reason: "b: blocked" });
+    await expectUnharmed(rt, victim);
+  });
 });
 
 // ---------------------------------------------------------------- worker death
