@@ -2,6 +2,7 @@
 // PalisadeErrors carrying the host's code and the HTTP status; with `failClosed`, an
 // evaluation the host cannot answer comes back as a DENY decision instead of a throw.
 import { ERRORS, PalisadeError, type ErrorCode } from "../errors.ts";
+import { VERDICTS } from "../schemas.ts";
 import type { Binding, Decision, Limits, ModuleSource, PolicyEvent } from "../types.ts";
 import type {
   BindingInput, CreatedKeyInfo, DecisionPageInfo, DecisionQueryInfo, ListedPolicyInfo, ModuleDetailInfo,
@@ -16,8 +17,10 @@ export interface ClientOptions {
   /** Give up on a request after this long. Default 5000 ms. */
   timeoutMs?: number;
   /**
-   * When the host cannot be reached, times out or answers 5xx, `evaluate` returns a DENY
-   * decision (reason says why) instead of throwing. Default false.
+   * When `evaluate` gets no decision, it returns a DENY (reason says why) instead of throwing:
+   * the host is unreachable, times out, redirects, is busy (429), answers 5xx, or answers
+   * something that is not a decision. Only the caller's own mistakes (400, 401, 403, 404,
+   * 413) still throw. Default false.
    */
   failClosed?: boolean;
 }
@@ -51,10 +54,13 @@ export class PalisadeClient {
   /** Asks for a verdict on one event. */
   async evaluate(tenant: string, event: PolicyEvent): Promise<Decision> {
     try {
-      return await this.#call<Decision>("POST", `/v1/tenants/${seg(tenant)}/evaluate`, { event });
+      const answer = await this.#call<unknown>("POST", `/v1/tenants/${seg(tenant)}/evaluate`, { event });
+      // A proxy's HTML page or an empty body must not reach a caller who tests `result === "DENY"`.
+      if (!isDecision(answer)) throw new PalisadeError("PAL_INTERNAL", `${this.#url} answered something that is not a decision`);
+      return answer;
     } catch (e) {
       const status = (e as ClientError).status;
-      if (!this.#failClosed || (status !== undefined && status < 500)) throw e;
+      if (!this.#failClosed || (status !== undefined && CALLER_MISTAKES.has(status))) throw e;
       return {
         decision_id: `client-${globalThis.crypto.randomUUID()}`,
         result: "DENY",
@@ -148,32 +154,54 @@ export class PalisadeClient {
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
+    let text: string;
     try {
       response = await fetch(this.#url + path, {
         method,
         headers: { authorization: `Bearer ${this.#key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // A redirect is not the host answering: following it would send the key elsewhere.
+        redirect: "error",
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (e) {
-      const timedOut = (e as Error).name === "TimeoutError";
-      throw new PalisadeError("PAL_RUNTIME_UNAVAILABLE", timedOut ? `no answer from ${this.#url} within ${this.#timeoutMs} ms` : `cannot reach ${this.#url}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, undefined, { cause: e });
+      throw this.#unreachable("cannot reach", e);
     }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
+    try {
+      text = await response.text();
+    } catch (e) {
+      throw this.#unreachable("broken answer from", e);
+    }
     let parsed: unknown;
     try {
-      parsed = text ? JSON.parse(text) : null;
+      parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      parsed = null;
+      if (response.ok) throw failure("PAL_INTERNAL", `${this.#url} answered HTTP ${response.status} with a body that is not JSON`, response.status);
     }
     if (response.ok) return parsed as T;
-    const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | null | undefined)?.error;
     const code: ErrorCode = error?.code && Object.hasOwn(ERRORS, error.code) ? (error.code as ErrorCode) : response.status >= 500 ? "PAL_INTERNAL" : "PAL_REQUEST_INVALID";
-    const failure = new PalisadeError(code, error?.message ?? `HTTP ${response.status}`, error?.details) as ClientError;
-    failure.status = response.status;
-    throw failure;
+    throw failure(code, error?.message ?? `HTTP ${response.status}`, response.status, error?.details);
   }
+
+  #unreachable(what: string, e: unknown): PalisadeError {
+    const timedOut = (e as Error).name === "TimeoutError";
+    const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
+    return new PalisadeError("PAL_RUNTIME_UNAVAILABLE", timedOut ? `no answer from ${this.#url} within ${this.#timeoutMs} ms` : `${what} ${this.#url}: ${cause}`, undefined, { cause: e });
+  }
+}
+
+// Answers that are the caller's own fault: failing closed would hide a bug they must fix.
+const CALLER_MISTAKES = new Set([400, 401, 403, 404, 413]);
+
+function failure(code: ErrorCode, message: string, status: number, details?: unknown): ClientError {
+  const error = new PalisadeError(code, message, details) as ClientError;
+  error.status = status;
+  return error;
+}
+
+function isDecision(value: unknown): value is Decision {
+  return typeof value === "object" && value !== null && VERDICTS.includes((value as { result?: unknown }).result as Decision["result"]);
 }
 
 const seg = (value: string) => encodeURIComponent(value);

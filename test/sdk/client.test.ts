@@ -1,6 +1,6 @@
 // PalisadeClient against a real host.
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PalisadeClient, isPalisadeError, type ClientError } from "palisade/sdk";
 import { ADMIN_KEY, startHost, type TestHost } from "../helpers/host.ts";
@@ -85,6 +85,51 @@ describe("PalisadeClient", () => {
     }
     const wrongKey = new PalisadeClient({ url: host.url, key: "pal_agent_wrong", failClosed: true });
     expect((await failure(wrongKey.evaluate("beta", event))).status).toBe(401);
+  });
+
+  it("fails closed on any answer that is not a decision, and throws only on the caller's own mistakes", async () => {
+    const json = { "content-type": "application/json" };
+    const error = (code: string) => JSON.stringify({ error: { code, message: code } });
+    const answers: Record<string, (res: ServerResponse) => void> = {
+      html: (res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>login</html>"),
+      empty: (res) => res.writeHead(200, json).end("{}"),
+      lowercase: (res) => res.writeHead(200, json).end(JSON.stringify({ result: "allow" })),
+      "no-content": (res) => res.writeHead(204).end(),
+      // Following it would hand the key to whoever answers there, and take their ALLOW.
+      redirect: (res) => res.writeHead(302, { location: "/v1/tenants/allow/evaluate" }).end(),
+      busy: (res) => res.writeHead(429, json).end(error("PAL_TENANT_BUSY")),
+      "request-timeout": (res) => res.writeHead(408).end(),
+      conflict: (res) => res.writeHead(409, json).end(error("PAL_LIMIT_REACHED")),
+      // Promises more body than it sends, then hangs up.
+      "cut-off": (res) => {
+        res.writeHead(200, { ...json, "content-length": "1000" });
+        res.write('{"result":"AL');
+        setTimeout(() => res.destroy(), 20);
+      },
+    };
+    const mistakes: Record<string, number> = { bad: 400, unauthorized: 401, forbidden: 403, missing: 404, "too-large": 413 };
+    const server = createServer((req, res) => {
+      const tenant = req.url!.split("/")[3]!;
+      if (tenant === "allow") res.writeHead(200, json).end(JSON.stringify({ decision_id: "d", result: "ALLOW", reason: null, data: null, decided_by: [], policies: [], duration_ms: 0 }));
+      else if (tenant in mistakes) res.writeHead(mistakes[tenant]!, json).end(error("PAL_REQUEST_INVALID"));
+      else answers[tenant]!(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const closed = new PalisadeClient({ url, key: "k", failClosed: true });
+      const open = new PalisadeClient({ url, key: "k" });
+      for (const tenant of Object.keys(answers)) {
+        expect(await closed.evaluate(tenant, event), tenant).toMatchObject({ result: "DENY", reason: expect.stringMatching(/^failed closed: /) });
+        expect(isPalisadeError(await open.evaluate(tenant, event).then(() => null, (e: unknown) => e)), tenant).toBe(true);
+      }
+      for (const [tenant, status] of Object.entries(mistakes)) {
+        expect((await failure(closed.evaluate(tenant, event))).status, tenant).toBe(status);
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it("refuses to be built without a url or key", () => {
