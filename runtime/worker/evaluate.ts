@@ -87,11 +87,21 @@ export class Executor {
   async #chain(tenant: string, limits: WorkerLimits, calls: CallSpec[], event: string, data: string): Promise<{ outcomes: Outcome[]; stopped: boolean }> {
     const sandbox = await this.#tenants.get(tenant, limits.memory_mb);
     const ready: CallSpec[] = [];
+    // A binding whose module or factory failed: its outcome does not depend on the event, so
+    // it is reported as is (running the factory again would cost its time limit again).
+    let unprepared: Outcome | undefined;
     for (const call of calls) {
-      if (await this.#prepare(sandbox, call, limits)) break;
+      const started = performance.now();
+      const error = await this.#prepare(sandbox, call, limits);
+      if (error) {
+        unprepared = { binding: call.binding, error, duration_ms: round(performance.now() - started) };
+        break;
+      }
       ready.push(call);
     }
-    if (ready.length < 2) return { outcomes: [await this.#run(tenant, limits, calls[0]!, eventJson(event, data, calls[0]!))], stopped: false };
+    if (!ready.length) return { outcomes: [unprepared!], stopped: false };
+    const all = (outcomes: Outcome[]) => ({ outcomes: unprepared ? [...outcomes, unprepared] : outcomes, stopped: false });
+    if (ready.length === 1) return all([await this.#run(tenant, limits, calls[0]!, eventJson(event, data, calls[0]!))]);
 
     const pendingIds = ready.map(() => ++this.#callId);
     const id = ++this.#callId;
@@ -102,9 +112,13 @@ export class Executor {
     try {
       finished = JSON.parse(await sandbox.chain(id, spec, event.slice(1), data, limits.max_output_bytes, limits.timeout_ms)) as [string, number][];
     } catch (e) {
-      if (!(e instanceof SandboxFailure) || e.info.kind !== "timeout" || sandbox.disposed) throw e;
-      finished = JSON.parse(await sandbox.collectChain(id, limits.timeout_ms)) as [string, number][];
-      stopped = true;
+      if (!(e instanceof SandboxFailure)) throw e;
+      // What finished before a plain timeout stands. Otherwise (memory, a disposed isolate, a
+      // collect that fails too) nothing does: the first policy runs again alone, and each one
+      // after it gets an outcome of its own, never one charged to the chain as a whole.
+      const alive = e.info.kind === "timeout" && !sandbox.disposed;
+      finished = alive ? await sandbox.collectChain(id, limits.timeout_ms).then((out) => JSON.parse(out) as [string, number][], () => []) : [];
+      stopped = finished.length > 0;
     }
     // Each policy's duration: what it measured itself (whole ms), plus an even share of the rest.
     const elapsed = performance.now() - started;
@@ -117,7 +131,8 @@ export class Executor {
       outcomes.push({ binding: call.binding, ...output, duration_ms: round(ms + share) });
     }
     if (!outcomes.length) return { outcomes: [await this.#run(tenant, limits, calls[0]!, eventJson(event, data, calls[0]!))], stopped: false };
-    return { outcomes, stopped };
+    if (stopped || outcomes.length < ready.length) return { outcomes, stopped };
+    return all(outcomes);
   }
 
   async unload(msg: Request<"unload">): Promise<void> {

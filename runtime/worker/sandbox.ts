@@ -23,15 +23,17 @@ export class CodeStore {
 
   /**
    * Compiles `sha` for `isolate`, reusing V8's code cache after the first compile. Compiling
-   * runs no tenant code; with the cache it takes microseconds, so it is done on this thread,
-   * and a cold compile (milliseconds for a large bundle) goes to the thread pool.
+   * runs no tenant code; with the cache it takes microseconds, so it is done on this thread
+   * when the isolate is idle. A sync call waits for the isolate's lock, so while tenant code
+   * runs in it (`idle` false), and for a cold compile, it goes to the thread pool.
    */
-  async compile(isolate: ivm.Isolate, sha: string): Promise<ivm.Script> {
+  async compile(isolate: ivm.Isolate, sha: string, idle: boolean): Promise<ivm.Script> {
     const entry = this.#entries.get(sha);
     if (!entry) throw new Error(`module ${sha} was never sent to this worker`);
     const origin = { filename: `bundle:${sha}` };
     if (entry.cachedData) {
-      const script: CompiledScript = isolate.compileScriptSync(entry.code, { ...origin, cachedData: entry.cachedData });
+      const options = { ...origin, cachedData: entry.cachedData };
+      const script: CompiledScript = idle ? isolate.compileScriptSync(entry.code, options) : await isolate.compileScript(entry.code, options);
       if (!script.cachedDataRejected) return script;
     }
     const script: CompiledScript = await isolate.compileScript(entry.code, { ...origin, produceCachedData: true });
@@ -78,6 +80,8 @@ export class TenantSandbox {
   readonly instances = new Map<string, string>();
   readonly #preparing = new Map<string, Promise<string>>();
   #inflight = 0;
+  /** The time limits of the calls queued on or running in this isolate, summed. */
+  #queuedMs = 0;
   #disposedBy: "watchdog" | null = null;
 
   private constructor(
@@ -145,9 +149,10 @@ export class TenantSandbox {
 
   /** Compiles and runs a module's top level (under `timeoutMs`), keeping its exports. */
   async adopt(code: CodeStore, sha: string, timeoutMs: number): Promise<string> {
-    const script = await code.compile(this.isolate, sha);
-    // Running the wrapped bundle only evaluates a function expression: no tenant code yet.
-    const body = script.runSync(this.context, { reference: true, timeout: timeoutMs }) as ivm.Reference<unknown>;
+    const script = await code.compile(this.isolate, sha, this.#inflight === 0);
+    // Running the wrapped bundle only evaluates a function expression: no tenant code yet. Not
+    // runSync: it would wait on this thread for the isolate while a policy call runs in it.
+    const body = (await script.run(this.context, { reference: true, timeout: timeoutMs })) as ivm.Reference<unknown>;
     script.release();
     const out = await this.#apply("adopt", [sha, body.derefInto()], timeoutMs);
     body.release();
@@ -165,16 +170,22 @@ export class TenantSandbox {
     return out;
   }
 
-  /** Drops a module and every instance made from it. */
+  /**
+   * Drops a module and every instance made from it. A release that fails (the isolate hit its
+   * memory limit or the watchdog meanwhile) disposes the isolate: it is rebuilt on next use,
+   * so nothing of the module can linger, and the failure stays this tenant's alone.
+   */
   async release(sha: string): Promise<void> {
-    if (this.disposed) return;
-    for (const [key, owner] of this.instances) {
-      if (owner !== sha) continue;
-      this.instances.delete(key);
-      await this.#apply("release", [key, undefined], 1000);
-    }
+    const keys = [...this.instances].filter(([, owner]) => owner === sha).map(([key]) => key);
+    for (const key of keys) this.instances.delete(key);
     this.modules.delete(sha);
-    await this.#apply("release", [undefined, sha], 1000);
+    if (this.disposed) return;
+    try {
+      await this.#apply("release", [JSON.stringify(keys), sha], 1000);
+    } catch (e) {
+      if (!(e instanceof SandboxFailure)) throw e;
+      this.dispose();
+    }
   }
 
   call(id: number, key: string, eventJson: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
@@ -199,12 +210,13 @@ export class TenantSandbox {
     return this.#apply("collectChain", [id], timeoutMs);
   }
 
-  // Calls into one isolate queue up, so the watchdog allows for the calls ahead of this one.
+  // Calls into one isolate queue up, so the watchdog allows for the limits of the calls ahead.
   // It is the backstop for what isolated-vm's own timeout cannot stop (#107, #137):
   // uninterruptible built-ins. Past it, the isolate is disposed and the call fails as a timeout.
   async #apply(entry: Entry, args: ivm.Transferable[], timeoutMs: number): Promise<string> {
     if (this.isolate.isDisposed) throw new SandboxFailure({ kind: "crash", message: "the tenant isolate was disposed" });
-    const budgetMs = (this.#inflight + 1) * timeoutMs + this.options.graceMs;
+    const budgetMs = this.#queuedMs + timeoutMs + this.options.graceMs;
+    this.#queuedMs += timeoutMs;
     this.#inflight++;
     let timer: NodeJS.Timeout | undefined;
     const call = this.api[entry].apply(undefined, args, { timeout: timeoutMs });
@@ -226,6 +238,7 @@ export class TenantSandbox {
       throw e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
     } finally {
       clearTimeout(timer);
+      this.#queuedMs -= timeoutMs;
       this.#inflight--;
       call.catch(() => {}); // settled by the watchdog race; its own rejection is expected
     }

@@ -216,9 +216,12 @@ export const WRAPPER_SOURCE = String.raw`(function () {
       }
     },
 
-    release(key, sha) {
-      if (key !== undefined) remove(instances, key);
-      if (sha !== undefined) remove(modules, sha);
+    // keysJson: the module's instances, as a JSON list. An index loop, not for-of: tenant code
+    // may have replaced the array iterator.
+    release(keysJson, sha) {
+      const keys = parse(keysJson);
+      for (let i = 0; i < keys.length; i++) remove(instances, keys[i]);
+      remove(modules, sha);
       return "ok";
     },
 
