@@ -32,7 +32,14 @@ let modulesLoaded = 0;
 // One sandbox worker serves every module a test process loads; it does not keep the process
 // alive while idle, and closeSandbox() stops it at once.
 function sandbox(): Promise<Runtime> {
-  shared ??= createRuntime({ workers: 1 });
+  if (!shared) {
+    const starting = createRuntime({ workers: 1 });
+    shared = starting;
+    // A worker that failed to start once must not fail every later load of the process.
+    starting.catch(() => {
+      if (shared === starting) shared = undefined;
+    });
+  }
   return shared;
 }
 

@@ -1,8 +1,22 @@
 // palisade/sdk/testing: the author's harness runs modules in the real sandbox.
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { closeSandbox, loadPolicyModule } from "palisade/sdk/testing";
 import { isPalisadeError } from "palisade/sdk";
+
+// The real runtime, except that a test can make the next sandbox start fail.
+const failNextStart = vi.hoisted(() => ({ value: false }));
+vi.mock("../../runtime/index.ts", async (importOriginal) => {
+  const runtime = await importOriginal<typeof import("../../runtime/index.ts")>();
+  return {
+    ...runtime,
+    createRuntime: (options?: Parameters<typeof runtime.createRuntime>[0]) => {
+      if (!failNextStart.value) return runtime.createRuntime(options);
+      failNextStart.value = false;
+      return Promise.reject(new Error("sandbox workers failed to start"));
+    },
+  };
+});
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/myorg/policies.ts", import.meta.url));
 const fetchEvil = { type: "tool_call", data: { name: "web_fetch", arguments: { url: "https://evil.com" } } } as const;
@@ -53,6 +67,13 @@ describe("loadPolicyModule", () => {
     expect(await codeOf(loadPolicyModule({ source: "export const x = ;" }, { module: "bad.p" }))).toBe("PAL_BUNDLE_FAILED");
     expect(await codeOf(loadPolicyModule({ source: "export const x = 1;" }))).toBe("PAL_MODULE_NAME_INVALID");
     expect(await codeOf(loadPolicyModule("/no/such/policies.ts"))).toBe("PAL_SOURCE_INVALID");
+  });
+
+  it("starts the sandbox again after a failed start", async () => {
+    await closeSandbox();
+    failNextStart.value = true;
+    await expect(loadPolicyModule(EXAMPLE)).rejects.toThrow("sandbox workers failed to start");
+    expect((await loadPolicyModule(EXAMPLE)).module).toBe("myorg.policies");
   });
 
   it("applies the sandbox's limits: a runaway policy fails closed", async () => {
