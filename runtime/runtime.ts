@@ -57,9 +57,10 @@ export interface EvaluateRequest {
   /** Each binding's session state, by binding id; policies see it as `event.session_state`. */
   state?: Record<string, Record<string, unknown>>;
   /**
-   * A binding whose module or handler is not loaded: "error" (default) throws
-   * PAL_MODULE_NOT_FOUND / PAL_HANDLER_NOT_FOUND; "on_error" answers that binding's on_error,
-   * as a crash — what a host wants for bindings whose module stopped loading.
+   * A binding that cannot run (its module or handler is not loaded, or its params no longer
+   * match the handler's params_schema): "error" (default) throws PAL_MODULE_NOT_FOUND /
+   * PAL_HANDLER_NOT_FOUND / PAL_PARAMS_INVALID; "on_error" answers that binding's on_error, as
+   * a crash — what a host wants for stored bindings whose module or schema changed under them.
    */
   unavailable?: "error" | "on_error";
 }
@@ -92,6 +93,9 @@ export class Runtime {
   readonly #modules = new ModuleTable();
   readonly #bindings = new BindingResolver(this.#modules);
   readonly #errors: Record<ErrorKind, number> = { timeout: 0, memory: 0, crash: 0, throw: 0, invalid_result: 0 };
+  /** Requests in flight per bundle sha256: a version retired meanwhile is dropped after them. */
+  readonly #using = new Map<string, number>();
+  readonly #retiring = new Map<string, LoadedModule[]>();
   #evaluations = 0;
   #closed = false;
 
@@ -302,6 +306,8 @@ export class Runtime {
   // Sends a request to the tenant's worker, first sending any module code it lacks.
   // A worker that dies (or cannot start) yields WorkerExited instead of a reply.
   async #dispatch(tenant: string, message: RequestBody, modules: LoadedModule[]): Promise<Reply | WorkerExited> {
+    const shas = new Set(modules.map((m) => m.sha256));
+    for (const sha of shas) this.#using.set(sha, (this.#using.get(sha) ?? 0) + 1);
     try {
       const worker = await this.#pool.acquire(tenant);
       for (const module of modules) {
@@ -313,7 +319,18 @@ export class Runtime {
     } catch (e) {
       if (e instanceof WorkerExited) return e;
       throw e;
+    } finally {
+      for (const sha of shas) this.#release(sha);
     }
+  }
+
+  #release(sha: string): void {
+    const left = this.#using.get(sha)! - 1;
+    if (left > 0) return void this.#using.set(sha, left);
+    this.#using.delete(sha);
+    const retiring = this.#retiring.get(sha);
+    this.#retiring.delete(sha);
+    retiring?.forEach((module) => this.#retire(module));
   }
 
   #post(tenant: string, message: ToWorker): void {
@@ -321,8 +338,15 @@ export class Runtime {
   }
 
   // A module version is gone: its tenant's isolate drops it, and if no tenant uses the
-  // bundle any more, every worker drops its code.
+  // bundle any more, every worker drops its code. Not while requests that use it are in
+  // flight (an upgrade must not fail the evaluations it overtakes): after the last one.
   #retire(module: LoadedModule): void {
+    if (this.#using.has(module.sha256)) {
+      const waiting = this.#retiring.get(module.sha256);
+      if (waiting) waiting.push(module);
+      else this.#retiring.set(module.sha256, [module]);
+      return;
+    }
     this.#unloadUnused(module.tenant, module.sha256);
     if (!this.#modules.inUse(module.sha256)) this.#pool.forget(module.sha256);
   }
