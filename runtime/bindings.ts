@@ -20,13 +20,15 @@ export class BindingResolver {
     this.#modules = modules;
   }
 
-  /** Like resolve(), but with `unavailable: "on_error"` a binding whose policy is not loaded is reported instead of thrown. */
+  /**
+   * Like resolve(), but with `unavailable: "on_error"` a binding that cannot run (its policy is
+   * not loaded, or its params no longer match the policy's schema) is reported, not thrown.
+   */
   resolveOrMiss(tenant: string, binding: Binding, state: Record<string, unknown> | undefined, unavailable: "error" | "on_error"): Resolved | { binding: Binding; missing: string } {
     try {
       return this.resolve(tenant, binding, state);
     } catch (e) {
-      const missing = isPalisadeError(e) && (e.code === "PAL_MODULE_NOT_FOUND" || e.code === "PAL_HANDLER_NOT_FOUND");
-      if (unavailable === "on_error" && missing) return { binding, missing: `policy unavailable: ${e.message}` };
+      if (unavailable === "on_error" && isPalisadeError(e)) return { binding, missing: `policy unavailable: ${e.message}` };
       throw e;
     }
   }

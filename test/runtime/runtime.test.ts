@@ -376,4 +376,18 @@ describe("bindings whose policy is not loaded", () => {
     expect(d).toMatchObject({ result: "DENY", decided_by: ["gone2"] });
     expect(d.policies[1]!.error!.message).toContain('policy unavailable: module "gone.p" is not loaded');
   });
+
+  // Stored params can stop matching (a builtin's schema changed in an upgrade): that binding
+  // cannot run, and the others must still decide.
+  it("count params that no longer match as not loaded, when asked to", async () => {
+    const bindings: Binding[] = [
+      { id: "a", handler: "probe.p.whoami", order: 1 },
+      { id: "stale", handler: "probe.p.whoami", order: 2, mode: "shadow", params: { no: "longer valid" } },
+    ];
+    await rejection(rt.evaluate({ tenant: "acme", bindings, event: toolCall() }), "PAL_PARAMS_INVALID");
+    const d = await rt.evaluate({ tenant: "acme", bindings, event: toolCall(), unavailable: "on_error" });
+    expect(d.policies.map((p) => [p.binding, p.result, p.error?.kind ?? null])).toEqual([["a", "ALLOW", null], ["stale", "DENY", "crash"]]);
+    expect(d).toMatchObject({ result: "ALLOW", decided_by: ["a"] });
+    expect(d.policies[1]!.error!.message).toContain("policy unavailable: probe.p.whoami is a callable and takes no params");
+  });
 });
