@@ -1,6 +1,6 @@
 // block_domains and allow_domains in the real sandbox.
 import { describe, expect, it } from "vitest";
-import { run, toolCall } from "../helpers/builtins.ts";
+import { run, toolCall, verdict } from "../helpers/builtins.ts";
 
 const fetch = (args: Record<string, unknown>) => toolCall("fetch", args);
 const BLOCK = { blocked_domains: ["evil.com", "bücher.de", "127.0.0.1", "::1"] };
@@ -47,12 +47,12 @@ describe("block_domains", () => {
     ["an unparseable URL mentioning it: ASK, cannot decide safely", { url: "http://evil.com%zz/" }, "ASK"],
     ["an unparseable URL not mentioning it", { url: "http://[oops/" }, null],
   ])("%s", async (_, args, result) => {
-    expect((await run("block_domains", BLOCK, fetch(args))).result).toBe(result);
+    expect(await verdict("block_domains", BLOCK, fetch(args))).toBe(result);
   });
 
   it("names the domain in its reason, and abstains on other events", async () => {
     expect((await run("block_domains", BLOCK, fetch({ url: "https://x.evil.com" }))).reason).toBe("Domain evil.com is blocked (host x.evil.com in /url).");
-    expect((await run("block_domains", BLOCK, { type: "llm_request", data: { model: "m", messages: [{ role: "user", content: "https://evil.com" }] } })).result).toBeNull();
+    expect(await verdict("block_domains", BLOCK, { type: "llm_request", data: { model: "m", messages: [{ role: "user", content: "https://evil.com" }] } })).toBeNull();
   });
 
   it("refuses invalid domains and empty lists", async () => {
@@ -95,21 +95,21 @@ describe("allow_domains", () => {
     ["an allowed host with an invisible character: ASK, cannot decide safely", { url: "https://go\u200bod.com/" }, "ASK"],
     ["an allowed host with an invalid port: ASK, cannot decide safely", { url: "https://good.com:99999/" }, "ASK"],
   ])("%s", async (_, args, result) => {
-    expect((await run("allow_domains", ALLOW, fetch(args))).result).toBe(result);
+    expect(await verdict("allow_domains", ALLOW, fetch(args))).toBe(result);
   });
 
   it("names the host it refused, and abstains on other events", async () => {
     expect((await run("allow_domains", ALLOW, fetch({ url: "https://evil.com" }))).reason).toBe("Host evil.com (in /url) is not on the allowlist.");
-    expect((await run("allow_domains", ALLOW, { type: "request", data: { user_content: "https://evil.com" } })).result).toBeNull();
+    expect(await verdict("allow_domains", ALLOW, { type: "request", data: { user_content: "https://evil.com" } })).toBeNull();
   });
 
   it("ASKs rather than allow what it could not scan: too many hosts, too deep (cannot decide safely)", async () => {
     const many = Array.from({ length: 1_001 }, (_, i) => `https://h${i}.good.com/`).join(" ");
-    expect((await run("allow_domains", ALLOW, fetch({ many }))).result).toBe("ASK");
+    expect(await verdict("allow_domains", ALLOW, fetch({ many }))).toBe("ASK");
     let deep: unknown = "https://evil.com/";
     for (let i = 0; i < 40; i++) deep = [deep];
-    expect((await run("allow_domains", ALLOW, fetch({ url: "https://good.com/", deep }))).result).toBe("ASK");
-    expect((await run("block_domains", BLOCK, fetch({ deep }))).result).toBe("ASK");
+    expect(await verdict("allow_domains", ALLOW, fetch({ url: "https://good.com/", deep }))).toBe("ASK");
+    expect(await verdict("block_domains", BLOCK, fetch({ deep }))).toBe("ASK");
   });
 
   it("scans large arguments within the time limit", async () => {

@@ -1,6 +1,6 @@
 // path_guard in the real sandbox.
 import { describe, expect, it } from "vitest";
-import { run, toolCall } from "../helpers/builtins.ts";
+import { run, toolCall, verdict } from "../helpers/builtins.ts";
 
 const ROOTS = { allowed_roots: ["/data", "~/work"] };
 const read = (args: Record<string, unknown>) => toolCall("read_file", args);
@@ -38,7 +38,7 @@ describe("path_guard", () => {
     ["code in a source argument is not a path", { source: "print(open('/etc/passwd').read())" }, null],
     ["a URL in a target argument is not a path", { target: "https://example.com/a/b" }, null],
   ])("%s", async (_, args, result) => {
-    expect((await run("path_guard", ROOTS, read(args))).result).toBe(result);
+    expect(await verdict("path_guard", ROOTS, read(args))).toBe(result);
   });
 
   it("names the resolved path in its reason", async () => {
@@ -46,28 +46,28 @@ describe("path_guard", () => {
   });
 
   it("uses the home and default_cwd params", async () => {
-    expect((await run("path_guard", { ...ROOTS, home: "/users/me" }, read({ path: "~/work/a" }))).result).toBe("ALLOW");
-    expect((await run("path_guard", { ...ROOTS, home: "/users/me" }, read({ path: "/home/agent/work/a" }))).result).toBe("DENY");
-    expect((await run("path_guard", { ...ROOTS, default_cwd: "/data" }, read({ path: "notes.txt" }))).result).toBe("ALLOW");
-    expect((await run("path_guard", { ...ROOTS, default_cwd: "/data" }, read({ path: "../notes.txt" }))).result).toBe("DENY");
+    expect(await verdict("path_guard", { ...ROOTS, home: "/users/me" }, read({ path: "~/work/a" }))).toBe("ALLOW");
+    expect(await verdict("path_guard", { ...ROOTS, home: "/users/me" }, read({ path: "/home/agent/work/a" }))).toBe("DENY");
+    expect(await verdict("path_guard", { ...ROOTS, default_cwd: "/data" }, read({ path: "notes.txt" }))).toBe("ALLOW");
+    expect(await verdict("path_guard", { ...ROOTS, default_cwd: "/data" }, read({ path: "../notes.txt" }))).toBe("DENY");
   });
 
   it("with write_only checks only tools that write", async () => {
     const params = { ...ROOTS, write_only: true };
-    expect((await run("path_guard", params, toolCall("read_file", { path: "/etc/passwd" }))).result).toBeNull();
-    expect((await run("path_guard", params, toolCall("write_file", { path: "/etc/passwd" }))).result).toBe("DENY");
-    expect((await run("path_guard", params, toolCall("str_replace_based_edit_tool", { path: "/data/a" }))).result).toBe("ALLOW");
-    expect((await run("path_guard", params, toolCall("fs.delete", { path: "/etc" }))).result).toBe("DENY");
+    expect(await verdict("path_guard", params, toolCall("read_file", { path: "/etc/passwd" }))).toBeNull();
+    expect(await verdict("path_guard", params, toolCall("write_file", { path: "/etc/passwd" }))).toBe("DENY");
+    expect(await verdict("path_guard", params, toolCall("str_replace_based_edit_tool", { path: "/data/a" }))).toBe("ALLOW");
+    expect(await verdict("path_guard", params, toolCall("fs.delete", { path: "/etc" }))).toBe("DENY");
   });
 
   it("ASKs when arguments are too deeply nested to read (cannot decide safely)", async () => {
     let deep: unknown = { path: "/etc/passwd" };
     for (let i = 0; i < 40; i++) deep = [deep];
-    expect((await run("path_guard", ROOTS, read({ path: "/data/a", deep }))).result).toBe("ASK");
+    expect(await verdict("path_guard", ROOTS, read({ path: "/data/a", deep }))).toBe("ASK");
   });
 
   it("abstains on other events, and refuses relative roots", async () => {
-    expect((await run("path_guard", ROOTS, { type: "request", data: { user_content: "/etc/passwd" } })).result).toBeNull();
+    expect(await verdict("path_guard", ROOTS, { type: "request", data: { user_content: "/etc/passwd" } })).toBeNull();
     await expect(run("path_guard", { allowed_roots: ["data"] }, read({}))).rejects.toMatchObject({ code: "PAL_PARAMS_INVALID" });
     await expect(run("path_guard", { allowed_roots: ["/data"], home: "~" }, read({}))).rejects.toMatchObject({ code: "PAL_PARAMS_INVALID" });
   });

@@ -1,7 +1,7 @@
 // deny_pii in the real sandbox.
 import { describe, expect, it } from "vitest";
 import type { PolicyEvent } from "palisade/sdk";
-import { run, toolCall } from "../helpers/builtins.ts";
+import { run, succeed, toolCall, verdict } from "../helpers/builtins.ts";
 
 const request = (text: string, attachment?: string): PolicyEvent => ({
   type: "request",
@@ -28,32 +28,32 @@ describe("deny_pii", () => {
     ["order and ticket numbers", call({ order: "order #123456789", ticket: "JIRA-12345" }), null, null],
     ["no PII", request("What is the weather in Paris?"), null, null],
   ] as const)("%s → %s", async (_, event, result, types) => {
-    const outcome = await run("deny_pii", {}, event);
+    const outcome = await succeed("deny_pii", {}, event);
     expect(outcome.result).toBe(result);
     if (types) expect(outcome.reason).toMatch(new RegExp(`: ${types}\\.$`));
   });
 
   it("never echoes the PII in its reason", async () => {
-    const outcome = await run("deny_pii", {}, request("ssn 123-45-6789, card 4111111111111111, jane@example.com, +1 212 555 0142, GB82 WEST 1234 5698 7654 32"));
+    const outcome = await succeed("deny_pii", {}, request("ssn 123-45-6789, card 4111111111111111, jane@example.com, +1 212 555 0142, GB82 WEST 1234 5698 7654 32"));
     expect(outcome.reason).toBe("Personal data in the request: social security number, credit card number, email address, phone number, IBAN.");
     for (const piece of ["6789", "1111", "jane", "0142", "WEST"]) expect(outcome.reason).not.toContain(piece);
   });
 
   it("checks only the chosen types, and answers with the chosen action", async () => {
     const event = request("jane@example.com 123-45-6789");
-    expect((await run("deny_pii", { pii_types: ["phone"] }, event)).result).toBeNull();
-    expect(await run("deny_pii", { pii_types: ["email"], action: "ASK" }, event)).toMatchObject({ result: "ASK", reason: "Personal data in the request: email address." });
+    expect(await verdict("deny_pii", { pii_types: ["phone"] }, event)).toBeNull();
+    expect(await succeed("deny_pii", { pii_types: ["email"], action: "ASK" }, event)).toMatchObject({ result: "ASK", reason: "Personal data in the request: email address." });
   });
 
   it("abstains on events it does not read", async () => {
-    expect((await run("deny_pii", {}, { type: "response", data: { content: "jane@example.com" } })).result).toBeNull();
-    expect((await run("deny_pii", {}, { type: "tool_result", data: { name: "x", result: "jane@example.com" } })).result).toBeNull();
+    expect(await verdict("deny_pii", {}, { type: "response", data: { content: "jane@example.com" } })).toBeNull();
+    expect(await verdict("deny_pii", {}, { type: "tool_result", data: { name: "x", result: "jane@example.com" } })).toBeNull();
   });
 
   it("ASKs when arguments are too deeply nested to read (cannot decide safely)", async () => {
     let deep: unknown = "nothing to see";
     for (let i = 0; i < 40; i++) deep = [deep];
-    expect((await run("deny_pii", {}, call({ deep }))).result).toBe("ASK");
+    expect(await verdict("deny_pii", {}, call({ deep }))).toBe("ASK");
   });
 
   it("refuses unknown types and actions", async () => {

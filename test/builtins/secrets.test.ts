@@ -1,7 +1,7 @@
 // redact_secrets in the real sandbox.
 import { describe, expect, it } from "vitest";
 import type { PolicyEvent } from "palisade/sdk";
-import { run, toolCall } from "../helpers/builtins.ts";
+import { run, succeed, toolCall, verdict } from "../helpers/builtins.ts";
 
 const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const GHP = `ghp_${"a1B2".repeat(9)}`;
@@ -19,14 +19,14 @@ describe("redact_secrets", () => {
     ["password (key)", { login: { user: "bob", password: "hunter2" } }, { login: { user: "bob", password: "[REDACTED:password]" } }],
     ["bearer_token", { headers: { Authorization: "Bearer abc.def-ghi_123" } }, { headers: { Authorization: "Bearer [REDACTED:bearer_token]" } }],
   ])("%s in tool arguments", async (kind, args, redacted) => {
-    const outcome = await run("redact_secrets", {}, toolCall("http", args));
+    const outcome = await succeed("redact_secrets", {}, toolCall("http", args));
     expect(outcome).toMatchObject({ result: "ALLOW", reason: `Redacted secrets: ${kind.replace(/ \(.*/, "")}.` });
     expect(outcome.data).toEqual({ name: "http", arguments: redacted });
   });
 
   it("keeps the structure of the arguments: keys, arrays, numbers, booleans, nulls", async () => {
     const args = { list: [1, true, null, { deep: ["password=x", 2] }], "a b": { "": "AKIAIOSFODNN7EXAMPLE" }, n: 0 };
-    const outcome = await run("redact_secrets", {}, toolCall("t", args));
+    const outcome = await succeed("redact_secrets", {}, toolCall("t", args));
     expect(outcome.data).toEqual({
       name: "t",
       arguments: { list: [1, true, null, { deep: ["password=[REDACTED:password]", 2] }], "a b": { "": "[REDACTED:aws_access_key]" }, n: 0 },
@@ -38,7 +38,7 @@ describe("redact_secrets", () => {
       type: "llm_request",
       data: { model: "m", messages: [{ role: "system", content: "plain" }, { role: "user", content: [{ type: "text", text: `use ${GHP}` }] }] },
     };
-    const outcome = await run("redact_secrets", {}, event);
+    const outcome = await succeed("redact_secrets", {}, event);
     expect(outcome).toMatchObject({ result: "ALLOW", reason: "Redacted secrets: github_token." });
     expect(outcome.data).toEqual({
       model: "m",
@@ -47,26 +47,25 @@ describe("redact_secrets", () => {
   });
 
   it("abstains when nothing is found, and on other events", async () => {
-    expect((await run("redact_secrets", {}, toolCall("t", { q: "password reset", key: "AKIA-not-a-key", p: "password=${PW}" }))).result).toBeNull();
-    expect((await run("redact_secrets", {}, { type: "request", data: { user_content: `token ${GHP}` } })).result).toBeNull();
+    expect(await verdict("redact_secrets", {}, toolCall("t", { q: "password reset", key: "AKIA-not-a-key", p: "password=${PW}" }))).toBeNull();
+    expect(await verdict("redact_secrets", {}, { type: "request", data: { user_content: `token ${GHP}` } })).toBeNull();
   });
 
   it("redacts only the chosen kinds", async () => {
-    const outcome = await run("redact_secrets", { kinds: ["jwt"] }, toolCall("t", { a: JWT, b: "AKIAIOSFODNN7EXAMPLE", password: "x" }));
+    const outcome = await succeed("redact_secrets", { kinds: ["jwt"] }, toolCall("t", { a: JWT, b: "AKIAIOSFODNN7EXAMPLE", password: "x" }));
     expect(outcome.data).toEqual({ name: "t", arguments: { a: "[REDACTED:jwt]", b: "AKIAIOSFODNN7EXAMPLE", password: "x" } });
   });
 
   it("never returns a constructor.prototype pair, which the host would refuse", async () => {
     const args = JSON.parse('{"constructor": {"prototype": {"password": "x"}, "password": "y"}}') as Record<string, unknown>;
-    const outcome = await run("redact_secrets", {}, toolCall("t", args));
-    expect(outcome.error).toBeNull();
+    const outcome = await succeed("redact_secrets", {}, toolCall("t", args));
     expect(outcome.data).toEqual({ name: "t", arguments: { constructor: { password: "[REDACTED:password]" } } });
   });
 
   it("ASKs when arguments are too deep to scan fully (cannot decide safely)", async () => {
     let deep: unknown = "password=x";
     for (let i = 0; i < 70; i++) deep = [deep];
-    expect((await run("redact_secrets", {}, toolCall("t", { deep }))).result).toBe("ASK");
+    expect(await verdict("redact_secrets", {}, toolCall("t", { deep }))).toBe("ASK");
   });
 
   it("refuses unknown kinds", async () => {

@@ -2,14 +2,14 @@
 // passed in the way the host passes it; the updates they return are what the host would keep.
 import { describe, expect, it } from "vitest";
 import { applyStateUpdates, type PolicyEvent } from "palisade/sdk";
-import { builtins, run, toolCall } from "../helpers/builtins.ts";
+import { builtins, run, succeed, toolCall, verdict } from "../helpers/builtins.ts";
 
 /** Runs `name` over `events` in one session, carrying state the way the host does. */
 async function session(name: string, params: Record<string, unknown>, events: PolicyEvent[]) {
   let state: Record<string, unknown> = {};
   const outcomes = [];
   for (const event of events) {
-    const outcome = await run(name, params, event, state);
+    const outcome = await succeed(name, params, event, state);
     outcomes.push(outcome);
     if (outcome.result !== "ASK") state = { ...applyStateUpdates(state, outcome.state_updates) };
   }
@@ -23,7 +23,7 @@ describe("max_tool_calls_per_session", () => {
   it("allows `limit` tool calls per session, then denies", async () => {
     const results = (await session("max_tool_calls_per_session", { limit: 2 }, [toolCall("a"), toolCall("b"), toolCall("c")])).map((o) => o.result);
     expect(results).toEqual(["ALLOW", "ALLOW", "DENY"]);
-    expect((await run("max_tool_calls_per_session", { limit: 1 }, { type: "response", data: { content: "" } })).result).toBeNull();
+    expect(await verdict("max_tool_calls_per_session", { limit: 1 }, { type: "response", data: { content: "" } })).toBeNull();
   });
 });
 
@@ -65,9 +65,9 @@ describe("cost_budget and token_budget", () => {
   });
 
   it("counts input and output tokens", async () => {
-    expect((await run("token_budget", { max_tokens: 1000 }, withUsage({ input_tokens: 600, output_tokens: 400 }))).result).toBe("DENY");
-    expect((await run("token_budget", { ask_thresholds_tokens: [500] }, withUsage({ input_tokens: 600 }))).result).toBe("ASK");
-    expect((await run("token_budget", { max_tokens: 1000 }, withUsage({ cost_usd: 1 }))).result).toBeNull();
+    expect(await verdict("token_budget", { max_tokens: 1000 }, withUsage({ input_tokens: 600, output_tokens: 400 }))).toBe("DENY");
+    expect(await verdict("token_budget", { ask_thresholds_tokens: [500] }, withUsage({ input_tokens: 600 }))).toBe("ASK");
+    expect(await verdict("token_budget", { max_tokens: 1000 }, withUsage({ cost_usd: 1 }))).toBeNull();
   });
 
   it("needs at least one of the cap and the thresholds", async () => {
@@ -78,7 +78,7 @@ describe("cost_budget and token_budget", () => {
 describe("model_allowlist", () => {
   const request = (model: string): PolicyEvent => ({ type: "llm_request", data: { model, messages: [] } });
   it.each([["gpt-5-mini", "ALLOW"], ["claude-opus-5", "ALLOW"], ["llama-3", "DENY"]] as const)("%s → %s", async (model, result) => {
-    expect((await run("model_allowlist", { models: ["gpt-5*", "claude-*"] }, request(model))).result).toBe(result);
+    expect(await verdict("model_allowlist", { models: ["gpt-5*", "claude-*"] }, request(model))).toBe(result);
   });
 });
 
@@ -90,7 +90,7 @@ describe("expression (CEL)", () => {
     ['has(event.data.arguments.force) && event.data.arguments.force', null],
     ['event.data.name in ["search", "read_file"]', null],
   ] as const)("%s → %s", async (expression, result) => {
-    expect((await run("expression", { expression, result: "ASK", reason: "prod deploy" }, deploy)).result).toBe(result);
+    expect(await verdict("expression", { expression, result: "ASK", reason: "prod deploy" }, deploy)).toBe(result);
   });
 
   it("fails the binding when the expression does not parse, is not boolean, or reads a missing field", async () => {

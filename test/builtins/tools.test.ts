@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { run, toolCall } from "../helpers/builtins.ts";
+import { run, toolCall, verdict } from "../helpers/builtins.ts";
 
 describe("block_tools, allow_tools, ask_tools", () => {
   it.each([
@@ -13,12 +13,12 @@ describe("block_tools, allow_tools, ask_tools", () => {
     ["ask_tools", { tools: ["deploy*"] }, "deploy_prod", "ASK"],
     ["ask_tools", { tools: ["deploy*"] }, "search", null],
   ] as const)("%s %j on %s → %s", async (name, params, tool, result) => {
-    expect((await run(name, { ...params }, toolCall(tool))).result).toBe(result);
+    expect(await verdict(name, { ...params }, toolCall(tool))).toBe(result);
   });
 
   it("uses the given reason, and abstains on other event types", async () => {
     expect((await run("block_tools", { tools: ["x"], reason: "nope" }, toolCall("x"))).reason).toBe("nope");
-    expect((await run("allow_tools", { tools: ["x"] }, { type: "response", data: { content: "x" } })).result).toBeNull();
+    expect(await verdict("allow_tools", { tools: ["x"] }, { type: "response", data: { content: "x" } })).toBeNull();
   });
 
   it("refuses params that do not match the schema", async () => {
