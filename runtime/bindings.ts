@@ -4,17 +4,18 @@
 import { createHash } from "node:crypto";
 import { isPalisadeError, PalisadeError, type Binding } from "../sdk/index.ts";
 import type { LoadedModule, ModuleTable } from "./modules.ts";
+import { Lru } from "./lru.ts";
 import { checkParams } from "./params.ts";
 import type { CallSpec } from "./protocol.ts";
+import { describeIssues } from "./validate.ts";
 
 export type Resolved = { binding: Binding; spec: CallSpec; module: LoadedModule };
 type Checked = { handler: string; sha: string; input: string; key: string; json: string };
 
-const MAX_REMEMBERED = 100_000;
 
 export class BindingResolver {
   readonly #modules: ModuleTable;
-  readonly #checked = new Map<string, Checked>();
+  readonly #checked = new Lru<string, Checked>(100_000);
 
   constructor(modules: ModuleTable) {
     this.#modules = modules;
@@ -47,11 +48,10 @@ export class BindingResolver {
       }
       const params = checkParams(policy.validate, binding.params ?? {});
       if (!params.ok) {
-        throw new PalisadeError("PAL_PARAMS_INVALID", `params of binding "${binding.id}" do not match the params_schema of ${binding.handler}: ${params.issues.map((i) => `${i.instancePath || "(root)"} ${i.message}`).join("; ")}`, { issues: params.issues });
+        throw new PalisadeError("PAL_PARAMS_INVALID", `params of binding "${binding.id}" do not match the params_schema of ${binding.handler}: ${describeIssues(params.issues)}`, { issues: params.issues });
       }
       const key = createHash("sha256").update(`${binding.id}\0${binding.handler}\0${module.sha256}\0${params.json}`).digest("base64url").slice(0, 24);
       checked = { handler: binding.handler, sha: module.sha256, input, key, json: params.json };
-      if (this.#checked.size >= MAX_REMEMBERED) this.#checked.clear();
       this.#checked.set(cacheKey, checked);
     }
     return {

@@ -1,6 +1,6 @@
 // The modules each tenant has loaded, and handler → policy resolution. A tenant's modules are
-// visible to that tenant only. Module code is also indexed by sha256 so that workers can be
-// sent the code of a bundle they have not seen (after a restart, say).
+// visible to that tenant only. Modules are also indexed by bundle sha256, to tell when no
+// tenant uses a bundle any more.
 import { PalisadeError } from "../sdk/index.ts";
 import type { BundleMap } from "./bundler/source-map.ts";
 import type { CheckedPolicy } from "./bundler/registry.ts";
@@ -11,7 +11,6 @@ export interface LoadedModule {
   sha256: string;
   code: string;
   map: BundleMap;
-  bundle_bytes: number;
   /** Handler → policy, in registry order. */
   policies: Map<string, CheckedPolicy>;
 }
@@ -59,11 +58,6 @@ export class ModuleTable {
     if (modules.size === 0) this.#tenants.delete(tenant);
     this.#unindex(module);
     return module;
-  }
-
-  /** The code of bundle `sha`, if any tenant still has it loaded. */
-  code(sha: string): string | undefined {
-    return this.#bySha.get(sha)?.values().next().value?.code;
   }
 
   inUse(sha: string): boolean {

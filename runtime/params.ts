@@ -50,7 +50,7 @@ export function compileParamsSchema(schema: object): ValidateFunction {
   return validate;
 }
 
-export type ParamsCheck = { ok: true; params: Record<string, unknown>; json: string } | { ok: false; issues: Issue[] };
+export type ParamsCheck = { ok: true; json: string } | { ok: false; issues: Issue[] };
 
 /**
  * Validates params against a compiled schema, filling in its defaults. Without a schema any
@@ -61,8 +61,8 @@ export function checkParams(validate: ValidateFunction | undefined, params: Reco
   if (Buffer.byteLength(json) > MAX_PARAMS_BYTES) {
     return { ok: false, issues: [{ instancePath: "", message: `must be at most ${MAX_PARAMS_BYTES} bytes of JSON` }] };
   }
-  if (!validate) return { ok: true, params, json };
+  if (!validate) return { ok: true, json };
   const copy = JSON.parse(json) as Record<string, unknown>;
   if (!validate(copy)) return { ok: false, issues: toIssues(validate.errors) };
-  return { ok: true, params: copy, json: JSON.stringify(copy) };
+  return { ok: true, json: JSON.stringify(copy) };
 }

@@ -15,7 +15,7 @@ import { completeOutcomes, decide, type PlannedBinding } from "./decide.ts";
 import { BindingResolver, type Resolved } from "./bindings.ts";
 import { ModuleTable, type LoadedModule } from "./modules.ts";
 import { mergeLimits, resolveOptions, type ResolvedLimits, type ResolvedOptions, type RuntimeOptions } from "./options.ts";
-import type { CallError, CallSpec, Outcome, Reply, RequestBody, ToWorker, WorkerLimits } from "./protocol.ts";
+import type { CallError, Outcome, Reply, RequestBody, ToWorker, WorkerLimits } from "./protocol.ts";
 import { WorkerExited, WorkerPool, type WorkerStats } from "./supervisor/pool.ts";
 import { check, checkEvent, validators } from "./validate.ts";
 
@@ -132,7 +132,7 @@ export class Runtime {
     const limits = this.#limits(request.limits);
     const built = prebuilt === undefined ? await this.#bundle(name, source, limits.max_bundle_bytes) : checkBundle(prebuilt, limits.max_bundle_bytes);
     const map = new BundleMap(built.map);
-    const candidate: LoadedModule = { tenant, name, sha256: built.sha256, code: built.code, map, bundle_bytes: built.bundle_bytes, policies: new Map() };
+    const candidate: LoadedModule = { tenant, name, sha256: built.sha256, code: built.code, map, policies: new Map() };
 
     const reply = await this.#dispatch(tenant, { type: "load", tenant, sha: built.sha256, limits: workerLimits(limits) }, [candidate]);
     const discard = () => this.#unloadUnused(tenant, built.sha256);
@@ -241,7 +241,7 @@ export class Runtime {
       const elapsed = performance.now() - started;
       ran = reply instanceof WorkerExited || reply.type !== "evaluated"
         ? resolved.map((r) => crashed(r.spec.binding, reply instanceof WorkerExited ? reply.message : "unexpected worker reply", elapsed))
-        : completeOutcomes(resolved.map((r) => planned(r.binding)), reply.outcomes, elapsed);
+        : completeOutcomes(plan.filter((_, i) => !("missing" in entries[i]!)), reply.outcomes, elapsed);
     }
     // In plan order: the worker's outcomes, with a crash for each binding that could not run.
     const outcomes: Outcome[] = [];

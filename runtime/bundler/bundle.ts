@@ -95,8 +95,8 @@ export function toDiagnostic(message: esbuild.Message): Diagnostic {
 }
 
 // Recent bundles by input, so that the same upload for many tenants (a shared library, a
-// restart reloading every tenant) is bundled once.
-const recent = new Lru<string, Bundle>(256);
+// restart reloading every tenant) is bundled once. Bounded by bytes: authors choose the sizes.
+const recent = new Lru<string, Bundle>(64 << 20, (b) => b.code.length + b.map.length);
 
 /** Bundles an upload. A compile failure is a result with diagnostics, never a throw. */
 export async function bundle(module: string, input: SourceInput, maxBundleBytes: number): Promise<BundleResult> {
@@ -110,10 +110,10 @@ export async function bundle(module: string, input: SourceInput, maxBundleBytes:
   const key = createHash("sha256").update(JSON.stringify([module, prepared.entry, [...prepared.files]])).digest("hex");
   const built = recent.get(key) ?? (await build(prepared));
   if (!("code" in built)) return built;
-  recent.set(key, built);
   if (built.bundle_bytes > maxBundleBytes) {
     return { ok: false, reason: "bundle_too_large", errors: [{ message: `bundle is ${built.bundle_bytes} bytes; max_bundle_bytes is ${maxBundleBytes}` }] };
   }
+  recent.set(key, built);
   return { ok: true, ...built };
 }
 
