@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Runtime tests fork sandbox worker processes of their own; two test files at a time keeps
-    // a 2-core machine responsive enough that no test ever depends on timing.
+    // Runtime tests fork sandbox worker processes of their own; two test files at a time keeps a
+    // 2-core machine from being oversubscribed. No result depends on how loaded it is: tests of
+    // large inputs run under a generous time limit, and speed is measured by bench/, not here.
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,

