@@ -93,6 +93,9 @@ describe("parseShell: structure", () => {
     expect(argvs("cat <<-EOF | sh\n\trm -rf /\n\tEOF\n")).toEqual([["cat"], ["sh"], ["rm", "-rf", "/"]]);
     expect(argvs("bash <<< 'rm -rf ~'")).toEqual([["bash"], ["rm", "-rf", "~"]]);
     expect(parseShell("cat <<EOF\nx\nEOF").commands[0]!.redirects[0]!.body).toBe("x\n");
+    // A CRLF line ends in \r, which bash keeps: `EOF\r` does not close `<<EOF`, but does close `<<EOF\r`.
+    expect(parseShell("cat <<EOF\nx\r\nEOF\r\nEOF").commands[0]!.redirects[0]!.body).toBe("x\r\nEOF\r\n");
+    expect(argvs("bash <<EOF\r\nrm -rf /\r\nEOF\r\n")).toEqual([["bash"], ["rm", "-rf", "/\r"]]);
   });
 });
 

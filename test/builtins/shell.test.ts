@@ -224,3 +224,19 @@ describe("read_only", () => {
     expect((await run("read_only", {}, bash("rm x"))).reason).toMatch(/^Read-only: rm/);
   });
 });
+
+// Evasions found in review. Each must come back DENY or ASK from both policies, without an error.
+describe("blast_radius and read_only: evasions", () => {
+  it.each([
+    // bash reads \r as part of a word, so the `#` after it starts no comment
+    ["echo x\r#; rm -rf /", "DENY", "DENY"],
+    ["ls\r# ; rm -rf ~", "DENY", "DENY"],
+  ] as [string | Record<string, unknown>, string, string][])("%j → blast_radius %s, read_only %s", async (command, blast, readOnly) => {
+    const args = typeof command === "string" ? { command } : command;
+    for (const [policy, result] of [["blast_radius", blast], ["read_only", readOnly]] as const) {
+      const outcome = await run(policy, {}, toolCall("bash", args));
+      expect(outcome.error).toBeNull();
+      expect([policy, outcome.result]).toEqual([policy, result]);
+    }
+  });
+});

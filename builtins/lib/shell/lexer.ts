@@ -6,8 +6,8 @@ import { readBacktick } from "./substitutions.ts";
 import { ShellSyntaxError, type Parser, type Token } from "./types.ts";
 import { builder, readDollar, readWord } from "./words.ts";
 
-/** Blanks between tokens (a newline is a token). */
-export const BLANK = " \t\r";
+/** Blanks between tokens (a newline is a token). Not `\r`: bash reads it as part of a word. */
+export const BLANK = " \t";
 
 export const describe = (tok: Token) => (tok.t === "word" ? `word ${tok.w.raw}` : tok.t === "eof" ? "end of input" : `'${tok.v === "\n" ? "newline" : tok.v}'`);
 // The current token, read through a call so TypeScript does not keep a narrowing across advance().
@@ -81,9 +81,9 @@ function readHeredocs(p: Parser): void {
       if (e < 0) e = t.length;
       const line = t.slice(s.pos, e);
       s.pos = Math.min(e + 1, t.length);
-      const cmp = (h.strip ? line.replace(/^\t+/, "") : line).replace(/\r$/, "");
-      if (cmp === h.delim) break;
-      body += (h.strip ? line.replace(/^\t+/, "") : line) + "\n";
+      const text = h.strip ? line.replace(/^\t+/, "") : line;
+      if (text === h.delim) break;
+      body += text + "\n";
     }
     h.redirect.body = body;
     if (h.exec) parseInto(p.sh, body, h.exec);

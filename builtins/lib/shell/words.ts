@@ -5,7 +5,7 @@ import { nested, readBacktick, scanArith, scanParam } from "./substitutions.ts";
 import { syntax, type Parser, type Word } from "./types.ts";
 import { own } from "./util.ts";
 
-const META = " \t\r\n;&|()<>";
+const META = " \t\n;&|()<>";
 /** A leading `NAME=value` word (also `NAME+=…`, `NAME[i]=…`). */
 export const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 
