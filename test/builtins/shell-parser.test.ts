@@ -12,6 +12,8 @@ describe("parseShell: quoting and words", () => {
     ["\\rm -rf /", ["rm", "-rf", "/"]],
     ["$'\\x72\\155' -rf /", ["rm", "-rf", "/"]],
     ["$'\\u0072m' x", ["rm", "x"]],
+    ["$'rm\\0-x' -rf /", ["rm", "-rf", "/"]],
+    ["$'r\\x6d\\x00\\x20x' $'a\\c@b' $'c\\u0000d'", ["rm", "a", "c"]],
     ["{rm,-rf,/}", ["rm", "-rf", "/"]],
     ["rm -rf /{etc,usr}", ["rm", "-rf", "/etc", "/usr"]],
     ["echo a{1..3}", ["echo", "a1", "a2", "a3"]],
@@ -171,6 +173,12 @@ describe("parseShell: what cannot be known", () => {
     const r = parseShell(script);
     expect(r.error).toBeTruthy();
     expect(r.dynamic).toBe(true);
+  });
+
+  it("reads a script with a NUL byte as bash would, and calls it an error", () => {
+    const r = parseShell("r\0m -rf /");
+    expect(r.error).toMatch(/NUL/);
+    expect(r.commands[0]!.argv).toEqual(["rm", "-rf", "/"]);
   });
 
   it("keeps what it found before an error", () => {

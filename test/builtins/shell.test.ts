@@ -231,6 +231,11 @@ describe("blast_radius and read_only: evasions", () => {
     // bash reads \r as part of a word, so the `#` after it starts no comment
     ["echo x\r#; rm -rf /", "DENY", "DENY"],
     ["ls\r# ; rm -rf ~", "DENY", "DENY"],
+    // a NUL ends a $'…' string; a NUL in the script is dropped by bash, and asked about
+    ["$'rm\\0x' -rf /", "DENY", "DENY"],
+    ["$'rm\\x00 -x' -rf /", "DENY", "DENY"],
+    ["r\0m -rf /", "DENY", "DENY"],
+    ["ls\0", "ASK", "ASK"],
   ] as [string | Record<string, unknown>, string, string][])("%j → blast_radius %s, read_only %s", async (command, blast, readOnly) => {
     const args = typeof command === "string" ? { command } : command;
     for (const [policy, result] of [["blast_radius", blast], ["read_only", readOnly]] as const) {

@@ -31,8 +31,9 @@
 //   inFunction   the name of the function whose body holds this command, else null.
 //
 // `dynamic` on the result is true when any command is dynamic or parsing failed; `error` says
-// why parsing stopped (syntax error, too long, too deep, too many commands). Commands found
-// before an error are still returned, so a policy can DENY what it did see.
+// why parsing stopped (syntax error, too long, too deep, too many commands) or why the result
+// may be incomplete (a NUL byte). Commands found before an error are still returned, so a
+// policy can DENY what it did see.
 //
 // Bounds, so a parse costs time linear in its input: scripts over MAX_SCRIPT characters are not
 // parsed; nesting stops at MAX_DEPTH; scripts parsed again from inside others (sh -c, eval,
@@ -57,6 +58,9 @@ export { basename, own } from "./util.ts";
 export function parseShell(script: string): ShellParse {
   const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false };
   if (script.length > MAX_SCRIPT) return { commands: [], functions: [], dynamic: true, error: `command longer than ${MAX_SCRIPT} characters` };
-  parseInto(sh, script, { wrappers: [], fn: null, depth: 0 });
+  // Bash drops NUL bytes from a script it reads, but a NUL ends a `-c` string or an argument:
+  // there is no one reading. Parse the bash one, so what it finds can still be denied.
+  if (script.includes("\0")) sh.error = "command contains a NUL byte";
+  parseInto(sh, script.replaceAll("\0", ""), { wrappers: [], fn: null, depth: 0 });
   return { commands: sh.out, functions: sh.functions, dynamic: sh.dynamic || sh.error !== null, error: sh.error };
 }

@@ -117,11 +117,19 @@ export function readDollar(p: Parser, w: Builder, inDouble: boolean): void {
 
 const ANSI: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
 
-// `$'…'` with its C escapes decoded, so `$'\x72m'` is `rm`.
+// `$'…'` with its C escapes decoded, so `$'\x72m'` is `rm`. Bash ends the string at a decoded
+// NUL (`$'rm\0x'` is `rm`) but still reads up to the closing quote.
 function ansiC(p: Parser): string {
   const s = p.s;
   const t = s.text;
   let out = "";
+  let cut = false;
+  const add = (text: string) => {
+    if (cut) return;
+    const nul = text.indexOf("\0");
+    cut = nul >= 0;
+    out += cut ? text.slice(0, nul) : text;
+  };
   const digits = (re: RegExp, max: number) => {
     let d = "";
     while (d.length < max && t[s.pos] !== undefined && re.test(t[s.pos]!)) d += t[s.pos++];
@@ -131,21 +139,21 @@ function ansiC(p: Parser): string {
     const c = t[s.pos];
     if (c === undefined) throw syntax("unterminated $'");
     if (c === "'") { s.pos++; return out; }
-    if (c !== "\\") { out += c; s.pos++; continue; }
+    if (c !== "\\") { add(c); s.pos++; continue; }
     const n = t[s.pos + 1] ?? "";
     s.pos += 2;
     const esc = own(ANSI, n);
-    if (esc !== undefined) out += esc;
+    if (esc !== undefined) add(esc);
     else if (n === "x" || n === "u" || n === "U") {
       const d = digits(/[0-9a-fA-F]/, n === "x" ? 2 : n === "u" ? 4 : 8);
       const code = d ? parseInt(d, 16) : NaN;
-      out += code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : `\\${n}${d}`;
+      add(code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : `\\${n}${d}`);
     } else if (n >= "0" && n <= "7") {
       s.pos--;
-      out += String.fromCharCode(parseInt(digits(/[0-7]/, 3), 8) & 0xff);
+      add(String.fromCharCode(parseInt(digits(/[0-7]/, 3), 8) & 0xff));
     } else if (n === "c") {
       const ch = t[s.pos++] ?? "";
-      out += String.fromCharCode(ch.charCodeAt(0) & 0x1f);
-    } else out += `\\${n}`;
+      add(String.fromCharCode(ch.charCodeAt(0) & 0x1f));
+    } else add(`\\${n}`);
   }
 }
