@@ -1,5 +1,6 @@
-// Loading an entry file for the commands that run a module locally.
-import { loadPolicyModule, type PolicyModule } from "../testing/index.ts";
+// The entry-file options of the commands that read a module.
+import { loadPolicyModule, readPolicyModule, type PolicyModule } from "../testing/index.ts";
+import type { ModuleSource } from "../types.ts";
 
 export const MODULE_OPTIONS = {
   module: { type: "string" },
@@ -9,6 +10,16 @@ export const MODULE_OPTIONS = {
 export const MODULE_HELP = `  --module NAME    the module name (default: read from the handlers in POLICY_REGISTRY)
   --root DIR       the folder the module may import from (default: the entry's folder)`;
 
-export function loadEntry(entry: string, values: { module?: string | undefined; root?: string | undefined }): Promise<PolicyModule> {
-  return loadPolicyModule(entry, { ...(values.module ? { module: values.module } : {}), ...(values.root ? { root: values.root } : {}) });
+type ModuleValues = { module?: string | undefined; root?: string | undefined };
+
+const options = (values: ModuleValues) => ({ ...(values.module ? { module: values.module } : {}), ...(values.root ? { root: values.root } : {}) });
+
+/** The entry and its folder's files, and the module name, as `upload` sends them. */
+export async function readEntry(entry: string, values: ModuleValues): Promise<{ module: string; source: ModuleSource }> {
+  return readPolicyModule(entry, options(values));
+}
+
+/** The module, loaded in a local sandbox. */
+export async function loadEntry(entry: string, values: ModuleValues): Promise<PolicyModule> {
+  return loadPolicyModule(entry, options(values));
 }

@@ -62,6 +62,7 @@ function hintFor(code: string): string {
     case "PAL_FORBIDDEN": return "this key's role cannot do that; uploads need an author key, evaluate an agent key";
     case "PAL_TENANT_NOT_FOUND": return "check --tenant / PALISADE_TENANT, and that the key belongs to that tenant";
     case "PAL_RUNTIME_UNAVAILABLE": return "is the host running? check --url / PALISADE_URL";
+    case "PAL_MODULE_NAME_INVALID": return "pass --module with the module's dotted name, e.g. --module myorg.policies";
     case "PAL_SOURCE_INVALID": return "give the path of the module's entry file (.ts, .js or .mjs)";
     default: return `error code ${code}; see docs/errors.md`;
   }

@@ -1,7 +1,7 @@
 // palisade/sdk/testing: run a policy module in the real sandbox (same bundler, wrapper,
 // isolates and limits as the host) from an author's own tests.
 import path from "node:path";
-import { createRuntime, moduleNameFrom, readUpload, type Runtime } from "../../runtime/index.ts";
+import { createRuntime, moduleNameFrom, readUpload, type Bundled, type LoadResult, type Runtime } from "../../runtime/index.ts";
 import { isPalisadeError, PalisadeError } from "../errors.ts";
 import type { Binding, Decision, Limits, ModuleSource, PolicyErrorInfo, PolicyEvent, PolicyInfo, StateUpdate, Verdict } from "../types.ts";
 
@@ -53,19 +53,26 @@ export async function closeSandbox(): Promise<void> {
 export class PolicyModule {
   /** The module's name, e.g. `myorg.policies`. */
   readonly module: string;
+  /** The sha256 of the bundle, hex. */
   readonly sha256: string;
+  /** The bundled script and its source map, as the sandbox runs them. */
+  readonly bundle: Bundled;
+  /** The size of `bundle.code`, bytes. */
+  readonly bundleBytes: number;
   /** Its POLICY_REGISTRY with defaults applied. */
   readonly policies: PolicyInfo[];
   readonly #runtime: Runtime;
   readonly #tenant: string;
   readonly #limits: Limits | undefined;
 
-  constructor(runtime: Runtime, tenant: string, loaded: { module: string; sha256: string; policies: PolicyInfo[] }, limits: Limits | undefined) {
+  constructor(runtime: Runtime, tenant: string, loaded: LoadResult, limits: Limits | undefined) {
     this.#runtime = runtime;
     this.#tenant = tenant;
     this.#limits = limits;
     this.module = loaded.module;
     this.sha256 = loaded.sha256;
+    this.bundle = loaded.bundle;
+    this.bundleBytes = loaded.bundle_bytes;
     this.policies = loaded.policies;
   }
 
@@ -113,13 +120,14 @@ export class PolicyModule {
 }
 
 /**
- * Loads a module into the real sandbox: a path to its entry file, `{ source }` or
- * `{ files, entry }`. Compile errors throw PAL_BUNDLE_FAILED with `file:line:col` diagnostics;
- * a bad registry throws PAL_REGISTRY_INVALID.
+ * Reads a module as loadPolicyModule does, without loading it: a path to its entry file (sent
+ * with every source file of its folder, or of `root`), `{ source }` or `{ files, entry }`. The
+ * name is `module`, else the prefix of the handlers in its POLICY_REGISTRY.
  * @example
- * const mod = await loadPolicyModule("./policies/myorg/policies.ts");
+ * const { module, source } = readPolicyModule("./policies/myorg/policies.ts");
+ * await client.uploadModule("acme", module, source);
  */
-export async function loadPolicyModule(input: string | ModuleSource, options: LoadOptions = {}): Promise<PolicyModule> {
+export function readPolicyModule(input: string | ModuleSource, options: Pick<LoadOptions, "module" | "root"> = {}): { module: string; source: ModuleSource } {
   const source: ModuleSource = typeof input === "string" ? readUpload(path.resolve(input), options.root && path.resolve(options.root)) : input;
   const entryText = "source" in source ? source.source : (source.files[source.entry] ?? "");
   const module = options.module ?? moduleNameFrom(entryText);
@@ -127,6 +135,18 @@ export async function loadPolicyModule(input: string | ModuleSource, options: Lo
     const where = typeof input === "string" ? input : "the source";
     throw new PalisadeError("PAL_MODULE_NAME_INVALID", `cannot tell the module name of ${where}: its POLICY_REGISTRY names no handler; pass { module: "myorg.policies" }`);
   }
+  return { module, source };
+}
+
+/**
+ * Loads a module into the real sandbox: a path to its entry file, `{ source }` or
+ * `{ files, entry }`. Compile errors throw PAL_BUNDLE_FAILED with `file:line:col` diagnostics;
+ * a bad registry throws PAL_REGISTRY_INVALID.
+ * @example
+ * const mod = await loadPolicyModule("./policies/myorg/policies.ts");
+ */
+export async function loadPolicyModule(input: string | ModuleSource, options: LoadOptions = {}): Promise<PolicyModule> {
+  const { module, source } = readPolicyModule(input, options);
   const runtime = await sandbox();
   const tenant = `test-${process.pid}-${++modulesLoaded}`;
   const loaded = await runtime.load({ tenant, module, ...source, ...(options.limits ? { limits: options.limits } : {}) });

@@ -1,5 +1,6 @@
 // The `palisade` command, run as a real process: exit codes and output.
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -66,7 +67,21 @@ describe("palisade CLI", () => {
     expect(result.stdout).toMatch(/^myorg\.policies {2}[\d,]+ bytes {2}sha256 [0-9a-f]{64} {2}→ /);
     expect(result.stdout).toMatch(/myorg\.policies\.block_domains +factory +Block Domains +blocked_domains\*/);
     expect(result.stdout).toMatch(/myorg\.policies\.my_policy +callable +My Policy +—/);
-    expect(readFileSync(out, "utf8")).toContain("__palisade_exports");
+    const written = readFileSync(out);
+    expect(written.toString("utf8")).toContain("__palisade_exports");
+    // What --out wrote is the bundle the sandbox ran, and the one the size and hash describe.
+    const [, bytes, sha256] = /^\S+ {2}([\d,]+) bytes {2}sha256 (\S+)/.exec(result.stdout)!;
+    expect(Number(bytes!.replaceAll(",", ""))).toBe(written.length);
+    expect(sha256).toBe(createHash("sha256").update(written).digest("hex"));
+  });
+
+  it("upload and check read a module the same way: a module name they cannot tell is the same error", async () => {
+    const nameless = file("nameless.ts", "export const f = () => null;\nexport const POLICY_REGISTRY = [];\n");
+    const check = await palisade(["check", nameless]);
+    const upload = await palisade(["upload", nameless, "--url", "http://127.0.0.1:1", "--tenant", "acme", "--key", "k"]);
+    expect(check).toMatchObject({ code: 1, stderr: expect.stringContaining(`cannot tell the module name of ${nameless}`) });
+    expect(check.stderr).toContain("hint: pass --module");
+    expect({ code: upload.code, stderr: upload.stderr.replace(/^palisade upload: /, "palisade check: ") }).toEqual({ code: check.code, stderr: check.stderr });
   });
 
   it("test: runs the example cases, and fails with exit 1 naming the case that does not hold", async () => {

@@ -1,7 +1,8 @@
 // palisade/sdk/testing: the author's harness runs modules in the real sandbox.
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { closeSandbox, loadPolicyModule } from "palisade/sdk/testing";
+import { closeSandbox, loadPolicyModule, readPolicyModule } from "palisade/sdk/testing";
 import { isPalisadeError } from "palisade/sdk";
 
 // The real runtime, except that a test can make the next sandbox start fail.
@@ -33,6 +34,11 @@ describe("loadPolicyModule", () => {
     const mod = await loadPolicyModule(EXAMPLE);
     expect(mod.module).toBe("myorg.policies");
     expect(mod.policies.map((p) => p.handler)).toEqual(["myorg.policies.block_domains", "myorg.policies.my_policy"]);
+    // The bundle the sandbox runs, so `palisade bundle` need not bundle it a second time.
+    expect(mod.bundle.code).toContain("__palisade_exports");
+    expect(JSON.parse(mod.bundle.map).sources[0]).toMatch(/policies\.ts$/);
+    expect(mod.bundleBytes).toBe(Buffer.byteLength(mod.bundle.code));
+    expect(mod.sha256).toBe(createHash("sha256").update(mod.bundle.code).digest("hex"));
     expect(await mod.evaluate("block_domains", { blocked_domains: ["evil.com"] }, fetchEvil)).toEqual({
       result: "DENY", reason: "Domain evil.com blocked.", data: null, state_updates: [], error: null,
     });
@@ -66,6 +72,8 @@ describe("loadPolicyModule", () => {
     expect(await codeOf(mod.evaluate("block_domains", { blocked_domains: "evil.com" }, fetchEvil))).toBe("PAL_PARAMS_INVALID");
     expect(await codeOf(loadPolicyModule({ source: "export const x = ;" }, { module: "bad.p" }))).toBe("PAL_BUNDLE_FAILED");
     expect(await codeOf(loadPolicyModule({ source: "export const x = 1;" }))).toBe("PAL_MODULE_NAME_INVALID");
+    expect(() => readPolicyModule({ source: "export const x = 1;" })).toThrow(/cannot tell the module name of the source/);
+    expect(readPolicyModule(EXAMPLE)).toMatchObject({ module: "myorg.policies", source: { entry: "policies.ts", files: { "policies.ts": expect.any(String) } } });
     expect(await codeOf(loadPolicyModule("/no/such/policies.ts"))).toBe("PAL_SOURCE_INVALID");
   });
 

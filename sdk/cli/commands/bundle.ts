@@ -1,6 +1,4 @@
 import { writeFileSync } from "node:fs";
-import path from "node:path";
-import { bundle as bundleModule, readUpload } from "../../../runtime/index.ts";
 import type { Command } from "../command.ts";
 import { parse, print } from "../command.ts";
 import { loadEntry, MODULE_HELP, MODULE_OPTIONS } from "../load.ts";
@@ -26,11 +24,8 @@ Example:
     const { values, positionals } = parse(argv, { ...MODULE_OPTIONS, out: { type: "string" } }, 1);
     const entry = positionals[0]!;
     const mod = await loadEntry(entry, values);
-    const upload = readUpload(path.resolve(entry), values.root && path.resolve(values.root));
-    const built = await bundleModule(mod.module, upload, Number.MAX_SAFE_INTEGER);
-    if (!built.ok) throw new Error("the bundle changed while it was being read");
-    if (values.out) writeFileSync(values.out, built.code);
-    print(`${mod.module}  ${built.bundle_bytes.toLocaleString("en")} bytes  sha256 ${built.sha256}${values.out ? `  → ${values.out}` : ""}\n`);
+    if (values.out) writeFileSync(values.out, mod.bundle.code);
+    print(`${mod.module}  ${mod.bundleBytes.toLocaleString("en")} bytes  sha256 ${mod.sha256}${values.out ? `  → ${values.out}` : ""}\n`);
     print(registryTable(mod.policies));
     return 0;
   },
