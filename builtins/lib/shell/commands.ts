@@ -4,10 +4,10 @@ import { execArgs, gitConfigCommands } from "./embedded.ts";
 import { MAX_COMMANDS, MAX_HOPS } from "./limits.ts";
 import { parseInto } from "./parser.ts";
 import { SHELLS, shellCommand } from "./shells.ts";
-import { syntax, type Arg, type Flags, type Parser, type Redirect } from "./types.ts";
+import { fedBy, syntax, type Arg, type Flags, type Input, type Parser, type Redirect } from "./types.ts";
 import { basename, own } from "./util.ts";
 import { ASSIGNMENT } from "./words.ts";
-import { WRAPPERS, optionValue, skipOptions } from "./wrappers.ts";
+import { WRAPPERS, optionValue, skipOptions, xargsReplace } from "./wrappers.ts";
 
 const INTERPRETER = /^(python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php[0-9.]*|lua[0-9.]*)$/;
 
@@ -27,13 +27,17 @@ export function push(p: Parser, args: Arg[], redirects: Redirect[], assignments:
   return out.length - 1;
 }
 
-// Peels wrappers off a command and looks inside the commands that run other commands.
-export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: string[], wrappersIn: string[], stdinArgs: boolean): number[] {
+/**
+ * Peels wrappers off a command and looks inside the commands that run other commands. `input`
+ * is null when the words are all in `args`; under xargs or find -exec it lists the strings
+ * that the input replaces (none: the input is appended), so what input can change is dynamic.
+ */
+export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: string[], wrappersIn: string[], inputIn: Input): number[] {
   const wrappers = [...wrappersIn];
   let rest = args;
-  let fromStdin = stdinArgs;
+  let input = inputIn;
   const plain = (extra: Partial<Flags> = {}) => [
-    push(p, rest, redirects, assigns, wrappers, { dynamic: false, dynamicArgs: fromStdin || rest.slice(1).some((a) => a.dynamic), runsStdin: false, ...extra }),
+    push(p, rest, redirects, assigns, wrappers, { dynamic: false, dynamicArgs: input !== null || rest.slice(1).some((a) => a.dynamic), runsStdin: false, ...extra }),
   ];
   // The redirections of `bash -c '…' > out` belong to no inner command: keep them on an
   // empty one so policies still see the write.
@@ -44,37 +48,40 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const head = rest[0];
     if (!head) return plain();
-    if (head.dynamic || head.glob) return plain({ dynamic: true });
+    if (head.dynamic || head.glob || fedBy(input, head)) return plain({ dynamic: true });
     const name = basename(head.text);
     const unwrap = own(WRAPPERS, name);
     if (unwrap) {
       const inner = unwrap(rest);
-      if (inner === null || inner.length === 0) return plain();
+      // `… | xargs sudo`: the input is the command.
+      if (inner === null || inner.length === 0) return plain({ dynamic: input !== null });
       if (name === "env") assigns = [...assigns, ...rest.slice(1, rest.length - inner.length).map((a) => a.text).filter((t) => ASSIGNMENT.test(t))];
-      if (name === "xargs") fromStdin = true;
+      if (name === "xargs") input = xargsReplace(rest);
       wrappers.push(name);
       rest = inner;
       continue;
     }
-    if (SHELLS.has(name)) return shellCommand(p, rest, redirects, assigns, wrappers);
+    if (SHELLS.has(name)) return shellCommand(p, rest, redirects, assigns, wrappers, input);
+    // Code read from the arguments: none of it may come from the input.
     if (name === "eval") {
-      if (rest.some((a) => a.dynamic)) return plain({ dynamic: true });
+      if (input !== null || rest.some((a) => a.dynamic)) return plain({ dynamic: true });
       return sub(rest.slice(1).map((a) => a.text).join(" "), "eval");
     }
     if (name === "su" || name === "runuser") {
       const code = optionValue(rest, ["-c"], ["--command"]);
-      if (code === undefined) return plain();
-      if (code.dynamic) return plain({ dynamic: true });
+      if (code === undefined) return plain({ dynamic: input !== null });
+      if (code.dynamic || fedBy(input, code)) return plain({ dynamic: true });
       return sub(code.text, name);
     }
     if (name === "watch") {
+      if (input !== null) return plain({ dynamic: true });
       const i = skipOptions(rest, "nq", ["--interval", "--equexit"]);
       if (i >= rest.length) return plain();
       if (rest.slice(1, i).some((a) => a.text === "-x" || a.text === "--exec")) { wrappers.push(name); rest = rest.slice(i); continue; }
       if (rest.slice(i).some((a) => a.dynamic)) return plain({ dynamic: true });
       return sub(rest.slice(i).map((a) => a.text).join(" "), "watch");
     }
-    if (name === "source" || name === ".") return plain({ dynamic: rest[1]?.dynamic === true });
+    if (name === "source" || name === ".") return plain({ dynamic: input !== null || rest[1]?.dynamic === true });
     if (name === "find" || name === "fd" || name === "fdfind") return [...plain(), ...execArgs(p, rest, wrappers, name)];
     if (name === "git") return [...gitConfigCommands(p, rest, wrappers), ...plain()];
     if (name === "alias") {

@@ -4,16 +4,20 @@ import { emit } from "./commands.ts";
 import { parseInto } from "./parser.ts";
 import type { Arg, Parser } from "./types.ts";
 
-// `find … -exec cmd {} ;` and `fd … -x cmd`: the command runs once per match.
+const FD_PLACEHOLDERS = ["{}", "{/}", "{//}", "{.}", "{/.}"];
+
+// `find … -exec cmd {} ;` and `fd … -x cmd`: the command runs once per match, the match in
+// place of `{}` (fd: also `{/}`, `{.}`, …; appended when there is none).
 export function execArgs(p: Parser, rest: Arg[], wrappers: string[], name: string): number[] {
   const idx: number[] = [];
-  const starts = name === "find" ? ["-exec", "-execdir", "-ok", "-okdir"] : ["-x", "--exec", "-X", "--exec-batch"];
+  const find = name === "find";
+  const starts = find ? ["-exec", "-execdir", "-ok", "-okdir"] : ["-x", "--exec", "-X", "--exec-batch"];
   for (let i = 1; i < rest.length; i++) {
     if (!starts.includes(rest[i]!.text)) continue;
     let j = i + 1;
     while (j < rest.length && rest[j]!.text !== ";" && rest[j]!.text !== "+") j++;
     const cmd = rest.slice(i + 1, j);
-    if (cmd.length > 0) idx.push(...emit(p, cmd, [], [], [...wrappers, name], true));
+    if (cmd.length > 0) idx.push(...emit(p, cmd, [], [], [...wrappers, name], find ? ["{}"] : FD_PLACEHOLDERS));
     i = j;
   }
   return idx;

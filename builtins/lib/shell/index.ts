@@ -17,8 +17,9 @@
 //                evaluate keep their source text: `$HOME`, `${X:-y}`, `$(cmd)`, `` `cmd` ``.
 //   name         basename of argv[0] ("" for a command with no words, e.g. `> file` alone).
 //   dynamic      the command word is not known statically (a variable, a substitution, a glob,
-//                `bash -c "$X"`, `eval $X`, a shell reading a script from a pipe). Policies
-//                should not ALLOW what they cannot see.
+//                `bash -c "$X"`, `eval $X`, a shell reading a script from a pipe, a program or
+//                script that xargs or find -exec fill in from their input). Policies should not
+//                ALLOW what they cannot see.
 //   dynamicArgs  some argument is an expansion, or arguments come from stdin (xargs, find -exec).
 //   assignments  leading `NAME=value` words (and `env NAME=value`), as written.
 //   redirects    { op, fd, target, write, dynamic, body? }; `write` is true when a file is opened

@@ -199,7 +199,7 @@ function parseSimple(p: Parser): number[] {
     if (redirects.length === 0 && assigns.length === 0) return [];
     return [push(p, [], redirects, assigns, p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
   }
-  return emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, false);
+  return emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
 }
 
 function skipArray(p: Parser): void {

@@ -2,7 +2,7 @@
 // or one piped in (`echo 'rm -rf /' | sh`), which is why pipes are linked here too.
 import { push } from "./commands.ts";
 import { parseInto } from "./parser.ts";
-import type { Arg, Ctx, Flags, Parser, Redirect, SimpleCommand } from "./types.ts";
+import { fedBy, type Arg, type Ctx, type Flags, type Input, type Parser, type Redirect, type SimpleCommand } from "./types.ts";
 import { basename } from "./util.ts";
 
 export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"]);
@@ -46,7 +46,7 @@ function markDynamic(p: Parser, c: SimpleCommand): void {
   p.sh.dynamic = true;
 }
 
-export function shellCommand(p: Parser, rest: Arg[], redirects: Redirect[], assigns: string[], wrappers: string[]): number[] {
+export function shellCommand(p: Parser, rest: Arg[], redirects: Redirect[], assigns: string[], wrappers: string[], input: Input): number[] {
   const name = basename(rest[0]!.text);
   let i = 1;
   let command = false;
@@ -64,7 +64,9 @@ export function shellCommand(p: Parser, rest: Arg[], redirects: Redirect[], assi
     } else break;
   }
   const operand = rest[i];
-  const flags = (extra: Partial<Flags>): Flags => ({ dynamic: false, dynamicArgs: rest.slice(1).some((a) => a.dynamic), runsStdin: false, ...extra });
+  const flags = (extra: Partial<Flags>): Flags => ({ dynamic: false, dynamicArgs: input !== null || rest.slice(1).some((a) => a.dynamic), runsStdin: false, ...extra });
+  // Under xargs or find -exec, the script (the -c string or the file) may be the input.
+  if (fedBy(input, operand)) return [push(p, rest, redirects, assigns, wrappers, flags({ dynamic: true }))];
   if (command && operand) {
     if (operand.dynamic) return [push(p, rest, redirects, assigns, wrappers, flags({ dynamic: true }))];
     const idx = redirects.length > 0 ? [push(p, [], redirects, assigns, wrappers, flags({}))] : [];

@@ -48,6 +48,14 @@ export interface Parser { s: Source; tok: Token; ctx: Ctx; sh: Shared }
 export interface Arg { text: string; dynamic: boolean; glob: boolean }
 export interface Terms { ops: readonly string[]; words: readonly string[] }
 
+/**
+ * Under xargs or find -exec, the strings the input replaces in a command's words (empty when the
+ * input is appended); null for a command whose words are all written out.
+ */
+export type Input = readonly string[] | null;
+/** Is this word (or a missing one: undefined) filled in from the input? */
+export const fedBy = (input: Input, a: Arg | undefined) => input !== null && (a === undefined || input.some((r) => a.text.includes(r)));
+
 /** What push() records about a command besides its words. */
 export interface Flags { dynamic: boolean; dynamicArgs: boolean; runsStdin: boolean }
 

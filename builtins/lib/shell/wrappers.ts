@@ -37,6 +37,29 @@ export function optionValue(a: Arg[], short: string[], long: string[]): Arg | un
   return undefined;
 }
 
+const XARGS_VALUE = "adEILnPs";
+const XARGS_LONG = ["--arg-file", "--delimiter", "--eof", "--replace", "--max-lines", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"];
+
+/** The strings xargs replaces with its input in the command (`-I R`, `-i`, `--replace`); none when it appends the input. */
+export function xargsReplace(a: Arg[]): string[] {
+  const end = skipOptions(a, XARGS_VALUE, XARGS_LONG);
+  const out: string[] = [];
+  for (let i = 1; i < end; i++) {
+    const t = a[i]!.text;
+    if (t === "--replace") out.push("{}");
+    else if (t.startsWith("--replace=")) out.push(t.slice(10));
+    else if (!t.startsWith("--")) {
+      for (let k = 1; k < t.length; k++) {
+        const rest = t.slice(k + 1);
+        if (t[k] === "i") out.push(rest || "{}");
+        else if (t[k] === "I") out.push(rest || (a[i + 1]?.text ?? ""));
+        if ("iel".includes(t[k]!) || XARGS_VALUE.includes(t[k]!)) break;
+      }
+    }
+  }
+  return out.filter((r) => r !== "");
+}
+
 // Wrappers: given the argv starting at the wrapper, the argv of the command it runs, or null
 // when it runs none (`command -v rm`, `env` alone prints the environment).
 type Unwrap = (a: Arg[]) => Arg[] | null;
@@ -56,7 +79,7 @@ export const WRAPPERS: Record<string, Unwrap> = {
   setsid: after(""),
   chroot: after("", ["--userspec", "--groups"], false, 1),
   busybox: after(""),
-  xargs: after("adEILnPs", ["--arg-file", "--delimiter", "--eof", "--replace", "--max-lines", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"]),
+  xargs: after(XARGS_VALUE, XARGS_LONG),
   unbuffer: after(""),
   fakeroot: after(""),
   torsocks: after(""),
