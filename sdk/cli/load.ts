@@ -1,5 +1,6 @@
-// The entry-file options of the commands that read a module.
-import { loadPolicyModule, readPolicyModule, type PolicyModule } from "../testing/index.ts";
+// The entry-file options of the commands that read a module. The harness (and through it the
+// runtime) is imported only when such a command runs, so `palisade --help` starts fast.
+import type { PolicyModule } from "../testing/index.ts";
 import type { ModuleSource } from "../types.ts";
 
 export const MODULE_OPTIONS = {
@@ -16,10 +17,12 @@ const options = (values: ModuleValues) => ({ ...(values.module ? { module: value
 
 /** The entry and its folder's files, and the module name, as `upload` sends them. */
 export async function readEntry(entry: string, values: ModuleValues): Promise<{ module: string; source: ModuleSource }> {
+  const { readPolicyModule } = await import("../testing/index.ts");
   return readPolicyModule(entry, options(values));
 }
 
 /** The module, loaded in a local sandbox. */
 export async function loadEntry(entry: string, values: ModuleValues): Promise<PolicyModule> {
+  const { loadPolicyModule } = await import("../testing/index.ts");
   return loadPolicyModule(entry, options(values));
 }

@@ -2,8 +2,7 @@
 // PalisadeErrors carrying the host's code and the HTTP status; with `failClosed`, an
 // evaluation the host cannot answer comes back as a DENY decision instead of a throw.
 import { ERRORS, PalisadeError, type ErrorCode } from "../errors.ts";
-import { VERDICTS } from "../schemas.ts";
-import type { Binding, Decision, Limits, ModuleSource, PolicyEvent } from "../types.ts";
+import type { Binding, Decision, Limits, ModuleSource, PolicyEvent, Verdict } from "../types.ts";
 import type {
   BindingInput, CreatedKeyInfo, DecisionPageInfo, DecisionQueryInfo, ListedPolicyInfo, ModuleDetailInfo,
   ModuleSummaryInfo, ModuleUploadedInfo, Role, StoredBindingInfo, TenantInfo, TenantSettings,
@@ -200,8 +199,13 @@ function failure(code: ErrorCode, message: string, status: number, details?: unk
   return error;
 }
 
+// Typed against Verdict instead of importing VERDICTS: schemas.ts loads typebox (~40 ms),
+// which a one-shot `palisade evaluate` does not otherwise need.
+const VERDICT: Record<Verdict, true> = { ALLOW: true, ASK: true, DENY: true };
+
 function isDecision(value: unknown): value is Decision {
-  return typeof value === "object" && value !== null && VERDICTS.includes((value as { result?: unknown }).result as Decision["result"]);
+  const result = (value as { result?: unknown } | null)?.result;
+  return typeof result === "string" && Object.hasOwn(VERDICT, result);
 }
 
 const seg = (value: string) => encodeURIComponent(value);

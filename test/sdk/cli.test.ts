@@ -40,6 +40,26 @@ describe("palisade CLI", () => {
     }
   });
 
+  it("loads only what the command needs: no sandbox, host, ajv or typebox for --help or evaluate", async () => {
+    // Records every module the process loads, relative to the project.
+    const hook = file("loaded.mjs", `import { registerHooks } from "node:module";
+const seen = new Set();
+registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
+process.on("exit", () => process.stderr.write("\\nLOADED " + JSON.stringify([...seen])));`);
+    const loaded = async (args: string[]) => {
+      const { stderr } = await palisade(args, { NODE_OPTIONS: `--import=${hook}` });
+      return JSON.parse(stderr.slice(stderr.lastIndexOf("LOADED ") + 7)) as string[];
+    };
+    const heavy = /\/(runtime|host\/main\.ts|node_modules\/(ajv|typebox|yaml|fastify|esbuild|isolated-vm)\/)/;
+    const help = await loaded(["--help"]);
+    expect(help.some((u) => u.endsWith("/sdk/cli/main.ts"))).toBe(true);
+    expect(help.filter((u) => heavy.test(u))).toEqual([]);
+    expect((await loaded(["test", "--help"])).filter((u) => heavy.test(u))).toEqual([]);
+    const evaluate = await loaded(["evaluate", "--event", '{"type":"response","data":{"content":"x"}}', "--url", "http://127.0.0.1:1", "--tenant", "acme", "--key", "k"]);
+    expect(evaluate.some((u) => u.endsWith("/sdk/client/client.ts"))).toBe(true);
+    expect(evaluate.filter((u) => heavy.test(u))).toEqual([]);
+  });
+
   it("answers an unknown command and bad usage with exit 2 and a hint", async () => {
     expect(await palisade(["frobnicate"])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "frobnicate"') });
     const usage = await palisade(["eval", EXAMPLE, "--event", "{}"]);

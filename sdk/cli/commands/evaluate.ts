@@ -1,4 +1,3 @@
-import { PalisadeClient } from "../../client/client.ts";
 import type { Command } from "../command.ts";
 import { HOST_HELP, HOST_OPTIONS, hostSettings, jsonArgument, parse, print, UsageError } from "../command.ts";
 
@@ -23,6 +22,7 @@ Example:
     if (!values.event) throw new UsageError("--event is required");
     const event = jsonArgument(values.event, "--event");
     const host = hostSettings(values);
+    const { PalisadeClient } = await import("../../client/client.ts");
     const decision = await new PalisadeClient({ url: host.url, key: host.key }).evaluate(host.tenant, event as never);
     print(JSON.stringify(decision, null, 2));
     return 0;

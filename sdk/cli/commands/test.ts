@@ -1,67 +1,7 @@
-import { readFileSync } from "node:fs";
-import { Ajv } from "ajv";
-import Type, { type Static } from "typebox";
-import { parse as parseYaml } from "yaml";
-import * as S from "../../schemas.ts";
 import type { PolicyOutcome } from "../../testing/index.ts";
 import type { Command } from "../command.ts";
-import { parse, print, UsageError } from "../command.ts";
+import { parse, print } from "../command.ts";
 import { loadEntry, MODULE_HELP, MODULE_OPTIONS } from "../load.ts";
-
-const Case = Type.Object(
-  {
-    name: Type.String({ minLength: 1 }),
-    handler: Type.String({ minLength: 1, description: "Full (myorg.policies.f) or short (f)." }),
-    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    event: Type.Record(Type.String(), Type.Unknown()),
-    state: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    expect: Type.Object(
-      {
-        result: Type.Union([S.Verdict, Type.Literal("ABSTAIN")]),
-        reason: Type.Optional(Type.String({ description: "A substring, or /regex/flags." })),
-        error: Type.Optional(Type.Enum(S.ERROR_KINDS)),
-      },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false },
-);
-type TestCase = Static<typeof Case>;
-const validate = new Ajv({ allErrors: true }).compile<TestCase[]>(Type.Array(Case, { minItems: 1 }));
-
-function readCases(file: string): TestCase[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  let cases: unknown;
-  try {
-    cases = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new UsageError(`${file} is not valid ${file.endsWith(".json") ? "JSON" : "YAML"}: ${(e as Error).message}`);
-  }
-  if (!validate(cases)) {
-    const problems = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || "(top)"} ${e.message}`);
-    throw new UsageError(`${file}: ${problems.join("; ")} (each case: {name, handler, params?, event, state?, expect: {result, reason?, error?}})`);
-  }
-  return cases;
-}
-
-/** What is wrong with an outcome, or null when it is what the case expects. */
-function mismatch(expected: TestCase["expect"], got: PolicyOutcome): string | null {
-  const result = got.result ?? "ABSTAIN";
-  if (result !== expected.result) return `expected ${expected.result}, got ${result}${got.reason ? ` (${got.reason})` : ""}`;
-  if (expected.error && got.error?.kind !== expected.error) return `expected a ${expected.error} error, got ${got.error ? got.error.kind : "none"}`;
-  if (!expected.error && got.error) return `unexpected ${got.error.kind} error: ${got.error.message}`;
-  if (expected.reason !== undefined) {
-    const regex = /^\/(.*)\/([a-z]*)$/s.exec(expected.reason);
-    const ok = regex ? new RegExp(regex[1]!, regex[2]).test(got.reason ?? "") : (got.reason ?? "").includes(expected.reason);
-    if (!ok) return `reason ${JSON.stringify(got.reason)} does not match ${expected.reason}`;
-  }
-  return null;
-}
 
 export const test: Command = {
   name: "test",
@@ -89,6 +29,7 @@ Example:
 `,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...MODULE_OPTIONS, json: { type: "boolean" } }, 2);
+    const { readCases, mismatch } = await import("../cases.ts");
     const cases = readCases(positionals[1]!);
     const mod = await loadEntry(positionals[0]!, values);
     const results: { name: string; ok: boolean; problem: string | null; outcome: PolicyOutcome | null }[] = [];
