@@ -5,7 +5,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Runtime tests fork sandbox worker processes of their own; two test files at a time keeps a
     // 2-core machine from being oversubscribed. No result depends on how loaded it is: tests of
-    // large inputs run under a generous time limit, and speed is measured by bench/, not here.
+    // large inputs run under a generous time limit, and speed is for bench/ to measure.
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 60_000,

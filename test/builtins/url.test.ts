@@ -219,15 +219,18 @@ describe("findHosts", () => {
     expect(truncated(numbers)).toBe(false);
   });
 
-  it("stays fast on hostile input (long runs, many almost-URLs)", () => {
-    const inputs = [
-      "a".repeat(300_000), "http:".repeat(60_000), "a.".repeat(150_000), "%41".repeat(100_000), "http://a@".repeat(30_000), "1.".repeat(150_000),
-      "http:a.b\\".repeat(30_000), "http://1.2.3.4/ ".repeat(20_000), Array.from({ length: 30_000 }, (_, i) => `h${i}.com`).join(" "),
-    ];
-    for (const text of inputs) {
-      const t = performance.now();
-      find(text);
-      expect(performance.now() - t).toBeLessThan(500);
-    }
+  // Long runs and many almost-URLs, built to make the search take quadratic time or worse; how
+  // fast is for the benchmarks to measure (a wall-clock bound here fails on a loaded machine),
+  // this checks what it finds.
+  it.each([
+    ["a", 300_000, []], ["http:", 60_000, []], ["a.", 150_000, []], ["%41", 100_000, []], ["1.", 150_000, []],
+    ["http://a@", 30_000, ["http"]], ["http:a.b\\", 30_000, ["a.b"]], ["http://1.2.3.4/ ", 20_000, ["1.2.3.4"]],
+  ])("finds the hosts in %j × %i", (unit, count, expected) => {
+    expect([...new Set(hosts(find(unit.repeat(count))))]).toEqual(expected);
+  });
+
+  it("finds the first MAX_HOSTS of many distinct hosts", () => {
+    const text = Array.from({ length: 30_000 }, (_, i) => `h${i}.com`).join(" ");
+    expect(hosts(find(text))).toEqual(Array.from({ length: MAX_HOSTS }, (_, i) => `h${i}.com`));
   });
 });
