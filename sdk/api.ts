@@ -35,6 +35,12 @@ export const TenantSettingsPatch = Type.Object(
   { additionalProperties: false },
 );
 
+/** A tenant PATCH: a new name, and the settings to change (the others stay). */
+export const UpdateTenant = Type.Object(
+  { name: Type.Optional(Type.String({ maxLength: 200 })), settings: Type.Optional(TenantSettingsPatch) },
+  { additionalProperties: false },
+);
+
 export const CreateKey = Type.Object(
   { role: Type.Enum(ROLES), name: Type.Optional(Type.String({ maxLength: 200 })) },
   { additionalProperties: false },
@@ -85,19 +91,9 @@ export const ListedPolicy = Type.Intersect([
   Type.Object({ source: Type.Enum(["builtin", "config", "module"]), module: Type.String() }),
 ]);
 
+// Type.Omit builds a new object schema that would drop the source's additionalProperties: false.
 /** A binding as PUT to `/bindings/:id`: the id comes from the path. */
-export const BindingBody = Type.Object(
-  {
-    handler: S.Handler,
-    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    mode: Type.Optional(Type.Enum(["enforce", "shadow"])),
-    on_error: Type.Optional(S.Verdict),
-    events: Type.Optional(Type.Array(S.EventType, { uniqueItems: true })),
-    order: Type.Optional(Type.Integer()),
-    enabled: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+export const BindingBody = Type.Omit(S.Binding, ["id"], { additionalProperties: false });
 
 export const StoredBinding = Type.Intersect([
   S.Binding,
@@ -136,6 +132,7 @@ export const DecisionPage = Type.Object({
 
 export type TenantInfo = Static<typeof Tenant>;
 export type TenantSettings = TenantInfo["settings"];
+export type UpdateTenantInput = Static<typeof UpdateTenant>;
 export type CreatedKeyInfo = Static<typeof CreatedKey>;
 export type ModuleUploadedInfo = Static<typeof ModuleUploaded>;
 export type ModuleSummaryInfo = Static<typeof ModuleSummary>;

@@ -5,7 +5,7 @@ import { ERRORS, PalisadeError, type ErrorCode } from "../errors.ts";
 import type { Binding, Decision, Limits, ModuleSource, PolicyEvent, Verdict } from "../types.ts";
 import type {
   BindingInput, CreatedKeyInfo, DecisionPageInfo, DecisionQueryInfo, ListedPolicyInfo, ModuleDetailInfo,
-  ModuleSummaryInfo, ModuleUploadedInfo, Role, StoredBindingInfo, TenantInfo, TenantSettings,
+  ModuleSummaryInfo, ModuleUploadedInfo, Role, StoredBindingInfo, TenantInfo, UpdateTenantInput,
 } from "../api.ts";
 
 export interface ClientOptions {
@@ -83,7 +83,7 @@ export class PalisadeClient {
   getTenant(tenant: string): Promise<TenantInfo> {
     return this.#call("GET", `/v1/tenants/${seg(tenant)}`);
   }
-  updateTenant(tenant: string, change: { name?: string; settings?: Partial<TenantSettings> }): Promise<TenantInfo> {
+  updateTenant(tenant: string, change: UpdateTenantInput): Promise<TenantInfo> {
     return this.#call("PATCH", `/v1/tenants/${seg(tenant)}`, change);
   }
   deleteTenant(tenant: string): Promise<void> {

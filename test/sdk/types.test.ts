@@ -1,7 +1,8 @@
 // The TypeScript types and the JSON schemas come from one source; these checks keep it so.
 import { Ajv } from "ajv";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { schemas, type Binding, type Decision, type Limits, type PolicyEvent, type PolicyResponse, type RegistryEntry, type Verdict } from "palisade/sdk";
+import { PalisadeClient, schemas, type Binding, type BindingInput, type Decision, type Limits, type PolicyEvent, type PolicyResponse, type RegistryEntry, type UpdateTenantInput, type Verdict } from "palisade/sdk";
+import { BindingBody, UpdateTenant } from "../../sdk/api.ts";
 
 const ajv = new Ajv({ strict: true, discriminator: true });
 
@@ -44,5 +45,22 @@ describe("types and schemas agree", () => {
     expect(ajv.compile(schemas.Limits)(limits)).toBe(true);
     const decision: Decision = { decision_id: "d", result: "ALLOW", reason: null, data: null, decided_by: [], policies: [], duration_ms: 0 };
     expect(ajv.compile(schemas.Decision)(decision)).toBe(true);
+  });
+
+  it("HTTP bodies are derived from the SDK schemas, and still refuse unknown keys", () => {
+    const { id: _id, ...bindingWithoutId } = schemas.Binding.properties;
+    expect(BindingBody.properties).toEqual(bindingWithoutId);
+    expectTypeOf<BindingInput>().toEqualTypeOf<Omit<Binding, "id">>();
+    const binding = ajv.compile(BindingBody);
+    expect(binding({ handler: "a.b.c", mode: "shadow" })).toBe(true);
+    expect(binding({ id: "b", handler: "a.b.c" })).toBe(false);
+    expect(binding({ handler: "a.b.c", extra: 1 })).toBe(false);
+
+    expectTypeOf<Parameters<PalisadeClient["updateTenant"]>[1]>().toEqualTypeOf<UpdateTenantInput>();
+    const update = ajv.compile(UpdateTenant);
+    expect(update({ name: "Acme", settings: { log_events: true, decision_retention: 10 } })).toBe(true);
+    expect(update({ settings: { log_events: "yes" } })).toBe(false);
+    expect(update({ settings: { retention: 10 } })).toBe(false);
+    expect(update({ id: "acme" })).toBe(false);
   });
 });
