@@ -1,5 +1,6 @@
 // How a binding's session state changes under its policy's `state_updates` (DESIGN §1).
-// Pure, so the host's store and the SDK's test harness apply updates the same way.
+// Pure, so the host's store and a caller who keeps a decision's state_updates itself (it is
+// exported from palisade/sdk) apply them the same way.
 import type { StateUpdate } from "./types.ts";
 
 export type SessionState = Record<string, unknown>;
