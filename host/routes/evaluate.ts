@@ -11,6 +11,9 @@ import { errors, TenantParams } from "./shared.ts";
 // Events are checked against the tenant's max_event_bytes; this only stops absurd bodies early.
 const MAX_EVENT_BODY_BYTES = 16 << 20;
 
+/** The largest body that can hold an event of `maxEventBytes`, with room for whitespace. */
+const bodyAllowance = (maxEventBytes: number) => Math.max(2 * maxEventBytes, maxEventBytes + (1 << 20));
+
 /** What the decision log shows as the event's target: a tool or model name. */
 function targetOf(event: PolicyEvent): string | null {
   if (event.target) return event.target;
@@ -61,6 +64,33 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post("/v1/tenants/:t/evaluate", {
     bodyLimit: MAX_EVENT_BODY_BYTES,
     config: { access: { roles: ["admin", "agent"], tenant: true } },
+    // Both checks run before the body is read (after authentication): a parsed body can take
+    // many times its size in memory, so one tenant's flood is refused before it is held.
+    // One tenant's flood must not queue out the others either: past its share it is told to retry.
+    onRequest: async (request, reply) => {
+      const tenant = (request.params as { t: string }).t;
+      const running = inflight.get(tenant) ?? 0;
+      if (running >= config.maxInflightPerTenant) {
+        reply.header("connection", "close"); // its body is not read: do not wait for it either
+        throw new PalisadeError("PAL_TENANT_BUSY", `tenant "${tenant}" has ${running} evaluations in flight (max_inflight_per_tenant)`);
+      }
+      inflight.set(tenant, running + 1);
+      // "close" comes once per response, sent or cut off, so the count cannot leak.
+      reply.raw.once("close", () => {
+        const left = inflight.get(tenant)! - 1;
+        if (left === 0) inflight.delete(tenant);
+        else inflight.set(tenant, left);
+      });
+    },
+    preParsing: async (request, reply, payload) => {
+      const declared = Number(request.headers["content-length"]);
+      const { max_event_bytes: max } = await catalog.limits((request.params as { t: string }).t);
+      if (declared > bodyAllowance(max)) {
+        reply.header("connection", "close");
+        throw new PalisadeError("PAL_EVENT_TOO_LARGE", `the body is ${declared} bytes; events are limited to max_event_bytes (${max})`);
+      }
+      return payload;
+    },
     schema: {
       tags: ["evaluate"], summary: "Ask for a verdict on one event",
       params: TenantParams, body: EvaluateBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413, 429) },
@@ -68,19 +98,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const tenant = request.params.t;
     const event = request.body.event;
-    // One tenant's flood must not queue out the others: past its share it is told to retry.
-    const running = inflight.get(tenant) ?? 0;
-    if (running >= config.maxInflightPerTenant) {
-      throw new PalisadeError("PAL_TENANT_BUSY", `tenant "${tenant}" has ${running} evaluations in flight (max_inflight_per_tenant)`);
-    }
-    inflight.set(tenant, running + 1);
-    try {
-      const session = event.context?.session_id;
-      return await inSession(session === undefined ? undefined : `${tenant}\0${session}`, () => decideAndRecord(tenant, event));
-    } finally {
-      const left = inflight.get(tenant)! - 1;
-      if (left === 0) inflight.delete(tenant);
-      else inflight.set(tenant, left);
-    }
+    const session = event.context?.session_id;
+    return inSession(session === undefined ? undefined : `${tenant}\0${session}`, () => decideAndRecord(tenant, event));
   });
 };
