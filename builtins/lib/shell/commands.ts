@@ -6,7 +6,6 @@ import { parseInto } from "./parser.ts";
 import { SHELLS, shellCommand } from "./shells.ts";
 import { fedBy, syntax, type Arg, type Flags, type Input, type Parser, type Redirect } from "./types.ts";
 import { basename, own } from "./util.ts";
-import { ASSIGNMENT } from "./words.ts";
 import { WRAPPERS, optionValue, skipOptions, xargsReplace } from "./wrappers.ts";
 
 const INTERPRETER = /^(python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php[0-9.]*|lua[0-9.]*)$/;
@@ -52,10 +51,11 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
     const name = basename(head.text);
     const unwrap = own(WRAPPERS, name);
     if (unwrap) {
-      const inner = unwrap(rest);
+      const set: string[] = [];
+      const inner = unwrap(rest, set);
       // `… | xargs sudo`: the input is the command.
       if (inner === null || inner.length === 0) return plain({ dynamic: input !== null });
-      if (name === "env") assigns = [...assigns, ...rest.slice(1, rest.length - inner.length).map((a) => a.text).filter((t) => ASSIGNMENT.test(t))];
+      assigns = [...assigns, ...set];
       if (name === "xargs") input = xargsReplace(rest);
       wrappers.push(name);
       rest = inner;
@@ -68,7 +68,7 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
       return sub(rest.slice(1).map((a) => a.text).join(" "), "eval");
     }
     if (name === "su" || name === "runuser") {
-      const code = optionValue(rest, ["-c"], ["--command"]);
+      const code = optionValue(rest, "c", ["--command"], "gGsw");
       if (code === undefined) return plain({ dynamic: input !== null });
       if (code.dynamic || fedBy(input, code)) return plain({ dynamic: true });
       return sub(code.text, name);

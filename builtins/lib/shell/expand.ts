@@ -3,14 +3,17 @@ import { MAX_BRACE_WORD, MAX_EXPAND, MAX_EXPANSIONS } from "./limits.ts";
 import type { Arg, Shared, Word } from "./types.ts";
 
 // Brace expansion is bounded per word (MAX_EXPAND results, words up to MAX_BRACE_WORD long)
-// and per parse (MAX_EXPANSIONS words); past that a word stays as written, flagged as a glob.
+// and per parse (MAX_EXPANSIONS words); past that a word stays as written, flagged as a glob,
+// and the parse is an error: `chmod -R 777 {/,aaa…}` must not pass as one harmless word.
 export function expandWords(sh: Shared, words: Word[]): Arg[] {
   const out: Arg[] = [];
   for (const w of words) {
     const texts = w.text.length > MAX_BRACE_WORD || sh.expansions > MAX_EXPANSIONS ? (w.braces.length < 2 ? [w.text] : null) : expandBraces(w);
     if (texts && texts.length > 1) sh.expansions += texts.length;
-    if (texts === null) out.push({ text: w.text, dynamic: w.dynamic, glob: true });
-    else for (const text of texts) out.push({ text, dynamic: w.dynamic, glob: w.glob });
+    if (texts === null) {
+      sh.error ??= "brace expansion too large";
+      out.push({ text: w.text, dynamic: w.dynamic, glob: true });
+    } else for (const text of texts) out.push({ text, dynamic: w.dynamic, glob: w.glob });
   }
   return out;
 }

@@ -39,8 +39,9 @@
 // Bounds, so a parse costs time linear in its input: scripts over MAX_SCRIPT characters are not
 // parsed; nesting stops at MAX_DEPTH; scripts parsed again from inside others (sh -c, eval,
 // backticks) add up to at most MAX_PARSED characters; at most MAX_COMMANDS commands; brace
-// expansion makes at most MAX_EXPAND words per word and MAX_EXPANSIONS per parse. Hitting a
-// bound is an `error` (so `dynamic`), never a silent truncation.
+// expansion makes at most MAX_EXPAND words per word and MAX_EXPANSIONS per parse; a side of a
+// pipe links at most MAX_PIPE_SIDE commands. Hitting a bound is an `error` (so `dynamic`),
+// never a silent truncation.
 //
 // This file is the public API; the parser is in the files beside it (parser.ts is the
 // grammar, lexer.ts/words.ts/substitutions.ts read the text, commands.ts and the files it

@@ -9,3 +9,4 @@ export const MAX_EXPAND = 256;
 export const MAX_EXPANSIONS = 4096;
 export const MAX_BRACE_WORD = 1024;
 export const MAX_HOPS = 16;
+export const MAX_PIPE_SIDE = 64;

@@ -175,6 +175,7 @@ function parseSimple(p: Parser): number[] {
         if (TRANSPARENT.has(r)) {
           advance(p);
           if (r === "time" && isWord(p.tok, "-p")) advance(p);
+          if (r === "coproc" && coprocName(p)) advance(p);
           skipNewlines(p);
           if (p.tok.t === "eof" || isOp(p.tok, ";") || isOp(p.tok, "&") || isOp(p.tok, ")")) return [];
           return parseCommand(p);
@@ -200,6 +201,15 @@ function parseSimple(p: Parser): number[] {
     return [push(p, [], redirects, assigns, p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
   }
   return emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
+}
+
+// `coproc NAME { …; }` and `coproc NAME ( … )` name the coprocess; in `coproc NAME args` the
+// word is the command. Tells them apart by the text after the word.
+const COMPOUND_AFTER = /[ \t]*(\{[ \t\n]|\()/y;
+function coprocName(p: Parser): boolean {
+  if (p.tok.t !== "word" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.tok.w.raw)) return false;
+  COMPOUND_AFTER.lastIndex = p.s.pos;
+  return COMPOUND_AFTER.test(p.s.text);
 }
 
 function skipArray(p: Parser): void {

@@ -1,16 +1,20 @@
 // Shells that run code they are handed: `sh -c STRING`, a script in a heredoc or here-string,
 // or one piped in (`echo 'rm -rf /' | sh`), which is why pipes are linked here too.
 import { push } from "./commands.ts";
+import { MAX_PIPE_SIDE } from "./limits.ts";
 import { parseInto } from "./parser.ts";
 import { fedBy, type Arg, type Ctx, type Flags, type Input, type Parser, type Redirect, type SimpleCommand } from "./types.ts";
 import { basename } from "./util.ts";
 
 export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"]);
 
-// The two sides of a `|`; a shell on the right may run what the left side writes.
+// The two sides of a `|`; a shell on the right may run what the left side writes. Each side is
+// bounded so that linking stays linear; a wider one (`{ curl …; 64 × echo; } | bash`) is an
+// error rather than a pipe whose source went unseen.
 export function link(p: Parser, from: number[], to: number[]): void {
   const out = p.sh.out;
-  for (const a of from.slice(-64)) for (const b of to.slice(0, 64)) {
+  if (from.length > MAX_PIPE_SIDE || to.length > MAX_PIPE_SIDE) p.sh.error ??= `more than ${MAX_PIPE_SIDE} commands on one side of a pipe`;
+  for (const a of from.slice(-MAX_PIPE_SIDE)) for (const b of to.slice(0, MAX_PIPE_SIDE)) {
     out[a]!.pipedTo.push(b);
     out[b]!.pipedFrom.push(a);
   }

@@ -1,16 +1,16 @@
 // Wrapper commands (sudo, env, nohup, timeout, xargs, …): what each one runs, found by
 // skipping its options, and the option readers they share with commands.ts.
-import { BLANK } from "./lexer.ts";
-import { MAX_DEPTH } from "./limits.ts";
-import type { Arg, Parser, Shared } from "./types.ts";
-import { ASSIGNMENT, readWord } from "./words.ts";
+import { MAX_HOPS } from "./limits.ts";
+import type { Arg } from "./types.ts";
+import { own } from "./util.ts";
 
 /**
  * Index of the first operand after the options of `a` (a[0] is the command). `shortArg` lists
  * the one-letter options that take a value (attached or next word), `longArg` the long ones
- * (given without `=`). With `assign`, `NAME=value` words are skipped too (sudo, env).
+ * (given without `=`). With `assigns`, `NAME=value` words are skipped too and collected there
+ * (sudo, env).
  */
-export function skipOptions(a: readonly { text: string }[], shortArg: string, longArg: readonly string[], assign = false): number {
+export function skipOptions(a: readonly { text: string }[], shortArg: string, longArg: readonly string[], assigns?: string[]): number {
   let i = 1;
   while (i < a.length) {
     const t = a[i]!.text;
@@ -22,17 +22,29 @@ export function skipOptions(a: readonly { text: string }[], shortArg: string, lo
         if (shortArg.includes(t[k]!)) { extra = k === t.length - 1 ? 1 : 0; break; }
       }
       i += 1 + extra;
-    } else if (assign && ASSIGNMENT.test(t)) i++;
+    } else if (assigns && t.includes("=")) assigns.push(a[i++]!.text);
     else break;
   }
   return i;
 }
 
-export function optionValue(a: Arg[], short: string[], long: string[]): Arg | undefined {
+/**
+ * The value of option `-<letter>` or one of `long` anywhere in a[1…]: attached (`-cVALUE`,
+ * `-qcVALUE`, `--long=VALUE`) or the next word. `shortArg` lists the other one-letter options
+ * that take a value: in a cluster, what follows one of them is its value, not more options.
+ */
+export function optionValue(a: Arg[], letter: string, long: readonly string[], shortArg = ""): Arg | undefined {
   for (let i = 1; i < a.length; i++) {
     const t = a[i]!.text;
-    if (short.includes(t) || long.includes(t)) return a[i + 1];
-    for (const l of long) if (t.startsWith(`${l}=`)) return { ...a[i]!, text: t.slice(l.length + 1) };
+    if (t.startsWith("--")) {
+      if (long.includes(t)) return a[i + 1];
+      for (const l of long) if (t.startsWith(`${l}=`)) return { ...a[i]!, text: t.slice(l.length + 1) };
+    } else if (t.startsWith("-")) {
+      for (let k = 1; k < t.length; k++) {
+        if (t[k] === letter) return k < t.length - 1 ? { ...a[i]!, text: t.slice(k + 1) } : a[i + 1];
+        if (shortArg.includes(t[k]!)) break;
+      }
+    }
   }
   return undefined;
 }
@@ -61,9 +73,12 @@ export function xargsReplace(a: Arg[]): string[] {
 }
 
 // Wrappers: given the argv starting at the wrapper, the argv of the command it runs, or null
-// when it runs none (`command -v rm`, `env` alone prints the environment).
-type Unwrap = (a: Arg[]) => Arg[] | null;
-const after = (shortArg: string, longArg: string[] = [], assign = false, operands = 0): Unwrap => (a) => a.slice(skipOptions(a, shortArg, longArg, assign) + operands);
+// when it runs none (`command -v rm`, `env` alone prints the environment). The environment
+// assignments it makes (`sudo X=1 …`, `env X=1 …`) are added to `assigns`.
+type Unwrap = (a: Arg[], assigns: string[]) => Arg[] | null;
+const after = (shortArg: string, longArg: string[] = [], assign = false, operands = 0): Unwrap => (a, assigns) =>
+  a.slice(skipOptions(a, shortArg, longArg, assign ? assigns : undefined) + operands);
+const shC = (c: Arg): Arg[] => [{ text: "sh", dynamic: false, glob: false }, { text: "-c", dynamic: false, glob: false }, c];
 
 export const WRAPPERS: Record<string, Unwrap> = {
   sudo: after("ugpCDrtTUR", ["--user", "--group", "--prompt", "--close-from", "--chdir", "--host", "--role", "--type", "--other-user", "--command-timeout"], true),
@@ -91,52 +106,77 @@ export const WRAPPERS: Record<string, Unwrap> = {
   ltrace: after("aAeEnoOpsSuX"),
   // `flock [opts] FILE CMD…` or `flock [opts] FILE -c STRING`; `script [opts] -c STRING [FILE]`.
   flock: (a) => {
-    const c = optionValue(a, ["-c"], ["--command"]);
-    return c ? [{ text: "sh", dynamic: false, glob: false }, { text: "-c", dynamic: false, glob: false }, c] : a.slice(skipOptions(a, "wE", ["--timeout", "--conflict-exit-code"]) + 1);
+    const c = optionValue(a, "c", ["--command"]);
+    return c ? shC(c) : a.slice(skipOptions(a, "wE", ["--timeout", "--conflict-exit-code"]) + 1);
   },
   script: (a) => {
-    const c = optionValue(a, ["-c"], ["--command"]);
-    return c ? [{ text: "sh", dynamic: false, glob: false }, { text: "-c", dynamic: false, glob: false }, c] : null;
+    const c = optionValue(a, "c", ["--command"]);
+    return c ? shC(c) : null;
   },
   command: (a) => {
     const i = skipOptions(a, "", []);
     return a.slice(1, i).some((x) => /^-[pvV]*[vV]/.test(x.text)) ? null : a.slice(i);
   },
-  env: (a) => {
-    const out: Arg[] = [];
-    let i = 1;
-    while (i < a.length) {
-      const t = a[i]!.text;
-      if (t === "--") { i++; break; }
-      const split = t === "-S" || t === "--split-string" ? a[++i] : t.startsWith("--split-string=") ? { ...a[i]!, text: t.slice(15) } : /^-S./.test(t) ? { ...a[i]!, text: t.slice(2) } : null;
-      if (split) { out.push(...splitWords(split)); i++; break; }
-      if (t === "-u" || t === "-C" || t === "--unset" || t === "--chdir") i += 2;
-      else if (t.startsWith("-") && t.length > 1) i++;
-      else if (ASSIGNMENT.test(t)) i++;
-      else break;
+  // `env [-iv0] [-u NAME] [-C DIR] [-S STRING] [-] [NAME=VALUE]… [COMMAND…]`. env reads the words
+  // of -S STRING again as options and command: `env -iS '-u X rm -rf /'`.
+  env: (argv, assigns) => {
+    let a = argv;
+    for (let hop = 0; hop < MAX_HOPS; hop++) {
+      let i = skipOptions(a, "uCS", ENV_LONG, assigns);
+      if (a[i]?.text === "-") i += skipOptions(a.slice(i), "", [], assigns);
+      const split = optionValue(a.slice(0, i), "S", ["--split-string"], "uC");
+      if (split === undefined) return i < a.length ? a.slice(i) : null;
+      a = [a[0]!, ...splitString(split), ...a.slice(i)];
     }
-    const inner = [...out, ...a.slice(i)];
-    return inner.length > 0 ? inner : null;
+    return [{ text: "env", dynamic: true, glob: false }];
   },
 };
 
-// `env -S 'rm -rf /'` splits its argument into words (quotes honoured, no operators).
-function splitWords(a: Arg | undefined): Arg[] {
-  if (!a) return [];
-  if (a.dynamic) return [{ text: a.text, dynamic: true, glob: false }];
-  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false };
-  const p: Parser = { s: { text: a.text, pos: 0, heredocs: [] }, tok: { t: "eof", start: 0 }, ctx: { wrappers: [], fn: null, depth: MAX_DEPTH }, sh };
+const ENV_LONG = ["--unset", "--chdir", "--split-string"];
+const ENV_BLANK = " \t\n\v\f\r";
+const ENV_ESCAPES: Record<string, string> = { f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", '"': '"', "#": "#", $: "$", "'": "'", "\\": "\\" };
+
+// How GNU env splits -S STRING: quotes, blanks and `\_` separate words, `#` at the start of a
+// word and `\c` end the string, `${NAME}` is a variable (dynamic). A string env rejects is
+// returned as one dynamic word.
+function splitString(a: Arg): Arg[] {
+  const s = a.text;
+  const rejected = [{ text: s, dynamic: true, glob: false }];
+  if (a.dynamic) return rejected;
   const out: Arg[] = [];
-  try {
-    while (p.s.pos < a.text.length) {
-      const c = a.text[p.s.pos]!;
-      if (BLANK.includes(c) || c === "\n") { p.s.pos++; continue; }
-      const w = readWord(p);
-      if (w.raw === "") { out.push({ text: c, dynamic: false, glob: false }); p.s.pos++; }
-      else out.push({ text: w.text, dynamic: w.dynamic, glob: w.glob });
+  let sq = false;
+  let dq = false;
+  let sep = true;
+  const word = () => {
+    if (sep) out.push({ text: "", dynamic: false, glob: false });
+    sep = false;
+    return out.at(-1)!;
+  };
+  for (let i = 0; i < s.length; i++) {
+    let c = s[i]!;
+    if ((c === "'" && !dq) || (c === '"' && !sq)) {
+      if (c === "'") sq = !sq;
+      else dq = !dq;
+      word();
+      continue;
     }
-  } catch {
-    return [{ text: a.text, dynamic: true, glob: false }];
+    if (!sq && !dq && ENV_BLANK.includes(c)) { sep = true; continue; }
+    if (c === "#" && sep) break;
+    if (c === "\\" && !(sq && s[i + 1] !== "\\" && s[i + 1] !== "'")) {
+      const n = s[++i] ?? "";
+      if (n === "_" && !dq) { sep = true; continue; }
+      if (n === "c" && !dq) break;
+      const esc = n === "_" ? " " : own(ENV_ESCAPES, n);
+      if (esc === undefined) return rejected;
+      c = esc;
+    } else if (c === "$" && !sq) {
+      const name = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}/.exec(s.slice(i, i + 300));
+      if (!name) return rejected;
+      word().dynamic = true;
+      i += name[0].length - 1;
+      continue;
+    }
+    word().text += c;
   }
-  return out;
+  return sq || dq ? rejected : out;
 }
