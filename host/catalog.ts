@@ -18,6 +18,9 @@ const moduleOf = (handler: string) => handler.slice(0, handler.lastIndexOf("."))
 const isBuiltin = (handler: string) => moduleOf(handler) === BUILTINS_MODULE;
 // A stored version loads from its bundle when it has one: no esbuild on the way back in.
 const loadable = (v: ModuleVersionRecord) => (v.bundle ? { bundle: v.bundle } : v.source);
+type FailedModules = { modules: Set<string>; retryAt: number; backoffMs: number };
+const RETRY_MS = 5_000;
+const MAX_RETRY_MS = 5 * 60_000;
 
 export class Catalog {
   readonly #store: Store;
@@ -29,6 +32,8 @@ export class Catalog {
   readonly #limits = new Map<string, EffectiveLimits>();
   readonly #writes = new Map<string, Promise<unknown>>();
   readonly #builtinsLoaded = new Map<string, Promise<void>>();
+  /** Stored modules that did not load, by tenant, and when to try them again. */
+  readonly #failed = new Map<string, FailedModules>();
 
   constructor(store: Store, runtime: Runtime, config: HostConfig, log: (message: string) => void) {
     this.#store = store;
@@ -42,13 +47,24 @@ export class Catalog {
     return this.#config.policyModules.filter((m) => m.tenants === null || m.tenants.includes(tenant));
   }
 
-  /** Loads the tenant's modules into the runtime, once. */
+  /**
+   * Loads the tenant's modules into the runtime, once. A stored module that failed to load is
+   * tried again in the background, with backoff: the failure may have been a worker lost to
+   * another tenant at that moment, and must not disable this tenant's bindings until restart.
+   */
   ready(tenant: string): Promise<void> {
     let loading = this.#loaded.get(tenant);
     if (!loading) {
       loading = this.#load(tenant);
       this.#loaded.set(tenant, loading);
       loading.catch(() => this.#loaded.delete(tenant));
+    }
+    const failed = this.#failed.get(tenant);
+    if (failed && Date.now() >= failed.retryAt) {
+      // The next try is scheduled before this one starts, so only one runs at a time.
+      failed.backoffMs = Math.min(failed.backoffMs * 2, MAX_RETRY_MS);
+      failed.retryAt = Date.now() + failed.backoffMs;
+      void this.#serial(tenant, () => this.#retry(tenant, failed)).catch(() => {});
     }
     return loading;
   }
@@ -60,14 +76,33 @@ export class Catalog {
       await this.#runtime.load({ tenant, module: m.name, files: m.files, entry: m.entry, limits: { ...limits, max_bundle_bytes: 64 << 20 } });
     }
     if ((await this.bindings(tenant)).some((b) => isBuiltin(b.handler))) await this.#builtins(tenant);
-    for (const v of await this.#store.currentVersions(tenant)) {
+    const failed = await this.#loadStored(tenant, await this.#store.currentVersions(tenant), limits);
+    if (failed.size) this.#failed.set(tenant, { modules: failed, retryAt: Date.now() + RETRY_MS, backoffMs: RETRY_MS });
+  }
+
+  // Loads stored module versions; returns the names of those that did not load. The modules
+  // were valid when uploaded, so bindings on one that fails answer on_error until it loads.
+  async #loadStored(tenant: string, versions: ModuleVersionRecord[], limits: EffectiveLimits): Promise<Set<string>> {
+    const failed = new Set<string>();
+    for (const v of versions) {
       try {
         await this.#runtime.load({ tenant, module: v.module, ...loadable(v), limits: { ...limits, max_bundle_bytes: Math.max(limits.max_bundle_bytes, v.bundle_bytes) } });
       } catch (e) {
-        // The module was valid when uploaded; bindings on it now fail closed until it is fixed.
-        this.#log(`tenant ${tenant}: module ${v.module} v${v.version} no longer loads: ${(e as Error).message}`);
+        this.#log(`tenant ${tenant}: module ${v.module} v${v.version} does not load: ${(e as Error).message}`);
+        failed.add(v.module);
       }
     }
+    return failed;
+  }
+
+  async #retry(tenant: string, failed: FailedModules): Promise<void> {
+    if (this.#failed.get(tenant) !== failed) return; // forgotten meanwhile
+    // A module uploaded, rolled back or removed since then is no longer this retry's business.
+    const loaded = new Set(this.#runtime.policies(tenant).map((p) => moduleOf(p.handler)));
+    const versions = (await this.#store.currentVersions(tenant)).filter((v) => failed.modules.has(v.module) && !loaded.has(v.module));
+    const still = await this.#loadStored(tenant, versions, await this.limits(tenant));
+    if (still.size) failed.modules = still;
+    else this.#failed.delete(tenant);
   }
 
   // Loads the builtins into the tenant's isolate, once.
@@ -125,6 +160,7 @@ export class Catalog {
     this.invalidate(tenant);
     this.#loaded.delete(tenant);
     this.#builtinsLoaded.delete(tenant);
+    this.#failed.delete(tenant);
     for (const module of [...modules, ...this.configModules(tenant).map((m) => m.name), BUILTINS_MODULE]) {
       await this.#runtime.unload({ tenant, module });
     }
