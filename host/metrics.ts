@@ -2,6 +2,7 @@
 // in one process (tests) do not share counters.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Decision } from "../sdk/index.ts";
+import { ERROR_KINDS, VERDICTS } from "../sdk/schemas.ts";
 import type { Runtime } from "../runtime/index.ts";
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -59,6 +60,11 @@ export function createMetrics(runtime: Runtime) {
       decisions.inc({ tenant, result: decision.result });
       for (const p of decision.policies) if (p.error) policyErrors.inc({ tenant, kind: p.error.kind });
       evaluateSeconds.observe(seconds);
+    },
+    /** Drops a deleted tenant's series, so that they do not pile up as tenants come and go. */
+    forget(tenant: string): void {
+      for (const result of VERDICTS) decisions.remove({ tenant, result });
+      for (const kind of ERROR_KINDS) policyErrors.remove({ tenant, kind });
     },
   };
 }

@@ -6,7 +6,7 @@ import { CreateTenant, Tenant, TenantSettingsPatch } from "../../sdk/api.ts";
 import { ALL_ROLES, TenantParams, errors, NoContent } from "./shared.ts";
 
 export const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, catalog, config } = app.palisade;
+  const { store, catalog, config, metrics } = app.palisade;
 
   app.post("/v1/tenants", {
     config: { access: { roles: ["admin"] } },
@@ -48,6 +48,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const modules = (await store.listModules(request.params.t)).map((m) => m.module);
     if (!(await store.deleteTenant(request.params.t))) throw new PalisadeError("PAL_TENANT_NOT_FOUND", `tenant "${request.params.t}" not found`);
     await catalog.forget(request.params.t, modules);
+    metrics.forget(request.params.t);
     return reply.status(204).send(null);
   });
 };
