@@ -52,7 +52,7 @@ export function block_domains({ blocked_domains }: { blocked_domains: string[] }
     const scan = scanArguments(event.data.arguments, newSearch("all", { onlyUnder: blocked }));
     let doubt: string | undefined;
     for (const { path, item } of scan.found) {
-      for (const h of item.hosts) {
+      for (const h of [...item.hosts, ...item.rejoined]) {
         const hit = blockedBy(h.host) ?? h.also.map(blockedBy).find(Boolean);
         if (hit) return { result: "DENY", reason: `Domain ${hit} is blocked (host ${shorten(h.host)} in ${shorten(path)}).` };
         const lookalike = nonAscii(h.unicode) ? blockedBy(skeleton(h.unicode)) : undefined;
@@ -75,7 +75,8 @@ export function block_domains({ blocked_domains }: { blocked_domains: string[] }
  * (`url`, `host`, `endpoint`, …), and bare names that look like destinations (`www.…`, or
  * followed by `/` or `:port`); other host-shaped words (`report.pdf`) are not taken as hosts.
  * ASK when a URL cannot be parsed, an allowed host carries doubts (invisible characters, an
- * invalid port), or the arguments are too large to scan. Abstain when there is no URL: the
+ * invalid port), a URL in running text goes elsewhere once its tabs and newlines are deleted,
+ * or the arguments are too large to scan. Abstain when there is no URL: the
  * call is not web access (pair with allow_tools to control which tools run at all).
  */
 export function allow_domains({ allowed_domains }: { allowed_domains: string[] }) {
@@ -91,6 +92,8 @@ export function allow_domains({ allowed_domains }: { allowed_domains: string[] }
         if (!isAllowed(h.host)) return { result: "DENY", reason: `Host ${shorten(h.host)} (in ${shorten(path)}) is not on the allowlist.` };
         if (h.doubts.length > 0) doubt ??= `Host ${shorten(h.host)} in ${shorten(path)} is suspicious: ${h.doubts.join(", ")}.`;
       }
+      const elsewhere = item.rejoined.find((h) => !isAllowed(h.host));
+      if (elsewhere) doubt ??= `A URL in ${shorten(path)} goes to ${shorten(elsewhere.host)} once its tabs and newlines are deleted, as URL parsers do.`;
     }
     if (scan.truncated) doubt ??= "The arguments are too large to check every host.";
     if (doubt) return { result: "ASK", reason: doubt };

@@ -26,8 +26,9 @@ export interface Found {
   hosts: Host[];
   /** Set when the URL has a host that cannot be parsed; `hosts` may then be empty. */
   error?: string;
-  /** True when found with a scheme (`https://…`) rather than as a bare host. */
-  url: boolean;
+  /** Other hosts of a URL broken by a tab or newline in running text (`http://ev\til.com`),
+   *  read with them deleted as URL parsers do; a less likely reading than `hosts`. */
+  rejoined: Host[];
 }
 
 const MAX_HOST = 1024;
@@ -250,9 +251,16 @@ export function skeleton(unicodeHost: string): string {
 const SCHEME = /([a-z][a-z0-9+.-]{0,31}):([\\/]*)/giy;
 const SCHEME_CHAR = /[a-z0-9+.-]/i;
 const LETTER = /[a-z]/i;
-const AUTHORITY = /[^/?#\s"'<>`]{0,1024}/y;
-const AUTHORITY_SPECIAL = /[^/?#\\\s"'<>`]{0,1024}/y;
-const HOST_ONLY = /[^/?#\\\s"'<>`:]{0,1024}/y;
+// An authority in running text ends at the characters `ends` (path, query, fragment) or at
+// anything that cannot be inside a URL there. `joined` also runs over tabs and newlines (not
+// counted in the limit, so padding cannot push the rest of the host out of reach).
+const authorityPattern = (ends: string) => ({
+  plain: new RegExp(`[^${ends}\\s"'<>\`]{0,1024}`, "y"),
+  joined: new RegExp(`(?:[\\t\\n\\r]*[^${ends}\\s"'<>\`]){0,1024}`, "y"),
+});
+const AUTHORITY = authorityPattern("/?#");
+const AUTHORITY_SPECIAL = authorityPattern("/?#\\\\");
+const HOST_ONLY = authorityPattern("/?#\\\\:");
 const WIDE_AUTHORITY = /[^/\s"'<>`]{0,256}/y;
 const TRAILING_PUNCTUATION = /[.,;:!?'")}>*]+$/;
 const MAX_RAW = 200;
@@ -331,9 +339,17 @@ function search(text: string, s: HostSearch, depth: number): void {
 /** Hosts of a value given where a URL or host is expected (`{"url": "evil.com/x"}`), which
  *  may lack the scheme. */
 export function findHostsInUrlValue(value: string, s: HostSearch): Found[] {
-  const v = value.trim();
+  // As URL parsers do (WHATWG's: fetch, new URL; Python's urlsplit): tabs and newlines are
+  // deleted, and leading and trailing controls and spaces stripped.
+  const v = value.replace(/[\t\n\r]/g, "").replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "");
   const scheme = /^[a-z][a-z0-9+.-]{0,31}:/i.test(v) && !/^[^:/]+:\d{1,5}(?:[/?#]|$)/.test(v);
-  if (v === "" || /\s/.test(v) || scheme || (v.startsWith("/") && !v.startsWith("//"))) return findHosts(value, s);
+  if (/\s/.test(v)) {
+    // Perhaps text with URLs in it; but a URL parser given all of it reads a space as part of
+    // the URL (`https://good.com @evil.com` goes to evil.com): take that reading too.
+    const asText = findHosts(value, s);
+    return scheme ? [...asText, ...findHosts(v.replace(/\s/g, encodeURIComponent), s)] : asText;
+  }
+  if (v === "" || scheme || (v.startsWith("/") && !v.startsWith("//"))) return findHosts(v, s);
   return findHosts(`http:${v.startsWith("//") ? "" : "//"}${v}`, s);
 }
 
@@ -349,26 +365,41 @@ function parseUrlAt(text: string, at: number, seen: Set<string>): { found: Found
   // separator too), or at anything that cannot be inside a URL in running text.
   // Without `//` (`http:evil.com`) the host ends at a `:` too, so text like `http:http:…`
   // costs little.
-  const end = start + span(slashes.length < 2 ? HOST_ONLY : special ? AUTHORITY_SPECIAL : AUTHORITY, text, start);
+  const pattern = slashes.length < 2 ? HOST_ONLY : special ? AUTHORITY_SPECIAL : AUTHORITY;
+  const end = start + span(pattern.plain, text, start);
   // Parsers differ on `\`, `#` and `?` before an `@` (`http://good.com\@evil.com`): also take
   // the reading that runs the authority to the first `/` or space.
   const wide = /[\\?#]/.test(text[end] ?? "") ? start + span(WIDE_AUTHORITY, text, start) : end;
+  // URL parsers (WHATWG's: fetch, new URL; Python's urlsplit) delete tabs and newlines before
+  // parsing: `http://ev\til.com` goes to evil.com. Where one ends the authority, also take the
+  // reading without them.
+  const joined = /[\t\n\r]/.test(text[end] ?? "") ? start + span(pattern.joined, text, start) : end;
   // What follows depends only on this text (and the character after it): a repeat is skipped
   // before any more work.
-  const key = text.slice(at, Math.max(end, wide) + 1);
+  const key = text.slice(at, Math.max(end, wide, joined) + 1);
   if (seen.has(key)) return { found: null, end };
-  let authority = text.slice(start, end);
-  if (end === text.length || /[\s"'<>`]/.test(text[end]!)) {
-    authority = authority.replace(TRAILING_PUNCTUATION, "");
-    if (authority.endsWith("]") && !authority.includes("[")) authority = authority.replace(/\]+$/, "");
-  }
-  if (authority === "" || (slashes.length < 2 && !/[.[]/.test(authority))) return null;
+  const authority = trimAuthority(text.slice(start, end), text[end]);
+  const rejoined = joined > end ? trimAuthority(text.slice(start, joined).replace(/[\t\n\r]/g, ""), text[joined]) : "";
+  const isUrl = (a: string) => a !== "" && (slashes.length >= 2 || /[.[]/.test(a));
+  if (!isUrl(authority) && !isUrl(rejoined)) return null;
   seen.add(key);
   const alternative = text.slice(start, wide);
-  const found: Found = { raw: text.slice(at, Math.min(end, at + MAX_RAW)), hosts: [], url: true };
-  addAuthority(found, authority);
+  const found: Found = { raw: text.slice(at, Math.min(Math.max(end, joined), at + MAX_RAW)), hosts: [], rejoined: [] };
+  if (isUrl(authority)) addAuthority(found, authority);
   if (wide > end && alternative.includes("@", authority.length)) addAuthority(found, alternative.replace(TRAILING_PUNCTUATION, ""));
+  if (isUrl(rejoined)) {
+    const other: Found = { raw: found.raw, hosts: [], rejoined: [] };
+    addAuthority(other, rejoined);
+    found.rejoined = other.hosts.filter((h) => !found.hosts.some((f) => f.host === h.host));
+  }
   return { found, end };
+}
+
+// Punctuation after a URL in running text is not part of it: `(see http://evil.com).`
+function trimAuthority(authority: string, next: string | undefined): string {
+  if (next !== undefined && !/[\s"'<>`]/.test(next)) return authority;
+  const trimmed = authority.replace(TRAILING_PUNCTUATION, "");
+  return trimmed.endsWith("]") && !trimmed.includes("[") ? trimmed.replace(/\]+$/, "") : trimmed;
 }
 
 function span(pattern: RegExp, text: string, at: number): number {
@@ -427,7 +458,7 @@ function findBare(text: string, from: number, to: number, s: HostSearch, depth: 
     s.work++;
     const parsed = parseHost(word, { url: false });
     if (!("error" in parsed) && !(parsed.kind === "dns" && /^\d+$/.test(parsed.host.slice(parsed.host.lastIndexOf(".") + 1)))) {
-      s.found.push({ raw: word.slice(0, MAX_RAW), hosts: [parsed], url: false });
+      s.found.push({ raw: word.slice(0, MAX_RAW), hosts: [parsed], rejoined: [] });
     }
   }
 }

@@ -1,0 +1,37 @@
+// Inputs built to slip past the builtins, found in review; each row failed before its fix.
+import { describe, expect, it } from "vitest";
+import { toolCall, verdict } from "../helpers/builtins.ts";
+
+const fetch = (args: Record<string, unknown>) => toolCall("fetch", args);
+
+describe("URLs broken by tabs, newlines and spaces, which URL parsers delete or take in", () => {
+  const ALLOW = { allowed_domains: ["good.com"] };
+  const BLOCK = { blocked_domains: ["evil.com"] };
+
+  it.each([
+    ["a newline before userinfo's @", { url: "https://good.com\n@evil.com" }, "DENY"],
+    ["a tab before a further label", { url: "https://good.com\t.evil.com" }, "DENY"],
+    ["a space before userinfo's @", { url: "https://good.com @evil.com" }, "DENY"],
+    ["a no-break space before userinfo's @", { url: "https://good.com\u00a0@evil.com" }, "DENY"],
+    ["a control character before the scheme", { url: "\u0001https://evil.com/" }, "DENY"],
+    ["a newline before userinfo's @, in running text: ASK, the reading is less likely", { q: "https://good.com\n@evil.com" }, "ASK"],
+    ["a tab before a further label, in running text", { q: "see https://good.com\t.evil.com and more" }, "ASK"],
+    ["a newline right after //, in running text", { q: "see http://\nevil.com and more" }, "ASK"],
+    ["thousands of newlines before userinfo's @, in running text", { q: `https://good.com${"\n".repeat(3000)}@evil.com` }, "ASK"],
+  ])("allow_domains: %s", async (_, args, result) => {
+    expect(await verdict("allow_domains", ALLOW, fetch(args))).toBe(result);
+  });
+
+  it.each([
+    ["a tab inside the host", { url: "http://ev\til.com/x" }],
+    ["a newline inside the host, in running text", { u: "http://evil.co\nm/x" }],
+    ["a percent-encoded tab inside the host", { q: "http%3A%2F%2Fev%09il.com%2Fx" }],
+  ])("block_domains: %s", async (_, args) => {
+    expect(await verdict("block_domains", BLOCK, fetch(args))).toBe("DENY");
+  });
+
+  it("still allows URLs that merely sit next to spaces and line breaks", async () => {
+    expect(await verdict("allow_domains", ALLOW, fetch({ url: " https://good.com/a b\n" }))).toBe("ALLOW");
+    expect(await verdict("allow_domains", ALLOW, fetch({ q: "https://good.com\n/path and https://good.com/x\nmore" }))).toBe("ALLOW");
+  });
+});
