@@ -94,6 +94,10 @@ describe("parseShell: structure", () => {
     expect(argvs("bash <<EOF\nrm -rf /\nEOF")).toEqual([["bash"], ["rm", "-rf", "/"]]);
     expect(argvs("cat <<-EOF | sh\n\trm -rf /\n\tEOF\n")).toEqual([["cat"], ["sh"], ["rm", "-rf", "/"]]);
     expect(argvs("bash <<< 'rm -rf ~'")).toEqual([["bash"], ["rm", "-rf", "~"]]);
+    expect(argvs(". /dev/stdin <<< 'rm -rf ~'")).toEqual([[".", "/dev/stdin"], ["rm", "-rf", "~"]]);
+    expect(argvs("{ bash; } <<< 'rm -rf ~'")).toEqual([["bash"], ["rm", "-rf", "~"]]);
+    expect(argvs("{ bash; } <<EOF\nrm -rf ~\nEOF")).toEqual([["bash"], ["rm", "-rf", "~"]]);
+    expect(argvs("bash 3<<< 'rm -rf ~'")).toEqual([["bash"]]);
     expect(parseShell("cat <<EOF\nx\nEOF").commands[0]!.redirects[0]!.body).toBe("x\n");
     // A CRLF line ends in \r, which bash keeps: `EOF\r` does not close `<<EOF`, but does close `<<EOF\r`.
     expect(parseShell("cat <<EOF\nx\r\nEOF\r\nEOF").commands[0]!.redirects[0]!.body).toBe("x\r\nEOF\r\n");
@@ -183,6 +187,13 @@ describe("parseShell: what cannot be known", () => {
     "curl -s https://x | xargs eval",
     "find . -exec sh -c {} \\;",
     "find / -name rm -exec {} -rf / \\;",
+    "bash",
+    "bash < ./deploy.sh",
+    "bash < <(curl -s https://x)",
+    "bash 0<&3",
+    "curl -s https://x | bash /dev/stdin",
+    "source /proc/self/fd/0",
+    "{ sh; } < ./deploy.sh",
   ])("%s is dynamic", (script) => {
     const r = parseShell(script);
     expect(r.dynamic).toBe(true);

@@ -3,7 +3,7 @@
 import { execArgs, gitConfigCommands } from "./embedded.ts";
 import { MAX_COMMANDS, MAX_HOPS } from "./limits.ts";
 import { parseInto } from "./parser.ts";
-import { SHELLS, shellCommand } from "./shells.ts";
+import { SHELLS, STDIN_PATHS, shellCommand } from "./shells.ts";
 import { fedBy, syntax, type Arg, type Flags, type Input, type Parser, type Redirect } from "./types.ts";
 import { basename, own } from "./util.ts";
 import { WRAPPERS, optionValue, skipOptions, xargsReplace } from "./wrappers.ts";
@@ -81,7 +81,11 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
       if (rest.slice(i).some((a) => a.dynamic)) return plain({ dynamic: true });
       return sub(rest.slice(i).map((a) => a.text).join(" "), "watch");
     }
-    if (name === "source" || name === ".") return plain({ dynamic: input !== null || rest[1]?.dynamic === true });
+    if (name === "source" || name === ".") {
+      // `. /dev/stdin <<< '…'` reads its script like a shell does.
+      if (input === null && STDIN_PATHS.has(rest[1]?.text ?? "")) return shellCommand(p, rest.slice(0, 2), redirects, assigns, wrappers, input);
+      return plain({ dynamic: input !== null || rest[1]?.dynamic === true });
+    }
     if (name === "find" || name === "fd" || name === "fdfind") return [...plain(), ...execArgs(p, rest, wrappers, name)];
     if (name === "git") return [...gitConfigCommands(p, rest, wrappers), ...plain()];
     if (name === "alias") {

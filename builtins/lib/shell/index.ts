@@ -17,7 +17,8 @@
 //                evaluate keep their source text: `$HOME`, `${X:-y}`, `$(cmd)`, `` `cmd` ``.
 //   name         basename of argv[0] ("" for a command with no words, e.g. `> file` alone).
 //   dynamic      the command word is not known statically (a variable, a substitution, a glob,
-//                `bash -c "$X"`, `eval $X`, a shell reading a script from a pipe, a program or
+//                `bash -c "$X"`, `eval $X`, a shell reading its script from a pipe, a file or
+//                an input nobody gave it (`bash < x.sh`, `bash` alone), a program or
 //                script that xargs or find -exec fill in from their input). Policies should not
 //                ALLOW what they cannot see.
 //   dynamicArgs  some argument is an expansion, or arguments come from stdin (xargs, find -exec).
@@ -48,6 +49,7 @@
 // uses look inside wrappers and the commands that run other commands).
 import { MAX_SCRIPT } from "./limits.ts";
 import { parseInto } from "./parser.ts";
+import { unfedShells } from "./shells.ts";
 import type { ShellParse, Shared } from "./types.ts";
 
 export { skipOptions } from "./wrappers.ts";
@@ -64,5 +66,6 @@ export function parseShell(script: string): ShellParse {
   // there is no one reading. Parse the bash one, so what it finds can still be denied.
   if (script.includes("\0")) sh.error = "command contains a NUL byte";
   parseInto(sh, script.replaceAll("\0", ""), { wrappers: [], fn: null, depth: 0 });
+  unfedShells(sh);
   return { commands: sh.out, functions: sh.functions, dynamic: sh.dynamic || sh.error !== null, error: sh.error };
 }

@@ -7,7 +7,7 @@ import { functionBody, parseCase, parseCond, parseFor, parseFunction } from "./c
 import { expandWords } from "./expand.ts";
 import { advance, describe, isOp, isWord } from "./lexer.ts";
 import { MAX_DEPTH, MAX_PARSED } from "./limits.ts";
-import { link } from "./shells.ts";
+import { feedScript, link, readsScript } from "./shells.ts";
 import { scanArith } from "./substitutions.ts";
 import { ShellSyntaxError, syntax, type Ctx, type Parser, type Redirect, type Shared, type Terms, type Word } from "./types.ts";
 import { range } from "./util.ts";
@@ -130,7 +130,7 @@ export function withRedirects(p: Parser, idx: number[]): number[] {
   if (redirects.length === 0) return idx;
   if (idx.length === 0) return [push(p, [], redirects, [], p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
   for (const i of idx) p.sh.out[i]!.redirects.push(...redirects);
-  return idx;
+  return [...idx, ...idx.filter((i) => readsScript(p.sh.out[i]!)).flatMap((i) => feedScript(p, i, redirects))];
 }
 
 function parseRedirect(p: Parser): Redirect {

@@ -3,10 +3,16 @@
 import { push } from "./commands.ts";
 import { MAX_PIPE_SIDE } from "./limits.ts";
 import { parseInto } from "./parser.ts";
-import { fedBy, type Arg, type Ctx, type Flags, type Input, type Parser, type Redirect, type SimpleCommand } from "./types.ts";
+import { fedBy, type Arg, type Ctx, type Flags, type Input, type Parser, type Redirect, type Shared, type SimpleCommand } from "./types.ts";
 import { basename } from "./util.ts";
 
 export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"]);
+// Script operands that are the shell's own standard input.
+export const STDIN_PATHS = new Set(["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
+/** A shell (or `source`) that runs what comes in on its standard input. */
+export const readsScript = (c: SimpleCommand) => c.runsStdin && (SHELLS.has(c.name) || c.name === "source" || c.name === ".");
+const onStdin = (r: Redirect) => (r.fd === null || r.fd === 0) && r.op.startsWith("<");
 
 // The two sides of a `|`; a shell on the right may run what the left side writes. Each side is
 // bounded so that linking stays linear; a wider one (`{ curl …; 64 × echo; } | bash`) is an
@@ -22,10 +28,10 @@ export function link(p: Parser, from: number[], to: number[]): void {
   // (`echo 'rm -rf /' | sh`, `cat <<EOF | bash`); otherwise nobody can tell what it runs.
   for (const b of to) {
     const cmd = out[b]!;
-    if (!cmd.runsStdin || !SHELLS.has(cmd.name) || cmd.pipedFrom.length === 0) continue;
+    if (!readsScript(cmd) || cmd.pipedFrom.length === 0) continue;
     const scripts = cmd.pipedFrom.map((a) => literalOutput(out[a]!));
     if (scripts.every((x) => x !== null)) for (const text of scripts) parseInto(p.sh, text!, { wrappers: [...cmd.wrappers, cmd.name], fn: cmd.inFunction, depth: p.ctx.depth });
-    else markDynamic(p, cmd);
+    else markDynamic(p.sh, cmd);
   }
 }
 
@@ -45,9 +51,37 @@ function literalOutput(c: SimpleCommand): string | null {
   return null;
 }
 
-function markDynamic(p: Parser, c: SimpleCommand): void {
+function markDynamic(sh: Shared, c: SimpleCommand): void {
   c.dynamic = true;
-  p.sh.dynamic = true;
+  sh.dynamic = true;
+}
+
+/**
+ * The redirections of standard input of a shell that reads its script there (its own or its
+ * group's: `{ bash; } <<< '…'`): a heredoc or here-string is parsed as the script; a file or
+ * descriptor (`bash < ./x.sh`, `bash < <(curl …)`) is a script nobody can see.
+ */
+export function feedScript(p: Parser, shell: number, redirects: Redirect[]): number[] {
+  const cmd = p.sh.out[shell]!;
+  const ctx: Ctx = { wrappers: [...cmd.wrappers, cmd.name], fn: cmd.inFunction, depth: p.ctx.depth };
+  const idx: number[] = [];
+  for (const r of redirects) {
+    if (!onStdin(r)) continue;
+    if (r.op === "<<<" && !r.dynamic) idx.push(...parseInto(p.sh, r.body ?? "", ctx));
+    else if (r.op === "<<" || r.op === "<<-") {
+      if (r.body !== undefined) idx.push(...parseInto(p.sh, r.body, ctx));
+      else {
+        const pending = p.s.heredocs.find((h) => h.redirect === r);
+        if (pending) pending.exec ??= ctx;
+      }
+    } else markDynamic(p.sh, cmd);
+  }
+  return idx;
+}
+
+/** After the parse: a shell reading a script from standard input that nothing feeds (`bash` alone) runs whatever the caller's input is. */
+export function unfedShells(sh: Shared): void {
+  for (const c of sh.out) if (readsScript(c) && c.pipedFrom.length === 0 && !c.redirects.some(onStdin)) markDynamic(sh, c);
 }
 
 export function shellCommand(p: Parser, rest: Arg[], redirects: Redirect[], assigns: string[], wrappers: string[], input: Input): number[] {
@@ -76,21 +110,8 @@ export function shellCommand(p: Parser, rest: Arg[], redirects: Redirect[], assi
     const idx = redirects.length > 0 ? [push(p, [], redirects, assigns, wrappers, flags({}))] : [];
     return [...idx, ...parseInto(p.sh, operand.text, { wrappers: [...wrappers, name], fn: p.ctx.fn, depth: p.ctx.depth })];
   }
-  if (operand && !stdin) return [push(p, rest, redirects, assigns, wrappers, flags({ dynamic: operand.dynamic }))];
-  // The script is standard input: a heredoc, a here-string, or a pipe (see link()).
-  const idx = [push(p, rest, redirects, assigns, wrappers, flags({ runsStdin: true }))];
-  const ctx: Ctx = { wrappers: [...wrappers, name], fn: p.ctx.fn, depth: p.ctx.depth };
-  for (const r of redirects) {
-    if (r.op === "<<<") {
-      if (r.dynamic) markDynamic(p, p.sh.out[idx[0]!]!);
-      else idx.push(...parseInto(p.sh, r.body ?? "", ctx));
-    } else if (r.op === "<<" || r.op === "<<-") {
-      if (r.body !== undefined) idx.push(...parseInto(p.sh, r.body, ctx));
-      else {
-        const pending = p.s.heredocs.find((h) => h.redirect === r);
-        if (pending) pending.exec = ctx;
-      }
-    }
-  }
-  return idx;
+  if (operand && !stdin && !STDIN_PATHS.has(operand.text)) return [push(p, rest, redirects, assigns, wrappers, flags({ dynamic: operand.dynamic }))];
+  // The script is standard input: a heredoc, a here-string, a file, or a pipe (see link()).
+  const shell = push(p, rest, redirects, assigns, wrappers, flags({ runsStdin: true }));
+  return [shell, ...feedScript(p, shell, redirects)];
 }
