@@ -24,10 +24,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       const issues = error.validation.map((v) => ({ instancePath: `${error.validationContext ? `/${error.validationContext}` : ""}${v.instancePath}`, message: v.message ?? "is invalid" }));
       known = new PalisadeError("PAL_REQUEST_INVALID", `invalid request: ${issues.map((i) => `${i.instancePath || "(root)"} ${i.message}`).join("; ")}`, { issues });
     } else if (error.code && FASTIFY[error.code]) known = FASTIFY[error.code]!(error);
-    else if (error instanceof SyntaxError || /prototype property/.test(error.message)) {
-      // Body parser errors, including secure-json-parse refusing __proto__ / constructor.prototype.
-      known = new PalisadeError("PAL_REQUEST_INVALID", `the body is not acceptable JSON: ${error.message}`);
-    } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+    else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
       known = new PalisadeError("PAL_REQUEST_INVALID", error.message);
     }
     if (known) {

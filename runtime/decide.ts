@@ -12,6 +12,11 @@ export interface PlannedBinding {
   on_error: Verdict;
 }
 
+/** Evaluation order: by `order` (default 0), then by id. */
+export function byEvaluationOrder(a: { id: string; order?: number }, b: { id: string; order?: number }): number {
+  return (a.order ?? 0) - (b.order ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 /** What a policy call amounts to: its verdict, its `on_error` result on failure, or null (abstain). */
 export function effectiveResult(binding: PlannedBinding, outcome: Outcome): Verdict | null {
   if (outcome.error) return binding.on_error;

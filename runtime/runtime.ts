@@ -11,7 +11,7 @@ import { TENANT_ID_PATTERN, MODULE_NAME_PATTERN } from "../sdk/schemas.ts";
 import { bundle, type Bundle } from "./bundler/bundle.ts";
 import { checkRegistry, type Inspection } from "./bundler/registry.ts";
 import { BundleMap } from "./bundler/source-map.ts";
-import { completeOutcomes, decide, type PlannedBinding } from "./decide.ts";
+import { byEvaluationOrder, completeOutcomes, decide, type PlannedBinding } from "./decide.ts";
 import { BindingResolver, type Resolved } from "./bindings.ts";
 import { ModuleTable, type LoadedModule } from "./modules.ts";
 import { mergeLimits, resolveOptions, type ResolvedLimits, type ResolvedOptions, type RuntimeOptions } from "./options.ts";
@@ -226,7 +226,7 @@ export class Runtime {
 
     const active = bindings
       .filter((b) => b.enabled !== false && (!b.events || b.events.includes(eventType)))
-      .sort((a, b) => (a.order ?? 0) - (b.order ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      .sort(byEvaluationOrder);
     const plan = active.map(planned);
     const entries = active.map((b) => this.#bindings.resolveOrMiss(tenant, b, request.state?.[b.id], request.unavailable ?? "error"));
     const resolved = entries.filter((e): e is Resolved => !("missing" in e));

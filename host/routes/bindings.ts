@@ -3,8 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
-import { BindingBody, ListedPolicy, StoredBinding } from "../../sdk/api.ts";
-import { ALL_ROLES, errors, NoContent, TenantParams } from "./shared.ts";
+import { BindingBody, ListedPolicy, ROLES, StoredBinding } from "../../sdk/api.ts";
+import { byEvaluationOrder } from "../../runtime/index.ts";
+import { errors, NoContent, TenantParams } from "./shared.ts";
 
 const BindingParams = Type.Object({ t: Type.String(), id: Type.String() });
 const WRITERS = ["admin", "security"] as const;
@@ -13,7 +14,7 @@ export const bindingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, catalog } = app.palisade;
 
   app.get("/v1/tenants/:t/policies", {
-    config: { access: { roles: ALL_ROLES, tenant: true } },
+    config: { access: { roles: ROLES, tenant: true } },
     schema: { tags: ["bindings"], summary: "What can be bound: builtins, config modules and the tenant's modules", params: TenantParams, response: { 200: Type.Array(ListedPolicy), ...errors(401, 404) } },
   }, (request) => catalog.policies(request.params.t));
 
@@ -32,13 +33,13 @@ export const bindingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get("/v1/tenants/:t/bindings", {
-    config: { access: { roles: ALL_ROLES, tenant: true } },
+    config: { access: { roles: ROLES, tenant: true } },
     schema: { tags: ["bindings"], summary: "List bindings, in evaluation order", params: TenantParams, response: { 200: Type.Array(StoredBinding), ...errors(401, 404) } },
   }, async (request) => {
     const own = new Map((await store.listBindings(request.params.t)).map((b) => [b.id, b.updated_at]));
     return (await catalog.bindings(request.params.t))
       .map((b) => ({ ...b, source: own.has(b.id) ? ("tenant" as const) : ("config" as const), updated_at: own.get(b.id) ?? "" }))
-      .sort((a, b) => (a.order ?? 0) - (b.order ?? 0) || (a.id < b.id ? -1 : 1));
+      .sort(byEvaluationOrder);
   });
 
   app.delete("/v1/tenants/:t/bindings/:id", {

@@ -2,8 +2,6 @@
 import Type from "typebox";
 import { ErrorBody } from "../../sdk/api.ts";
 
-export const ALL_ROLES = ["admin", "security", "author", "agent"] as const;
-
 export const TenantParams = Type.Object({ t: Type.String() });
 
 /** The error answers a route documents, by status. */

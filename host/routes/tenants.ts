@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
-import { CreateTenant, Tenant, TenantSettingsPatch } from "../../sdk/api.ts";
-import { ALL_ROLES, TenantParams, errors, NoContent } from "./shared.ts";
+import { CreateTenant, ROLES, Tenant, TenantSettingsPatch } from "../../sdk/api.ts";
+import { TenantParams, errors, NoContent } from "./shared.ts";
 
 export const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, catalog, config, metrics } = app.palisade;
@@ -23,7 +23,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, () => store.listTenants());
 
   app.get("/v1/tenants/:t", {
-    config: { access: { roles: ALL_ROLES, tenant: true } },
+    config: { access: { roles: ROLES, tenant: true } },
     schema: { tags: ["tenants"], summary: "Show a tenant", params: TenantParams, response: { 200: Tenant, ...errors(401, 404) } },
   }, async (request) => (await store.getTenant(request.params.t))!);
 

@@ -135,11 +135,9 @@ export class SqliteStore implements Store {
     return key ?? undefined;
   }
 
-  async revokeKey(tenant: string | null, id: string): Promise<boolean> {
+  async revokeKey(tenant: string, id: string): Promise<boolean> {
     for (const [hash, key] of this.#keys) if (key?.id === id) this.#keys.delete(hash);
-    const result = tenant === null
-      ? this.#q("UPDATE keys SET revoked_at = ? WHERE id = ? AND tenant IS NULL AND revoked_at IS NULL").run(now(), id)
-      : this.#q("UPDATE keys SET revoked_at = ? WHERE id = ? AND tenant = ? AND revoked_at IS NULL").run(now(), id, tenant);
+    const result = this.#q("UPDATE keys SET revoked_at = ? WHERE id = ? AND tenant = ? AND revoked_at IS NULL").run(now(), id, tenant);
     return Number(result.changes) > 0;
   }
 

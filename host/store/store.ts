@@ -65,7 +65,7 @@ export interface Store {
   createKey(key: KeyRecord, hash: string): Promise<void>;
   /** The key whose sha256 is `hash`, unless revoked. */
   findKey(hash: string): Promise<(KeyRecord & { hash: string }) | undefined>;
-  revokeKey(tenant: string | null, id: string): Promise<boolean>;
+  revokeKey(tenant: string, id: string): Promise<boolean>;
   hasAdminKey(): Promise<boolean>;
 
   /** Stores a new version and makes it current; returns its number. */
