@@ -13,7 +13,7 @@ import { createRuntime } from "palisade/runtime";
 import type { Binding, PolicyEvent } from "palisade/sdk";
 import { bundle } from "../runtime/bundler/bundle.ts";
 import { CodeStore, TenantSandbox } from "../runtime/worker/sandbox.ts";
-import { progress, round, throughput, timeSequential, type Timing } from "./stats.ts";
+import { percentile, progress, round, throughput, timeSequential, type Timing } from "./stats.ts";
 
 const MYORG = readFileSync(new URL("../examples/myorg/policies.ts", import.meta.url), "utf8");
 const EVENT: PolicyEvent = {
@@ -120,7 +120,6 @@ async function main(): Promise<void> {
   const isolatesAfter = rt.stats().workers.reduce((sum, w) => sum + w.isolates, 0);
   await rt.close();
 
-  const p50 = (xs: number[]) => round(xs[Math.floor(xs.length / 2)]!);
   const results = {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version },
@@ -130,8 +129,8 @@ async function main(): Promise<void> {
     c_evaluate_sequential_us: sequential,
     c_evaluate_pipelined_per_sec: pipelined,
     c_evaluate_pipelined_one_tenant_per_sec: pipelinedOne,
-    d_cold_load_ms: { p50: p50(cold), max: round(cold.at(-1)!) },
-    d_cached_load_ms: { p50: p50(cached), max: round(cached.at(-1)!) },
+    d_cold_load_ms: { p50: round(percentile(cold, 50)), max: round(cold.at(-1)!) },
+    d_cached_load_ms: { p50: round(percentile(cached, 50)), max: round(cached.at(-1)!) },
     e_rss_mb_per_tenant: round((rssAfter - rssBefore) / Math.max(1, isolatesAfter - isolatesBefore)),
     e_isolates_added: isolatesAfter - isolatesBefore,
     ratios: {

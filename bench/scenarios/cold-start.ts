@@ -4,12 +4,13 @@
 // by another tenant first: this measures the tenant, not the process's own start-up.
 import { MODULE_SOURCE } from "../policies.ts";
 import { type Progress, type ScenarioResult } from "../report.ts";
+import { percentile } from "../stats.ts";
 import { ADMIN_KEY, call, removeDir, startHost } from "../servers.ts";
 
 const EVENT = { type: "tool_call", data: { name: "web_fetch", arguments: { url: "https://docs.example.com" } } };
 const ROUNDS = 10;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 async function timed<T>(fn: () => Promise<T>): Promise<number> {
   const started = performance.now();

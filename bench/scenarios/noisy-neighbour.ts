@@ -6,21 +6,15 @@ import { shard } from "../../runtime/supervisor/pool.ts";
 import { availableParallelism } from "node:os";
 import { MODULE_SOURCE, POLICIES } from "../policies.ts";
 import { fmtRatio, type Progress, type ScenarioResult } from "../report.ts";
-import { percentile } from "../stats.ts";
+import { percentile, throughput } from "../stats.ts";
 
 const SECONDS = Number(process.env.BENCH_NOISY_SECONDS ?? 5);
 const SPIN = 'export function spin() { for (;;) {} }\nexport const POLICY_REGISTRY = [{ handler: "noisy.p.spin" }];';
 
-/** Runs `lanes` loops of evaluations for `seconds`; returns each call's latency in ms. */
+/** Runs `lanes` loops of evaluations until `until`; returns each call's latency in ms, sorted. */
 async function drive(rt: Runtime, tenant: string, bindings: Parameters<Runtime["evaluate"]>[0]["bindings"], event: Parameters<Runtime["evaluate"]>[0]["event"], lanes: number, until: number): Promise<number[]> {
   const latencies: number[] = [];
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (performance.now() < until) {
-      const started = performance.now();
-      await rt.evaluate({ tenant, bindings, event });
-      latencies.push(performance.now() - started);
-    }
-  }));
+  await throughput({ until }, lanes, () => rt.evaluate({ tenant, bindings, event }), latencies);
   return latencies.sort((a, b) => a - b);
 }
 
