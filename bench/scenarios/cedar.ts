@@ -1,5 +1,8 @@
 // Scenario 2 — a policy-language peer. A tool allowlist decided by Cedar (cedar-wasm, with the
 // policy set preparsed once: its stateful API) and by the same rule as a Palisade policy.
+// Cedar decides on this one thread; Palisade's rate uses a worker per core (and this process
+// for IPC), so it is compared per core.
+import { availableParallelism } from "node:os";
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import { createRuntime } from "palisade/runtime";
 import type { PolicyEvent } from "palisade/sdk";
@@ -36,7 +39,8 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
   };
   if (cedarDecide("search") !== "allow" || cedarDecide("rm") !== "deny") throw new Error("cedar: wrong decisions");
 
-  const rt = await createRuntime({ log: () => {} });
+  const cores = availableParallelism();
+  const rt = await createRuntime({ workers: cores, log: () => {} });
   await rt.load({ tenant: "bench-cedar", module: "bench.cedar", source: PALISADE_SOURCE });
   const event = (tool: string): PolicyEvent => ({ type: "tool_call", data: { name: tool, arguments: {} } });
   const bindings = [{ id: "allow", handler: "bench.cedar.allowlist" }];
@@ -51,13 +55,17 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
   const pRate = await throughput(20_000, 64, () => palisadeDecide(tools[i++ % tools.length]!));
   await rt.close();
   const cRate = 1e6 / c.mean_us;
+  const pRatePerCore = pRate / cores;
   return {
     name: "2. Policy-language peer: Cedar",
     rows: [
       { figure: "Cedar (cedar-wasm, preparsed), in-process, p50 / p99, rate", measured: `${fmtUs(c.p50_us)} / ${fmtUs(c.p99_us)}, ${fmtRate(cRate)}` },
       { figure: "Palisade rt.evaluate, one at a time, p50 / p99", measured: `${fmtUs(p.p50_us)} / ${fmtUs(p.p99_us)}`, ratio: fmtRatio(p.p50_us / c.p50_us), target: "≤ 1× Cedar", holds: p.p50_us <= c.p50_us },
-      { figure: "Palisade rt.evaluate, 64 in flight, rate", measured: fmtRate(pRate), ratio: fmtRatio(cRate / pRate), target: "≥ Cedar's rate", holds: pRate >= cRate },
+      {
+        figure: `Palisade rt.evaluate, 64 in flight on ${cores} workers, rate per core (÷ ${cores})`, measured: `${fmtRate(pRatePerCore)} (${fmtRate(pRate)} in all)`,
+        ratio: fmtRatio(pRatePerCore / cRate), target: "≥ Cedar's one-thread rate", holds: pRatePerCore >= cRate,
+      },
     ],
-    raw: { cedar: { ...c, perSec: cRate }, palisade: { ...p, perSec: pRate } },
+    raw: { cedar: { ...c, perSec: cRate }, palisade: { ...p, perSec: pRate, perSecPerCore: pRatePerCore, cores } },
   };
 }
