@@ -15,51 +15,65 @@ export const SHELL_TOOLS_PARAM = {
   default: DEFAULT_SHELL_TOOLS,
   description:
     "Names (or glob patterns, * and ?, case-insensitive) of the tools that run shell commands. The command is read from the " +
-    "arguments `command`, `cmd`, `script` (strings), `commands` (a string or an array of strings, each a script), and " +
-    "`args`/`argv` (an array: appended to `command`/`cmd` when one is a string, else the whole command).",
+    "arguments `command`, `cmd`, `script` (a string, or an array of strings: an argv), `commands` (a string or an array, each a " +
+    "script or an argv), and `args`/`argv` (a string or an array of strings: appended to `command`/`cmd` when one is given, else " +
+    "the whole command). An argument of any other shape cannot be checked.",
 };
 
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === "string") ? v : null);
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
 /**
  * The scripts a shell tool call would run. An argv array is read two ways, as exec would run
  * it (each element one word) and as a tool that joins it with spaces for a shell would, so
- * both meanings are checked. `tooLong` when they add up to more than a parse may take.
+ * both meanings are checked. `tooLong` when they add up to more than a parse may take;
+ * `unreadable` names an argument of a shape no tool can be assumed to ignore.
  */
-export function commandScripts(args: Record<string, unknown> | undefined): { scripts: string[]; tooLong: boolean } {
+export function commandScripts(args: Record<string, unknown> | undefined): { scripts: string[]; tooLong: boolean; unreadable: string | null } {
   const a = args ?? {};
   const scripts: string[] = [];
-  const argv = (list: string[], prefix = "") => {
-    scripts.push(prefix + list.map(quote).join(" "));
-    scripts.push(prefix + list.join(" "));
+  let unreadable: string | null = null;
+  // A string is shell text; an array of strings is an argv (read both ways).
+  const add = (v: string | string[], prefix = "") => {
+    if (typeof v === "string") scripts.push(prefix + v);
+    else scripts.push(prefix + v.map(quote).join(" "), prefix + v.join(" "));
   };
-  const list = strings(a.args) ?? strings(a.argv);
-  const heads = ["command", "cmd"].filter((k) => typeof a[k] === "string");
-  for (const key of ["command", "cmd", "script"]) {
+  const read = (key: string): string | string[] | undefined => {
     const v = a[key];
-    if (typeof v === "string") {
-      if (list && key === heads[0] && heads.length === 1) argv(list, `${v} `);
-      else scripts.push(v);
-    } else if (strings(v)) argv(v as string[]);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "string" || strings(v)) return v;
+    unreadable ??= key;
+    return undefined;
+  };
+  const heads = ["command", "cmd"].map(read).filter((v) => v !== undefined);
+  const tails = ["args", "argv"].map(read).filter((v) => v !== undefined);
+  const script = read("script");
+  if (script !== undefined) add(script);
+  const [head] = heads;
+  if (head === undefined || heads.length > 1 || tails.length === 0) for (const v of [...heads, ...tails]) add(v);
+  else for (const tail of tails) {
+    if (typeof head === "string") add(tail, `${head} `);
+    else if (typeof tail === "string") scripts.push(`${head.map(quote).join(" ")} ${tail}`, `${head.join(" ")} ${tail}`);
+    else add([...head, ...tail]);
   }
-  if (list && heads.length !== 1) argv(list);
   const commands = a.commands;
   if (typeof commands === "string") scripts.push(commands);
   else if (Array.isArray(commands)) for (const c of commands) {
-    if (typeof c === "string") scripts.push(c);
-    else if (strings(c)) argv(c as string[]);
-  }
+    if (typeof c === "string" || strings(c)) add(c);
+    else unreadable ??= "commands";
+  } else if (commands !== undefined && commands !== null) unreadable ??= "commands";
   const total = scripts.reduce((n, s) => n + s.length, 0);
-  return { scripts: total > 2 * MAX_SCRIPT ? [] : scripts, tooLong: total > 2 * MAX_SCRIPT || scripts.some((s) => s.length > MAX_SCRIPT) };
+  return { scripts: total > 2 * MAX_SCRIPT ? [] : scripts, tooLong: total > 2 * MAX_SCRIPT || scripts.some((s) => s.length > MAX_SCRIPT), unreadable };
 }
 
 /**
  * The parsed scripts of a shell tool call, or the reason there is nothing a policy can judge
- * (no command among the arguments, or too much of it to parse within the time limit).
+ * (no command among the arguments, an argument of an unknown shape, or too much of it to
+ * parse within the time limit).
  */
 export function shellParses(args: Record<string, unknown> | undefined): { parses: ShellParse[]; problem: string | null } {
-  const { scripts, tooLong } = commandScripts(args);
+  const { scripts, tooLong, unreadable } = commandScripts(args);
+  if (unreadable !== null) return { parses: [], problem: `The tool argument \`${unreadable}\` is neither a string nor an array of strings; cannot tell what runs.` };
   if (tooLong) return { parses: [], problem: `The command is longer than ${MAX_SCRIPT} characters; too long to check.` };
   if (scripts.length === 0) return { parses: [], problem: "No command found in the tool arguments (command, cmd, script, commands, args)." };
   return { parses: scripts.map(parseShell), problem: null };

@@ -121,6 +121,13 @@ describe("github: git and gh in shell tools", () => {
     expect(outcome.result).toBe(result);
   });
 
+  it("asks about a command argument it cannot read", async () => {
+    const outcome = await run("github", {}, toolCall("bash", { command: "git", args: ["push", 5, "-f"] }));
+    expect(outcome.error).toBeNull();
+    expect(outcome.result).toBe("ASK");
+    expect((await run("github", {}, toolCall("bash", { command: "git", args: "push -f" }))).result).toBe("DENY");
+  });
+
   it("says why", async () => {
     expect((await run("github", {}, bash("git push -f origin main"))).reason).toMatch(/^Force push is not allowed/);
     expect((await run("github", MINE, bash("git push origin main"))).reason).toMatch(/Branch main is not in write_branches|Cannot tell which repository/);

@@ -283,6 +283,16 @@ describe("blast_radius and read_only: evasions", () => {
     ["{ bash; } <<< 'rm -rf /'", "DENY", "DENY"],
     ["bash <<< 'ls'", "ALLOW", "ALLOW"],
     ["echo ls | (bash)", "ALLOW", "ALLOW"],
+    // tool argument shapes: a string tail, and arrays that are not all strings
+    [{ command: "rm", args: ["-rf", 5, "/"] }, "ASK", "ASK"],
+    [{ command: ["rm", 5, "/"] }, "ASK", "ASK"],
+    [{ commands: ["ls", ["rm", 5, "/"]] }, "ASK", "ASK"],
+    [{ commands: { run: "rm -rf /" } }, "ASK", "ASK"],
+    [{ command: "rm", args: "-rf /" }, "DENY", "DENY"],
+    [{ argv: "rm -rf /" }, "DENY", "DENY"],
+    [{ command: ["rm"], args: ["-rf", "/"] }, "DENY", "DENY"],
+    [{ command: "ls", args: ["-la"], argv: "; rm -rf /" }, "DENY", "DENY"],
+    [{ command: "ls", args: "-la", cmd: null }, "ALLOW", "ALLOW"],
   ] as [string | Record<string, unknown>, string, string][])("%j → blast_radius %s, read_only %s", async (command, blast, readOnly) => {
     expect(await verdicts(command)).toEqual([blast, readOnly]);
   });
