@@ -2,7 +2,7 @@
 // workers and a temporary data directory.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
+import { ADMIN_KEY, startHost, tenantWithKeys, type Reply, type TestHost } from "../helpers/host.ts";
 
 const source = (name: string) => readFileSync(new URL(`../fixtures/policies/${name}`, import.meta.url), "utf8");
 const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
@@ -320,15 +320,19 @@ describe("evaluate", () => {
 
 describe("decision log", () => {
   it("lists decisions newest first, with paging and a result filter, without payloads by default", async () => {
-    for (const url of ["https://a.com", "https://evil.com/1", "https://b.com"]) await host.call("POST", "/v1/tenants/acme/evaluate", acme.agent, { event: toolCall(url) });
+    const ids: string[] = [];
+    for (const url of ["https://a.com", "https://evil.com/1", "https://b.com"]) ids.unshift((await host.call("POST", "/v1/tenants/acme/evaluate", acme.agent, { event: toolCall(url) })).body.decision_id);
+    const idsOf = (reply: Reply) => reply.body.decisions.map((d: { decision_id: string }) => d.decision_id);
     const page = await host.call("GET", "/v1/tenants/acme/decisions?limit=2", acme.security);
-    expect(page.body.decisions).toHaveLength(2);
+    expect(idsOf(page)).toEqual(ids.slice(0, 2));
     expect(page.body.decisions[0]).toMatchObject({ tenant: "acme", event_type: "tool_call", target: "web_fetch", result: "ALLOW", decided_by: ["block"] });
     expect(page.body.decisions[1]).toMatchObject({ result: "DENY", reason: "block: Domain evil.com blocked." });
     expect(page.body.decisions[0].event).toBeUndefined();
     const next = await host.call("GET", `/v1/tenants/acme/decisions?limit=2&before=${page.body.next_before}`, acme.security);
+    expect(idsOf(next)[0]).toBe(ids[2]);
     expect(next.body.decisions[0].time <= page.body.decisions[1].time).toBe(true);
     const denies = await host.call("GET", "/v1/tenants/acme/decisions?result=DENY", acme.security);
+    expect(idsOf(denies)).toContain(ids[1]);
     expect(denies.body.decisions.every((d: { result: string }) => d.result === "DENY")).toBe(true);
     expect((await host.call("GET", "/v1/tenants/acme/decisions?limit=0", acme.security)).status).toBe(400);
     expect((await host.call("GET", "/v1/tenants/acme/decisions?before=not-a-cursor", acme.security)).status).toBe(400);

@@ -104,7 +104,8 @@ describe("evaluate", () => {
       policies: [{ binding: "block", handler: "myorg.policies.block_domains", mode: "enforce", result: "DENY", reason: "Domain evil.com blocked.", error: null }],
     });
     expect(d.decision_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(d.policies[0]!.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(d.duration_ms).toBeGreaterThan(0);
+    expect(d.policies[0]!.duration_ms).toBeGreaterThan(0);
   });
 
   it("allows when every policy allows or abstains, and when nothing is bound", async () => {
@@ -205,7 +206,7 @@ describe("evaluate", () => {
     const restarts = rt.stats().worker_restarts;
     for (const w of rt.stats().workers) process.kill(w.pid!, "SIGKILL");
     await expect.poll(() => rt.stats().worker_restarts, { timeout: 20_000 }).toBeGreaterThanOrEqual(restarts + 2);
-    await expect.poll(async () => (await rt.evaluate({ tenant: "phoenix", bindings: [binding], event: toolCall() })).reason, { timeout: 20_000 }).toBe("a: p#1");
+    expect((await rt.evaluate({ tenant: "phoenix", bindings: [binding], event: toolCall() })).reason).toBe("a: p#1");
   });
 
   it("fails a factory that throws with the binding's on_error, and prepare() reports it", async () => {
@@ -317,7 +318,6 @@ describe("chains: several policies of one event in one entry into the isolate", 
     expect(first.policies.map((p) => [p.binding, p.reason])).toEqual([["t1", "1"], ["t2", "1"], ["t3", "1"], ["t4", "1"]]);
     const second = await rt.evaluate({ tenant: "chain", bindings, event: E({}) });
     expect(second.policies.map((p) => p.reason)).toEqual(["2", "2", "2", "2"]);
-    expect(second.policies.every((p) => p.duration_ms >= 0)).toBe(true);
   });
 
   it("stops at a DENY, goes on past a shadow DENY, an ASK and an abstention", async () => {
