@@ -2,13 +2,12 @@
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { PII_LABELS, PII_TYPES, piiTypesIn, type PiiType } from "./lib/pii.ts";
 import { stringsIn } from "./lib/walk.ts";
-import { conversationText } from "./lib/walk.ts";
 
-// The text of the events this policy reads, within the scan budget (lib/walk.ts).
+// The text of the events this policy reads, in one walk within the scan budget (lib/walk.ts).
 function textsOf(event: PolicyEvent): { where: string; texts: string[]; complete: boolean } | null {
   const scope =
-    event.type === "request" ? { where: "the request", value: conversationText(event) }
-    : event.type === "llm_request" ? { where: "the LLM request", value: conversationText(event) }
+    event.type === "request" ? { where: "the request", value: [event.data.user_content, ...(event.data.attachments ?? []).map((a) => a.text)] }
+    : event.type === "llm_request" ? { where: "the LLM request", value: event.data.messages.map((m) => m.content) }
     : event.type === "tool_call" ? { where: "the tool arguments", value: event.data.arguments }
     : null;
   if (!scope) return null;

@@ -2,7 +2,6 @@
 // of requests and LLM messages. Bounded, so a huge or deeply nested event costs little — and
 // the walk says when it left something out, so a policy can ASK rather than allow text it did
 // not see.
-import type { PolicyEvent } from "palisade/sdk";
 
 export const MAX_STRINGS = 10_000;
 export const MAX_DEPTH = 32;
@@ -46,18 +45,3 @@ export function stringsIn(value: unknown, maxChars = MAX_SCAN_CHARS): Strings {
   return { strings, complete };
 }
 
-/** The text a person or model wrote in an event: request content, LLM messages, responses. */
-export function conversationText(event: PolicyEvent): string[] {
-  switch (event.type) {
-    case "request":
-      return [event.data.user_content, ...(event.data.attachments ?? []).map((a) => a.text ?? "")];
-    case "llm_request":
-      return event.data.messages.flatMap((m) => (typeof m.content === "string" ? [m.content] : stringsIn(m.content).strings.map((s) => s.text)));
-    case "llm_response":
-      return [event.data.content];
-    case "response":
-      return [event.data.content];
-    default:
-      return [];
-  }
-}

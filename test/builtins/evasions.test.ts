@@ -1,6 +1,7 @@
 // Inputs built to slip past the builtins, found in review; each row failed before its fix.
 import { describe, expect, it } from "vitest";
-import { toolCall, verdict } from "../helpers/builtins.ts";
+import type { PolicyEvent } from "palisade/sdk";
+import { succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
 
 const fetch = (args: Record<string, unknown>) => toolCall("fetch", args);
 
@@ -33,5 +34,21 @@ describe("URLs broken by tabs, newlines and spaces, which URL parsers delete or 
   it("still allows URLs that merely sit next to spaces and line breaks", async () => {
     expect(await verdict("allow_domains", ALLOW, fetch({ url: " https://good.com/a b\n" }))).toBe("ALLOW");
     expect(await verdict("allow_domains", ALLOW, fetch({ q: "https://good.com\n/path and https://good.com/x\nmore" }))).toBe("ALLOW");
+  });
+});
+
+describe("personal data in more LLM message text than deny_pii reads: ASK, never no opinion", () => {
+  const SSN = "my ssn is 123-45-6789";
+  let deep: unknown[] = [SSN];
+  for (let i = 1; i < 40; i++) deep = [deep];
+  const crowded = [...Array.from({ length: 10_000 }, () => "x"), SSN];
+  const llm = (content: unknown[]): PolicyEvent => ({ type: "llm_request", data: { model: "m", messages: [{ role: "user", content }] } });
+
+  it("nested in 40 arrays in a message", async () => {
+    expect(await verdict("deny_pii", {}, llm(deep))).toBe("ASK");
+  });
+
+  it("after 10,000 other strings in a message", async () => {
+    expect((await succeedOnLargeInput("deny_pii", {}, llm(crowded))).result).toBe("ASK");
   });
 });
