@@ -289,7 +289,6 @@ describe("evaluate", () => {
   });
 
   it("counts with session state across requests, per session, and holds updates back on ASK", async () => {
-    await host.call("PUT", "/v1/tenants/beta/modules/acme.session", beta.author, { source: SESSION.replaceAll("acme.session", "beta.session") });
     await host.call("PUT", "/v1/tenants/beta/modules/beta.session", beta.author, { source: SESSION.replaceAll("acme.session", "beta.session") });
     await host.call("PUT", "/v1/tenants/beta/bindings/count", beta.security, { handler: "beta.session.count" });
     const ask = (session: string) => host.call("POST", "/v1/tenants/beta/evaluate", beta.agent, { event: toolCall("x", { context: { session_id: session } }) });
