@@ -52,6 +52,12 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Creates a tenant on a bench host; returns an agent key for it. */
+export async function createTenant(url: string, tenant: string): Promise<string> {
+  await call(url, "POST", "/v1/tenants", ADMIN_KEY, { id: tenant });
+  return (await call<{ key: string }>(url, "POST", `/v1/tenants/${tenant}/keys`, ADMIN_KEY, { role: "agent" })).key;
+}
+
 /** A JSON call to a server, failing loudly on anything but 2xx. */
 export async function call<T = any>(url: string, method: string, route: string, key: string, body?: unknown): Promise<T> {
   const response = await fetch(url + route, {

@@ -5,7 +5,7 @@
 import { MODULE_SOURCE } from "../policies.ts";
 import { type Progress, type ScenarioResult } from "../report.ts";
 import { percentile } from "../stats.ts";
-import { ADMIN_KEY, call, removeDir, startHost } from "../servers.ts";
+import { ADMIN_KEY, call, createTenant, removeDir, startHost } from "../servers.ts";
 
 const EVENT = { type: "tool_call", data: { name: "web_fetch", arguments: { url: "https://docs.example.com" } } };
 const ROUNDS = 10;
@@ -28,8 +28,7 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
     progress(`cold start: upload, bind and first decision for ${ROUNDS} new tenants`);
     const tenants = ["warm", ...Array.from({ length: ROUNDS }, (_, i) => `cold-${i}`)];
     for (const [i, tenant] of tenants.entries()) {
-      await call(host.url, "POST", "/v1/tenants", ADMIN_KEY, { id: tenant });
-      const agent = (await call(host.url, "POST", `/v1/tenants/${tenant}/keys`, ADMIN_KEY, { role: "agent" })).key as string;
+      const agent = await createTenant(host.url, tenant);
       keys.push(agent);
       // A module of its own (a new bundle), so nothing is cached for it.
       const source = `${MODULE_SOURCE}\nexport const TENANT = ${JSON.stringify(tenant)};`;

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { MODULE_SOURCE } from "../policies.ts";
 import { fmtRatio, type Progress, type Row, type ScenarioResult } from "../report.ts";
-import { ADMIN_KEY, call, removeDir, startHost, startProcess } from "../servers.ts";
+import { ADMIN_KEY, call, createTenant, removeDir, startHost, startProcess } from "../servers.ts";
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 6);
 const EVENT = { type: "tool_call", data: { name: "web_fetch", arguments: { url: "https://docs.example.com/guide" } } };
@@ -44,11 +44,23 @@ function binding(i: number) {
     : { handler: "bench.policies.my_policy", order: i };
 }
 
+// A warm-up run, discarded, then the measured one: the same for the baseline and for Palisade.
+async function warmLoad(url: string, keys: Map<string, string>, tenants: string[]): Promise<Load> {
+  await load(url, keys, tenants);
+  const result = await load(url, keys, tenants);
+  if (result.non2xx || result.errors) throw new Error(`http: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+  return result;
+}
+
 export async function run(progress: Progress): Promise<ScenarioResult> {
   progress(`http: bare fastify route, ${SECONDS} s`);
   const bare = await startProcess(fileURLToPath(new URL("../bare-server.ts", import.meta.url)), []);
-  const baseline = await load(bare.url, new Map(TENANTS.map((t) => [t, "none"])), TENANTS);
-  await bare.stop();
+  let baseline: Load;
+  try {
+    baseline = await warmLoad(bare.url, new Map(TENANTS.map((t) => [t, "none"])), TENANTS);
+  } finally {
+    await bare.stop();
+  }
 
   const host = await startHost();
   const rows: Row[] = [
@@ -58,15 +70,12 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
   try {
     const keys = new Map<string, string>();
     for (const tenant of TENANTS) {
-      await call(host.url, "POST", "/v1/tenants", ADMIN_KEY, { id: tenant });
-      keys.set(tenant, (await call(host.url, "POST", `/v1/tenants/${tenant}/keys`, ADMIN_KEY, { role: "agent" })).key as string);
+      keys.set(tenant, await createTenant(host.url, tenant));
       await call(host.url, "PUT", `/v1/tenants/${tenant}/modules/bench.policies`, ADMIN_KEY, { source: MODULE_SOURCE });
     }
     const measure = async (label: string, tenants: string[], target: boolean) => {
       progress(`http: Palisade evaluate, ${label}, ${SECONDS} s`);
-      await load(host.url, keys, tenants); // a warm-up run, discarded
-      const result = await load(host.url, keys, tenants);
-      if (result.non2xx || result.errors) throw new Error(`http: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+      const result = await warmLoad(host.url, keys, tenants);
       raw[label] = result;
       const share = result.rps / baseline.rps;
       rows.push({
