@@ -51,12 +51,13 @@ export function normalizePath(absolute: string): string {
   return `/${parts.join("/")}`;
 }
 
-export type Resolution = { path: string } | { undecidable: string } | { notAPath: true };
+export type Resolution = { path: string } | { undecidable: string };
 
 /**
  * Where `value` points: `~` is `home`, relative paths join `cwd` (an absolute, resolved path),
- * `file://` URLs are read as paths. Undecidable when that needs something unknown (a relative
- * path with no cwd, `~user`) or the OS's rules (backslashes, control characters).
+ * `file://` URLs are read as paths. Other URLs are relative paths, as a file tool takes them
+ * (`a://../../etc` from /data/p is /etc). Undecidable when that needs something unknown (a
+ * relative path with no cwd, `~user`) or the OS's rules (backslashes, control characters).
  */
 export function resolvePath(value: string, home: string, cwd?: string): Resolution {
   let p = value;
@@ -68,7 +69,7 @@ export function resolvePath(value: string, home: string, cwd?: string): Resoluti
     } catch {
       return { undecidable: "a file: URL with invalid percent-encoding" };
     }
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) return { notAPath: true };
+  }
   if (/[\u0000-\u001f\u007f]/.test(p)) return { undecidable: "control characters in a path" };
   if (p.includes("\\")) return { undecidable: "backslashes in a path (a Windows path?)" };
   if (p === "~" || p.startsWith("~/")) return { path: normalizePath(`${home}/${p.slice(1)}`) };

@@ -52,3 +52,14 @@ describe("personal data in more LLM message text than deny_pii reads: ASK, never
     expect((await succeedOnLargeInput("deny_pii", {}, llm(crowded))).result).toBe("ASK");
   });
 });
+
+describe("path_guard: a URL-shaped value under a path key is a path to the file tool", () => {
+  const GUARD = { allowed_roots: ["/data"] };
+
+  it.each([
+    ["climbing out of the root", { cwd: "/data/p", path: "a://../../../etc/passwd" }, "DENY"],
+    ["with no working directory", { path: "https://example.com/data" }, "ASK"],
+  ])("%s", async (_, args, result) => {
+    expect(await verdict("path_guard", GUARD, toolCall("read_file", args))).toBe(result);
+  });
+});
