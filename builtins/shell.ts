@@ -209,6 +209,9 @@ function moduleCommand(c: SimpleCommand): SimpleCommand | null {
   return { ...c, name: c.argv[m + 1]!, argv: c.argv.slice(m + 1) };
 }
 
+/** Each redirection once: a group's are on every command in it (`{ …; } > out`). */
+const redirections = (parse: ShellParse) => new Set(parse.commands.flatMap((c) => c.redirects));
+
 /** The downloader at the start of the pipe into `c`, when `c` runs its standard input as code. */
 function downloadInto(commands: SimpleCommand[], c: SimpleCommand): string | null {
   if (!c.runsStdin) return null;
@@ -231,9 +234,9 @@ function blastFindings(parse: ShellParse): Blast[] {
   const risky = (reason: string) => found.push({ level: "risky", reason });
   let cwd: string | null = null;
   const inCwd = (path: string) => (cwd !== null && relative(path) ? `${cwd}/${path}` : null);
+  for (const r of redirections(parse)) if (r.write && isDevice(r.target)) cat(`Write to device ${r.target} (catastrophic).`);
   for (const c of parse.commands) {
     if (c.name === "cd" && !c.dynamic) cwd = nextCwd(cwd, operands(c.argv)[0]);
-    for (const r of c.redirects) if (r.write && isDevice(r.target)) cat(`Write to device ${r.target} (catastrophic).`);
     const download = downloadInto(parse.commands, c);
     if (download) risky(`Pipes a download from ${download} into ${c.name}.`);
     if (c.dynamic) {
@@ -519,8 +522,8 @@ function judge(c: SimpleCommand): ReadOnly | null {
 
 function readOnlyFindings(parse: ShellParse): ReadOnly[] {
   const found: ReadOnly[] = [];
+  for (const r of redirections(parse)) if (r.write && !sink(r.target)) found.push(write(`Writes to ${r.target} (${r.op}).`));
   for (const c of parse.commands) {
-    for (const r of c.redirects) if (r.write && !sink(r.target)) found.push(write(`Writes to ${r.target} (${r.op}).`));
     if (c.dynamic) found.push(unknown(`Cannot tell what \`${shown(c.argv)}\` runs.`));
     else if (c.argv.length > 0) {
       const f = judge(c);

@@ -218,6 +218,30 @@ describe("parseShell: what cannot be known", () => {
     expect(r.commands[0]!.argv).toEqual(["rm", "-rf", "/"]);
   });
 
+  it.each([
+    ["( ( (", "( ".repeat(5000) + "ls" + " )".repeat(5000)],
+    ["{ { {", "{ ".repeat(5000) + "ls;" + " }".repeat(5000)],
+    ["! ! !", "! ".repeat(20000) + "ls"],
+    ["if if if", "if ".repeat(10000) + "true"],
+    ["case in case", "case x in x) ".repeat(3000) + "ls"],
+    ["${a:-${a:-", "echo " + "${a:-".repeat(10000) + "}".repeat(10000)],
+    ['${a:-"${a:-', "echo " + '${a:-"'.repeat(8000) + '"}'.repeat(8000)],
+    ["$(( $((", "echo " + "$((".repeat(10000) + "))".repeat(10000)],
+  ])("stops nesting %s with an error, not a stack overflow", (_, script) => {
+    expect(parseShell(script).error).toMatch(/nested too deeply/);
+  });
+
+  it("bounds what grows faster than the input", () => {
+    const start = performance.now();
+    expect(parseShell(`{ ${":;".repeat(500)} }${">a".repeat(1000)}`).error).toMatch(/redirections/);
+    expect(parseShell(`${"{ ".repeat(100)}${":;".repeat(1000)}${` }${">a".repeat(40)}`.repeat(100)}`).error).toMatch(/redirections/);
+    expect(parseShell(`echo ${"{a,b}".repeat(8)}${"{".repeat(980)}`).error).toMatch(/brace/);
+    expect(parseShell(`echo ${"{a,b}".repeat(8)}${"{".repeat(980)};`.repeat(60)).error).toMatch(/brace/);
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(parseShell(`{ ${"ls; ".repeat(100)}} > out 2>&1`).commands.every((c) => c.redirects.length === 2)).toBe(true);
+    expect(argvs(`echo ${"{a,b}".repeat(8)}`)[0]).toHaveLength(257);
+  });
+
   it("calls it an error when a bound drops part of the command", () => {
     const brace = parseShell(`chmod -R 777 {/,${"a".repeat(1100)}}`);
     expect(brace.error).toMatch(/brace/);

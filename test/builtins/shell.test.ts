@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { run, toolCall } from "../helpers/builtins.ts";
+import { run, succeed, succeedOnLargeInput, toolCall } from "../helpers/builtins.ts";
 
 const bash = (command: string) => toolCall("bash", { command });
 
@@ -228,14 +228,10 @@ describe("read_only", () => {
 // Evasions found in review: each must come back DENY or ASK from both policies, without an
 // error. The near misses among them stay ALLOW.
 describe("blast_radius and read_only: evasions", () => {
-  const verdicts = async (command: string | Record<string, unknown>) => {
+  const verdicts = async (command: string | Record<string, unknown>, call = succeed) => {
     const args = typeof command === "string" ? { command } : command;
     const out: (string | null)[] = [];
-    for (const policy of ["blast_radius", "read_only"]) {
-      const outcome = await run(policy, {}, toolCall("bash", args));
-      expect(outcome.error).toBeNull();
-      out.push(outcome.result);
-    }
+    for (const policy of ["blast_radius", "read_only"]) out.push((await call(policy, {}, toolCall("bash", args))).result);
     return out;
   };
 
@@ -295,6 +291,19 @@ describe("blast_radius and read_only: evasions", () => {
     [{ command: "ls", args: "-la", cmd: null }, "ALLOW", "ALLOW"],
   ] as [string | Record<string, unknown>, string, string][])("%j → blast_radius %s, read_only %s", async (command, blast, readOnly) => {
     expect(await verdicts(command)).toEqual([blast, readOnly]);
+  });
+
+  // A time-out fails closed, but a binding's on_error could let it through: hostile input
+  // must get a verdict. (How fast is for the parser tests and the benchmarks.)
+  it.each([
+    ["group redirections", `{ ${":;".repeat(500)} }${">/dev/null".repeat(1000)}`],
+    ["nested group redirections", `${"{ ".repeat(100)}${":;".repeat(1000)}${` }${">/dev/null".repeat(40)}`.repeat(100)}`],
+    ["( ( (", "( ".repeat(5000) + "ls" + " )".repeat(5000)],
+    ["! ! !", "! ".repeat(20000) + "ls"],
+    ["${a:-${a:-", "echo " + "${a:-".repeat(10000) + "}".repeat(10000)],
+    ["brace scan", `echo ${"{a,b}".repeat(8)}${"{".repeat(980)};`.repeat(60)],
+  ])("asks about hostile input (%s)", async (_, command) => {
+    expect(await verdicts(command, succeedOnLargeInput)).toEqual(["ASK", "ASK"]);
   });
 
   it("asks when a bound drops part of the command", async () => {

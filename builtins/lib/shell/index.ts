@@ -38,11 +38,13 @@
 // policy can DENY what it did see.
 //
 // Bounds, so a parse costs time linear in its input: scripts over MAX_SCRIPT characters are not
-// parsed; nesting stops at MAX_DEPTH; scripts parsed again from inside others (sh -c, eval,
-// backticks) add up to at most MAX_PARSED characters; at most MAX_COMMANDS commands; brace
-// expansion makes at most MAX_EXPAND words per word and MAX_EXPANSIONS per parse; a side of a
-// pipe links at most MAX_PIPE_SIDE commands. Hitting a bound is an `error` (so `dynamic`),
-// never a silent truncation.
+// parsed; scripts inside scripts nest at most MAX_DEPTH deep, and the parser's own recursion
+// (compound commands, `${…}`, `$((…))`) at most MAX_NESTING; scripts parsed again from inside
+// others (sh -c, eval, backticks) add up to at most MAX_PARSED characters; at most MAX_COMMANDS
+// commands; brace expansion makes at most MAX_EXPAND words per word and MAX_EXPANSIONS per
+// parse; a side of a pipe links at most MAX_PIPE_SIDE commands; the redirections of groups
+// copied onto their commands and the strings brace expansion builds share MAX_WORK. Hitting a
+// bound is an `error` (so `dynamic`), never a silent truncation.
 //
 // This file is the public API; the parser is in the files beside it (parser.ts is the
 // grammar, lexer.ts/words.ts/substitutions.ts read the text, commands.ts and the files it
@@ -60,7 +62,7 @@ export { basename, own } from "./util.ts";
 
 /** Parses a command line into the simple commands it would run. Never throws. */
 export function parseShell(script: string): ShellParse {
-  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false };
+  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false, nesting: 0, work: 0 };
   if (script.length > MAX_SCRIPT) return { commands: [], functions: [], dynamic: true, error: `command longer than ${MAX_SCRIPT} characters` };
   // Bash drops NUL bytes from a script it reads, but a NUL ends a `-c` string or an argument:
   // there is no one reading. Parse the bash one, so what it finds can still be denied.

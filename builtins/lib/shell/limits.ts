@@ -3,6 +3,7 @@
 
 export const MAX_SCRIPT = 64 * 1024;
 export const MAX_DEPTH = 16;
+export const MAX_NESTING = 256;
 export const MAX_PARSED = 2 * MAX_SCRIPT;
 export const MAX_COMMANDS = 2000;
 export const MAX_EXPAND = 256;
@@ -10,3 +11,4 @@ export const MAX_EXPANSIONS = 4096;
 export const MAX_BRACE_WORD = 1024;
 export const MAX_HOPS = 16;
 export const MAX_PIPE_SIDE = 64;
+export const MAX_WORK = MAX_SCRIPT;

@@ -6,7 +6,7 @@ import { emit, push } from "./commands.ts";
 import { functionBody, parseCase, parseCond, parseFor, parseFunction } from "./compound.ts";
 import { expandWords } from "./expand.ts";
 import { advance, describe, isOp, isWord } from "./lexer.ts";
-import { MAX_DEPTH, MAX_PARSED } from "./limits.ts";
+import { MAX_DEPTH, MAX_NESTING, MAX_PARSED, MAX_WORK } from "./limits.ts";
 import { feedScript, link, readsScript } from "./shells.ts";
 import { scanArith } from "./substitutions.ts";
 import { ShellSyntaxError, syntax, type Ctx, type Parser, type Redirect, type Shared, type Terms, type Word } from "./types.ts";
@@ -91,7 +91,25 @@ function parsePipeline(p: Parser): number[] {
   return all;
 }
 
+/**
+ * Runs a step of the parser that may recurse (a compound command, `${…}`, `$((…))`) one level
+ * deeper; past MAX_NESTING levels, of all the parses nested in this one, it is an error.
+ */
+export function deeper<T>(p: Parser, step: () => T): T {
+  if (p.sh.nesting >= MAX_NESTING) throw syntax("nested too deeply");
+  p.sh.nesting++;
+  try {
+    return step();
+  } finally {
+    p.sh.nesting--;
+  }
+}
+
 export function parseCommand(p: Parser): number[] {
+  return deeper(p, () => parseCompound(p));
+}
+
+function parseCompound(p: Parser): number[] {
   const tok = p.tok;
   if (isOp(tok, "(")) {
     if (p.s.text[p.s.pos] === "(") {
@@ -123,12 +141,15 @@ function group(p: Parser, terms: Terms): number[] {
   return range(start, p.sh.out.length);
 }
 
-// Redirections after a compound command apply to everything inside it.
+// Redirections after a compound command apply to everything inside it. Copying them onto each
+// command grows with the nesting (`{ { …; } >a; } >b`), so it counts as work.
 export function withRedirects(p: Parser, idx: number[]): number[] {
   const redirects: Redirect[] = [];
   while (p.tok.t === "redir") redirects.push(parseRedirect(p));
   if (redirects.length === 0) return idx;
   if (idx.length === 0) return [push(p, [], redirects, [], p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
+  p.sh.work += idx.length * redirects.length;
+  if (p.sh.work > MAX_WORK) throw syntax("too many redirections");
   for (const i of idx) p.sh.out[i]!.redirects.push(...redirects);
   return [...idx, ...idx.filter((i) => readsScript(p.sh.out[i]!)).flatMap((i) => feedScript(p, i, redirects))];
 }

@@ -2,7 +2,7 @@
 // `$(( … ))` and `${ … }` are scanned to their end, running any substitutions inside them.
 import { advance, isOp } from "./lexer.ts";
 import { MAX_DEPTH } from "./limits.ts";
-import { parseInto, parseList } from "./parser.ts";
+import { deeper, parseInto, parseList } from "./parser.ts";
 import { syntax, type Parser } from "./types.ts";
 import { builder, readDollar, readDouble, type Builder } from "./words.ts";
 
@@ -37,6 +37,10 @@ export function nested(p: Parser): void {
 // After `((`: up to the matching `))`, running any substitutions inside. False when the
 // parentheses close with a single `)` (then it was not arithmetic).
 export function scanArith(p: Parser): boolean {
+  return deeper(p, () => arith(p));
+}
+
+function arith(p: Parser): boolean {
   const s = p.s;
   const t = s.text;
   const scratch = builder();
@@ -63,6 +67,10 @@ export function scanArith(p: Parser): boolean {
 
 // After `${`: up to the matching `}`, running any substitutions inside (`${x:-$(cmd)}`).
 export function scanParam(p: Parser): void {
+  deeper(p, () => param(p));
+}
+
+function param(p: Parser): void {
   const s = p.s;
   const t = s.text;
   const scratch = builder();

@@ -34,7 +34,12 @@ export interface ShellParse {
   error: string | null;
 }
 
-export interface Shared { out: SimpleCommand[]; functions: string[]; error: string | null; dynamic: boolean; expansions: number; parsed: number; stopped: boolean }
+/**
+ * The state of one parse, shared by the parses nested in it. `nesting` is how deep the parser
+ * is in its own recursion; `work` counts what grows faster than the input (redirections copied
+ * onto the commands of a group, brace expansion).
+ */
+export interface Shared { out: SimpleCommand[]; functions: string[]; error: string | null; dynamic: boolean; expansions: number; parsed: number; stopped: boolean; nesting: number; work: number }
 export interface Ctx { wrappers: string[]; fn: string | null; depth: number }
 export interface Pending { redirect: Redirect; delim: string; strip: boolean; quoted: boolean; exec: Ctx | null }
 export interface Source { text: string; pos: number; heredocs: Pending[] }
