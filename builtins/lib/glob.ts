@@ -1,15 +1,36 @@
 // Glob patterns for tool names: `*` any run of characters, `?` one character, everything
-// else literal; matching is case-insensitive. Compiled once per factory, linear to match.
+// else literal; matching is case-insensitive. Not compiled to regexps: `*a*a*b` backtracks
+// polynomially there, and the name comes from the agent.
 
 export type Matcher = (name: string) => boolean;
 
 export function compileGlobs(patterns: readonly string[]): Matcher {
-  const compiled = patterns.map((p) => {
-    const source = p.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*+/g, ".*").replace(/\?/g, ".");
-    return new RegExp(`^${source}$`, "s");
-  });
+  const lower = patterns.map((p) => p.toLowerCase());
   return (name) => {
-    const lower = name.toLowerCase();
-    return compiled.some((r) => r.test(lower));
+    const text = name.toLowerCase();
+    return lower.some((p) => globMatch(p, text));
   };
+}
+
+// Greedy, going back only to the last `*` seen: whatever an earlier `*` could take, a later
+// one can take instead. At most pattern × text steps.
+function globMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (pattern[p] === "*") {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.length && (pattern[p] === "?" || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++resume;
+    } else return false;
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }

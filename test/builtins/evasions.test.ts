@@ -63,3 +63,15 @@ describe("path_guard: a URL-shaped value under a path key is a path to the file 
     expect(await verdict("path_guard", GUARD, toolCall("read_file", args))).toBe(result);
   });
 });
+
+describe("tool-name globs on a name built to make matching backtrack", () => {
+  const TOOLS = { tools: ["*a*a*a*b"], reason: "Blocked." };
+  const name = "a".repeat(20_000);
+
+  it.each([
+    [name, null],
+    [`${name}B`, "DENY"],
+  ])("block_tools decides on 20,000 characters (%#)", async (tool, result) => {
+    expect((await succeedOnLargeInput("block_tools", TOOLS, toolCall(tool))).result).toBe(result);
+  });
+});
