@@ -13,6 +13,7 @@ import { createRuntime } from "palisade/runtime";
 import type { Binding, PolicyEvent } from "palisade/sdk";
 import { bundle } from "../runtime/bundler/bundle.ts";
 import { CodeStore, TenantSandbox } from "../runtime/worker/sandbox.ts";
+import { footprint, mbPerIsolate } from "./footprint.ts";
 import { percentile, progress, round, throughput, timeSequential, type Timing } from "./stats.ts";
 
 const MYORG = readFileSync(new URL("../examples/myorg/policies.ts", import.meta.url), "utf8");
@@ -107,17 +108,12 @@ async function main(): Promise<void> {
   cached.sort((x, y) => x - y);
 
   progress("(e) RSS per idle tenant isolate (waiting for heartbeats)");
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
-  await settle();
-  const rssBefore = rt.stats().workers.reduce((sum, w) => sum + w.rss_mb, 0);
-  const isolatesBefore = rt.stats().workers.reduce((sum, w) => sum + w.isolates, 0);
+  const before = await footprint(rt);
   for (let i = 0; i < 100; i++) {
     await rt.load({ tenant: `idle-${i}`, module: "myorg.policies", source: MYORG });
     await rt.evaluate({ tenant: `idle-${i}`, bindings: [BLOCK], event: EVENT });
   }
-  await settle();
-  const rssAfter = rt.stats().workers.reduce((sum, w) => sum + w.rss_mb, 0);
-  const isolatesAfter = rt.stats().workers.reduce((sum, w) => sum + w.isolates, 0);
+  const after = await footprint(rt);
   await rt.close();
 
   const results = {
@@ -131,8 +127,8 @@ async function main(): Promise<void> {
     c_evaluate_pipelined_one_tenant_per_sec: pipelinedOne,
     d_cold_load_ms: { p50: round(percentile(cold, 50)), max: round(cold.at(-1)!) },
     d_cached_load_ms: { p50: round(percentile(cached, 50)), max: round(cached.at(-1)!) },
-    e_rss_mb_per_tenant: round((rssAfter - rssBefore) / Math.max(1, isolatesAfter - isolatesBefore)),
-    e_isolates_added: isolatesAfter - isolatesBefore,
+    e_rss_mb_per_tenant: round(mbPerIsolate(before, after)),
+    e_isolates_added: after.isolates - before.isolates,
     ratios: {
       b_sequential_over_a: round(b.sequential.p50_us / a.p50_us),
       b_pipelined_over_a: round(1e6 / b.pipelinedPerSec / a.p50_us),

@@ -1,21 +1,17 @@
 // Scenario 5 — density: the workers' RSS with 1, 100 and 1,000 tenants, each holding a loaded
 // module (and an isolate, made by one evaluation), on the default two workers.
 import { createRuntime } from "palisade/runtime";
+import { footprint, mbPerIsolate } from "../footprint.ts";
 import { MODULE_SOURCE, POLICIES } from "../policies.ts";
 import { type Progress, type ScenarioResult } from "../report.ts";
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1500)); // two heartbeats
-
 export async function run(progress: Progress): Promise<ScenarioResult> {
   const rt = await createRuntime({ maxIsolatesPerWorker: 1000, log: () => {} });
-  const rss = () => rt.stats().workers.reduce((n, w) => n + w.rss_mb, 0);
-  const isolates = () => rt.stats().workers.reduce((n, w) => n + w.isolates, 0);
   const rows = [];
   const raw: Record<string, unknown> = {};
   try {
-    await settle();
-    const base = rss();
-    raw.base_mb = base;
+    const base = await footprint(rt);
+    raw.base_mb = base.rss_mb;
     let loaded = 0;
     for (const target of [1, 100, 1000]) {
       progress(`density: ${target} tenant${target > 1 ? "s" : ""}`);
@@ -25,13 +21,12 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
         await rt.load({ tenant, module: "bench.policies", source: `${MODULE_SOURCE}\nexport const TENANT = ${loaded};` });
         await rt.evaluate({ tenant, bindings: [POLICIES[0]!.binding], event: POLICIES[0]!.event });
       }
-      await settle();
-      const total = rss();
-      const perTenant = (total - base) / target;
-      raw[`tenants_${target}`] = { rss_mb: total, isolates: isolates(), per_tenant_mb: perTenant };
+      const now = await footprint(rt);
+      const perTenant = mbPerIsolate(base, now);
+      raw[`tenants_${target}`] = { ...now, per_tenant_mb: perTenant };
       rows.push({
-        figure: `${target} tenant${target > 1 ? "s" : ""}: workers' RSS (idle workers: ${base} MB), per tenant`,
-        measured: `${total} MB, ${perTenant.toFixed(2)} MB/tenant`,
+        figure: `${target} tenant${target > 1 ? "s" : ""}: workers' RSS (idle workers: ${base.rss_mb} MB), per tenant`,
+        measured: `${now.rss_mb} MB, ${perTenant.toFixed(2)} MB/tenant`,
         ...(target === 1000 ? { target: "≤ 3 MB/tenant", holds: perTenant <= 3 } : {}),
       });
     }
