@@ -8,7 +8,18 @@
 // - Each IPC message is an array of these messages, in order (see outbox.ts).
 // - Nothing a tenant wrote crosses as an object: policy output arrives here already parsed
 //   from a capped JSON string and validated, and error text is plain strings.
+// - A worker that ends itself because of one tenant's isolate says whose on stderr, in a
+//   `culpritLine`, written synchronously just before it goes.
 import type { ErrorKind, StateUpdate, Verdict } from "../sdk/index.ts";
+
+const CULPRIT = "palisade worker culprit: ";
+
+export const culpritLine = (tenant: string) => `${CULPRIT}${tenant}`;
+
+/** The tenant a `culpritLine` names, or null for any other line. */
+export function culpritOf(line: string): string | null {
+  return line.startsWith(CULPRIT) ? line.slice(CULPRIT.length).trim() || null : null;
+}
 
 /** The limits a worker applies to one call. */
 export interface WorkerLimits {

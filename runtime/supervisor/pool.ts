@@ -135,7 +135,7 @@ export class WorkerPool {
       if (w.inflight > 0 && now - w.lastSeen > this.#options.hangMs) {
         w.kill(`worker unresponsive for ${now - w.lastSeen} ms with ${w.inflight} requests in flight`);
       } else if (w.rssBytes > this.#options.rssLimitMb * 1048576) {
-        w.kill(`worker RSS ${Math.round(w.rssBytes / 1048576)} MB over the ${this.#options.rssLimitMb} MB ceiling`);
+        w.kill(`worker RSS ${Math.round(w.rssBytes / 1048576)} MB over the ${this.#options.rssLimitMb} MB ceiling`, false);
       }
     }
   }

@@ -3,7 +3,7 @@
 // requests fail (as crashes); the pool decides about a replacement.
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { FromWorker, Reply, Request, RequestBody, ToWorker } from "../protocol.ts";
+import { culpritOf, type FromWorker, type Reply, type Request, type RequestBody, type ToWorker } from "../protocol.ts";
 import { Outbox } from "../outbox.ts";
 import type { WorkerOptions } from "../worker/main.ts";
 
@@ -18,13 +18,17 @@ export class WorkerExited extends Error {
   }
 }
 
-type Pending = { resolve: (reply: Reply) => void; reject: (error: Error) => void; tenant: string; sentAt: number };
+type Pending = { resolve: (reply: Reply) => void; reject: (error: Error) => void; tenant: string };
 
 export class WorkerHandle {
   readonly index: number;
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
-  /** Resolves when the process is gone, with why and whose request was in flight longest. */
+  /**
+   * Resolves when the process is gone, with why and which tenant to blame: the one the worker
+   * named, else the only tenant it was working for, else none. A crash while several tenants
+   * were in flight blames nobody, so that no tenant can get a neighbour quarantined.
+   */
   readonly exited: Promise<{ reason: string; suspect: string | null }>;
   /** sha256 of every module code this worker holds. */
   readonly modules = new Set<string>();
@@ -36,6 +40,8 @@ export class WorkerHandle {
   isolates = 0;
   #nextId = 1;
   #killReason: string | null = null;
+  #blame = true;
+  #culprit: string | null = null;
   readonly #pending = new Map<number, Pending>();
   readonly #outbox = new Outbox<ToWorker>((batch) => {
     if (this.state !== "exited" && this.child.connected) this.child.send(batch);
@@ -54,6 +60,7 @@ export class WorkerHandle {
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
       for (const line of chunk.split("\n")) {
         if (!line.trim()) continue;
+        this.#culprit = culpritOf(line) ?? this.#culprit;
         onLog(line);
         this.stderrTail.push(line);
         if (this.stderrTail.length > 20) this.stderrTail.shift();
@@ -67,17 +74,21 @@ export class WorkerHandle {
       });
     });
     this.ready.catch(() => {});
+    // Waiting for stderr to end as well means a culprit line written just before exit is in.
+    // (Not the child's "close" event: it never comes after disconnect().)
+    const stderrEnded = new Promise((resolve) => this.child.stderr!.once("close", resolve));
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
         this.state = "exited";
         const reason = this.#exitReason(code, signal);
-        let oldest: Pending | undefined;
+        const serving = new Set<string>();
         for (const pending of this.#pending.values()) {
-          if (!oldest || pending.sentAt < oldest.sentAt) oldest = pending;
+          serving.add(pending.tenant);
           pending.reject(new WorkerExited(reason));
         }
         this.#pending.clear();
-        resolve({ reason, suspect: oldest?.tenant ?? null });
+        const sole = this.#blame && serving.size === 1 ? [...serving][0]! : null;
+        void stderrEnded.then(() => resolve({ reason, suspect: this.#culprit ?? sole }));
       });
     });
     // A send to a dying child fails; the exit handler settles everything in flight.
@@ -112,7 +123,7 @@ export class WorkerHandle {
     if (this.state === "exited") return Promise.reject(new WorkerExited(this.#exitReason()));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, tenant: message.tenant, sentAt: performance.now() });
+      this.#pending.set(id, { resolve, reject, tenant: message.tenant });
       if (this.#pending.size === 1) this.#holdProcessOpen(true);
       this.post({ ...message, id } as Request);
     });
@@ -133,9 +144,11 @@ export class WorkerHandle {
     clearTimeout(timer);
   }
 
-  kill(reason: string): void {
+  /** `blame` false: the kill is no tenant's doing (an RSS ceiling all of them add up to). */
+  kill(reason: string, blame = true): void {
     if (this.state === "exited") return;
     this.#killReason ??= reason;
+    this.#blame &&= blame;
     // Whoever kills a worker waits for its exit: keep the process up until it comes.
     this.#holdProcessOpen(true);
     this.child.kill("SIGKILL");

@@ -2,7 +2,7 @@
 // The only process that loads isolated-vm. It holds no secrets: it is forked with an empty
 // environment, because tenant code in it might read process memory (isolated-vm #550).
 import { writeSync } from "node:fs";
-import type { FromWorker, ToWorker } from "../protocol.ts";
+import { culpritLine, type FromWorker, type ToWorker } from "../protocol.ts";
 import { Outbox } from "../outbox.ts";
 import { Executor } from "./evaluate.ts";
 import { CodeStore } from "./sandbox.ts";
@@ -19,9 +19,9 @@ export interface WorkerOptions {
 
 const options = JSON.parse(process.argv[2] ?? "{}") as WorkerOptions;
 
-function die(reason: string): never {
+function die(reason: string, culprit: string | null = null): never {
   // Synchronous: the process is going down and an async write might never happen.
-  writeSync(2, `palisade worker ${process.pid}: ${reason}; exiting\n`);
+  writeSync(2, `palisade worker ${process.pid}: ${reason}; exiting\n${culprit ? `${culpritLine(culprit)}\n` : ""}`);
   // isolated-vm asks for the process to end; SIGKILL cannot be delayed by a stuck thread.
   process.kill(process.pid, "SIGKILL");
   throw new Error("unreachable");
@@ -31,8 +31,8 @@ const code = new CodeStore();
 const tenants = new Tenants(options.maxIsolates, options.memoryMb, {
   graceMs: options.graceMs,
   stuckMs: options.stuckMs,
-  onCatastrophicError: (message) => die(`isolated-vm lost control of an isolate (${message})`),
-  onStuck: () => die("an isolate kept running after the watchdog disposed it"),
+  onCatastrophicError: (message, sandbox) => die(`isolated-vm lost control of an isolate (${message})`, sandbox?.owner),
+  onStuck: (sandbox) => die("an isolate kept running after the watchdog disposed it", sandbox.owner),
 });
 const executor = new Executor(tenants, code);
 

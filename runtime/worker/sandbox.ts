@@ -52,9 +52,9 @@ export interface SandboxOptions {
   /** Extra time past a call's own timeout before the watchdog disposes the isolate. */
   graceMs: number;
   /** Called when isolated-vm reports it lost control of an isolate; the process must end. */
-  onCatastrophicError: (message: string) => void;
+  onCatastrophicError: (message: string, sandbox: TenantSandbox | undefined) => void;
   /** Called when a disposed isolate's call still has not returned after `stuckMs`. */
-  onStuck: () => void;
+  onStuck: (sandbox: TenantSandbox) => void;
   stuckMs: number;
 }
 
@@ -71,6 +71,8 @@ let wrapperCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
 export class TenantSandbox {
   readonly memoryMb: number;
+  /** The tenant this isolate serves; null while it is a spare. */
+  owner: string | null = null;
   readonly modules = new Set<string>();
   private readonly isolate: ivm.Isolate;
   private readonly context: ivm.Context;
@@ -104,7 +106,8 @@ export class TenantSandbox {
    * (`background`) uses the pool, so that it does not hold up calls in flight.
    */
   static async create(options: SandboxOptions, background = false): Promise<TenantSandbox> {
-    const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb, onCatastrophicError: options.onCatastrophicError });
+    let sandbox: TenantSandbox | undefined;
+    const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb, onCatastrophicError: (message) => options.onCatastrophicError(message, sandbox) });
     try {
       const context = background ? await isolate.createContext() : isolate.createContextSync();
       const compileOptions = { filename: "palisade:wrapper", ...(wrapperCache ? { cachedData: wrapperCache } : { produceCachedData: true }) };
@@ -118,7 +121,8 @@ export class TenantSandbox {
         entries.map((name) => [name, apiRef.getSync(name, { reference: true })]),
       ) as Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>;
       apiRef.release();
-      return new TenantSandbox(isolate, context, api, options);
+      sandbox = new TenantSandbox(isolate, context, api, options);
+      return sandbox;
     } catch (e) {
       if (!isolate.isDisposed) isolate.dispose();
       throw e;
@@ -225,7 +229,7 @@ export class TenantSandbox {
         this.#disposedBy = "watchdog";
         this.dispose();
         // A thread that even dispose() cannot stop takes the whole worker down with it.
-        const stuck = setTimeout(this.options.onStuck, this.options.stuckMs);
+        const stuck = setTimeout(() => this.options.onStuck(this), this.options.stuckMs);
         call.then(() => clearTimeout(stuck), () => clearTimeout(stuck));
         reject(new SandboxFailure({ kind: "timeout", message: `policy did not stop at timeout_ms (${timeoutMs} ms); the watchdog disposed the isolate` }));
       }, budgetMs);

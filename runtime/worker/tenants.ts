@@ -42,6 +42,7 @@ export class Tenants {
       if (this.#entries.get(tenant) === creating) this.#entries.delete(tenant);
     });
     const sandbox = await creating;
+    sandbox.owner = tenant;
     if (this.#entries.get(tenant) === creating) this.#entries.set(tenant, sandbox);
     this.#evict();
     return sandbox;

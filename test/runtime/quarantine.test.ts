@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createRuntime } from "palisade/runtime";
 import { FIRST_COOLDOWN_MS, MAX_COOLDOWN_MS, Quarantine, STRIKES, WINDOW_MS } from "../../runtime/supervisor/quarantine.ts";
+import { culpritLine, culpritOf } from "../../runtime/protocol.ts";
 
 describe("Quarantine", () => {
   it("sets a tenant aside after STRIKES crashes within the window, for a cooldown that doubles", () => {
@@ -63,5 +64,37 @@ describe("a tenant that keeps killing its worker", () => {
     } finally {
       await rt.close();
     }
+  });
+});
+
+describe("who a lost worker is blamed on", () => {
+  it("nobody, when several tenants were in flight and the worker named no one", async () => {
+    const rt = await createRuntime({ workers: 1, log: () => {} });
+    try {
+      const slow = "export const slow = () => { const end = Date.now() + 5000; while (Date.now() < end) {} return null; };\nexport const POLICY_REGISTRY = [{ handler: 'c.p.slow' }];";
+      await rt.load({ tenant: "one", module: "c.p", source: slow });
+      await rt.load({ tenant: "two", module: "c.p", source: slow });
+      const event = { type: "response", data: { content: "x" } } as const;
+      const call = (tenant: string) => rt.evaluate({ tenant, bindings: [{ id: "s", handler: "c.p.slow" }], event, limits: { timeout_ms: 10_000 } });
+      for (let i = 0; i < 3; i++) {
+        const pending = [call("one"), call("two")];
+        const busy = await vi.waitFor(() => {
+          const worker = rt.stats().workers[0]!;
+          if (worker.state !== "ready" || worker.inflight < 2) throw new Error("not busy yet");
+          return worker;
+        }, { timeout: 30_000, interval: 5 });
+        process.kill(busy.pid!, "SIGKILL");
+        for (const d of await Promise.all(pending)) expect(d.policies[0]!.error!.kind).toBe("crash");
+      }
+      await expect.poll(() => rt.stats().worker_restarts, { timeout: 20_000 }).toBe(3);
+      expect(rt.stats().quarantined).toEqual([]);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("the tenant a worker names on its way out", () => {
+    expect(culpritOf(culpritLine("acme"))).toBe("acme");
+    expect(culpritOf("palisade worker 12: an isolate kept running after the watchdog disposed it; exiting")).toBeNull();
   });
 });
