@@ -13,8 +13,8 @@ function replaceField(data: object, field: string, value: unknown): Record<strin
 }
 
 /**
- * Redacts secrets in tool_call arguments and in llm_request messages (string values only;
- * keys and structure stay as they are). ALLOW with the redacted `data` when something was
+ * Redacts secrets in tool_call arguments and in llm_request messages (every string, keys
+ * included; the structure stays as it is). ALLOW with the redacted `data` when something was
  * found; abstain when nothing was. ASK (with what could be redacted) when the arguments or
  * messages are too large or too deeply nested to scan completely. Other events abstain.
  */

@@ -116,9 +116,9 @@ const MAX_DEPTH = 64;
 const MAX_CHARS = 1_000_000;
 
 /**
- * A copy of JSON-like `value` with secrets redacted in every string value (keys are kept as
- * they are, so the structure stays the same). The copy is built from plain literals and
- * never has a `__proto__` key or a `constructor.prototype` pair.
+ * A copy of JSON-like `value` with secrets redacted in every string, keys included (a key
+ * that would then clash with another gets a `#<n>` suffix). The copy is built from plain
+ * literals and never has a `__proto__` key or a `constructor.prototype` pair.
  */
 export function redactData(value: unknown, kinds: ReadonlySet<SecretKind>): Redaction {
   const found = new Set<SecretKind>();
@@ -147,9 +147,14 @@ export function redactData(value: unknown, kinds: ReadonlySet<SecretKind>): Reda
     }
     if (Array.isArray(node)) return node.map((item) => visit(item, key, depth + 1));
     const out: Record<string, unknown> = {};
+    // One counter per object, so that renaming stays linear in its keys.
+    let clashes = 1;
     for (const [k, item] of Object.entries(node)) {
       if (k === "__proto__" || (k === "prototype" && key === "constructor")) continue;
-      out[k] = visit(item, k, depth + 1);
+      const redacted = redactString(k, null);
+      let name = redacted;
+      while (name !== k && (Object.hasOwn(node, name) || Object.hasOwn(out, name))) name = `${redacted}#${++clashes}`;
+      out[name] = visit(item, k, depth + 1);
     }
     return out;
   };

@@ -1,7 +1,7 @@
 // Inputs built to slip past the builtins, found in review; each row failed before its fix.
 import { describe, expect, it } from "vitest";
 import type { PolicyEvent } from "palisade/sdk";
-import { succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
+import { succeed, succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
 
 const fetch = (args: Record<string, unknown>) => toolCall("fetch", args);
 
@@ -73,5 +73,19 @@ describe("tool-name globs on a name built to make matching backtrack", () => {
     [`${name}B`, "DENY"],
   ])("block_tools decides on 20,000 characters (%#)", async (tool, result) => {
     expect((await succeedOnLargeInput("block_tools", TOOLS, toolCall(tool))).result).toBe(result);
+  });
+});
+
+describe("redact_secrets: a secret as an object key", () => {
+  const TOKEN = `ghp_${"a".repeat(36)}`;
+
+  it.each([
+    ["a token as a key", { [TOKEN]: "x" }, { "[REDACTED:github_token]": "x" }],
+    ["a header line as a key", { headers: { [`Authorization: Bearer ${TOKEN}`]: true } }, { headers: { "Authorization: Bearer [REDACTED:github_token]": true } }],
+    ["a key that clashes once redacted keeps both values", { [TOKEN]: "x", "[REDACTED:github_token]": "y" }, { "[REDACTED:github_token]#2": "x", "[REDACTED:github_token]": "y" }],
+  ])("%s", async (_, args, redacted) => {
+    const outcome = await succeed("redact_secrets", {}, toolCall("http", args));
+    expect(outcome).toMatchObject({ result: "ALLOW", reason: "Redacted secrets: github_token." });
+    expect(outcome.data).toEqual({ name: "http", arguments: redacted });
   });
 });
