@@ -2,8 +2,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import { ADMIN_KEY, startHost, tempDir, tenantWithKeys } from "../helpers/host.ts";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
+import { ADMIN_KEY, startHost, tempDir, tenantWithKeys, type TestHost } from "../helpers/host.ts";
 
 const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const MAIN = fileURLToPath(new URL("../../host/main.ts", import.meta.url));
@@ -14,7 +14,7 @@ describe("persistence", () => {
   it("keeps tenants, keys, modules, bindings, limits and the log across a restart", async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
-    let host = await startHost({ dataDir });
+    let host = await start(dataDir);
     const keys = await tenantWithKeys(host, "acme");
     await host.call("PUT", "/v1/tenants/acme/modules/myorg.policies", keys.author, { source: MYORG });
     await host.call("PUT", "/v1/tenants/acme/bindings/block", keys.security, { handler: "myorg.policies.block_domains", params: { blocked_domains: ["evil.com"] } });
@@ -23,7 +23,7 @@ describe("persistence", () => {
     expect(before.body.result).toBe("DENY");
     await host.close();
 
-    host = await startHost({ dataDir });
+    host = await start(dataDir);
     const after = await host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "f", arguments: { url: "https://evil.com" } } } });
     expect(after.body).toMatchObject({ result: "DENY", reason: "block: Domain evil.com blocked." });
     expect((await host.call("GET", "/v1/tenants/acme/limits", keys.security)).body.timeout_ms).toBe(40);
@@ -35,7 +35,7 @@ describe("persistence", () => {
   it("fails closed when a stored module no longer loads after a restart", async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
-    let host = await startHost({ dataDir });
+    let host = await start(dataDir);
     const keys = await tenantWithKeys(host, "acme");
     await host.call("PUT", "/v1/tenants/acme/modules/myorg.policies", keys.author, { source: MYORG });
     await host.call("PUT", "/v1/tenants/acme/bindings/mine", keys.security, { handler: "myorg.policies.my_policy", on_error: "DENY" });
@@ -46,7 +46,7 @@ describe("persistence", () => {
     db.prepare("UPDATE module_versions SET bundle = ?").run('throw new Error("no longer loads");');
     db.close();
 
-    host = await startHost({ dataDir });
+    host = await start(dataDir);
     const reply = await host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "search", arguments: {} } } });
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ result: "DENY", policies: [{ binding: "mine", result: "DENY", error: { kind: "crash", message: expect.stringContaining("policy unavailable") } }] });
@@ -119,12 +119,21 @@ describe("graceful shutdown", () => {
   }, 20_000);
 });
 
-/** Starts `palisade serve` as its own process and waits for its URL. */
+/** A host on `dataDir`, closed when the test ends if the test did not close it. */
+async function start(dataDir: string): Promise<TestHost> {
+  const host = await startHost({ dataDir });
+  onTestFinished(() => host.close());
+  return host;
+}
+
+/** Starts `palisade serve` as its own process and waits for its URL; killed when the test ends. */
 function serve(dataDir: string): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, [MAIN, "--data", dataDir, "--port", "0"], {
     env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Failing before its own kill, a test would leave the server and its sandbox workers running.
+  onTestFinished(() => void child.kill("SIGKILL"));
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
