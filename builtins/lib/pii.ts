@@ -211,7 +211,12 @@ export function findPii(text: string, types: readonly PiiType[] = PII_TYPES): Pi
   return types.flatMap((t) => [...FINDERS[t](text)]);
 }
 
+// The finders read ASCII. Text can hide from them in full-width digits and `＠` (NFKC maps
+// those to ASCII) or with invisible characters inside a number (`123-45-67\u200b89`).
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
 /** Which of the given types occur in `text`; each search stops at its first match. */
 export function piiTypesIn(text: string, types: readonly PiiType[] = PII_TYPES): PiiType[] {
-  return types.filter((t) => !FINDERS[t](text)[Symbol.iterator]().next().done);
+  const plain = text.normalize("NFKC").replace(INVISIBLE, "");
+  return types.filter((t) => !FINDERS[t](plain)[Symbol.iterator]().next().done);
 }

@@ -89,3 +89,15 @@ describe("redact_secrets: a secret as an object key", () => {
     expect(outcome.data).toEqual({ name: "http", arguments: redacted });
   });
 });
+
+describe("deny_pii: personal data written to slip past ASCII patterns", () => {
+  it.each([
+    ["a full-width SSN", "ssn １２３-４５-６７８９"],
+    ["a full-width @ in an email address", "write to john＠example.com"],
+    ["full-width card digits", "card ４１１１ １１１１ １１１１ １１１１"],
+    ["a zero-width space inside an SSN", "ssn 123-45-67\u200b89"],
+    ["a soft hyphen inside a card number", "card 4111111111\u00ad111111"],
+  ])("%s", async (_, text) => {
+    expect(await verdict("deny_pii", {}, toolCall("send", { text }))).toBe("DENY");
+  });
+});
