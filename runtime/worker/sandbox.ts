@@ -6,10 +6,11 @@ import type { CallError } from "../protocol.ts";
 
 /** Compiled-code cache shared by every isolate of this worker, keyed by bundle sha256. */
 export class CodeStore {
-  readonly #entries = new Map<string, { code: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> }>();
+  // `unchecked`: the bundle as sent, until it has been seen to compile on its own.
+  readonly #entries = new Map<string, { code: string; unchecked?: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> }>();
 
   put(sha: string, code: string): void {
-    if (!this.#entries.has(sha)) this.#entries.set(sha, { code: wrapBundle(code) });
+    if (!this.#entries.has(sha)) this.#entries.set(sha, { code: wrapBundle(code), unchecked: code });
   }
 
   forget(sha: string): void {
@@ -31,6 +32,13 @@ export class CodeStore {
     const entry = this.#entries.get(sha);
     if (!entry) throw new Error(`module ${sha} was never sent to this worker`);
     const origin = { filename: `bundle:${sha}` };
+    if (entry.unchecked !== undefined) {
+      // wrapBundle splices the bundle into a function body. Code that is not a whole program
+      // on its own (say, `}); …; (function () {`) could close that function and run outside
+      // the wrapper. esbuild never produces such code; a bundle passed in prebuilt might.
+      (await isolate.compileScript(entry.unchecked, origin)).release();
+      entry.unchecked = undefined;
+    }
     if (entry.cachedData) {
       const options = { ...origin, cachedData: entry.cachedData };
       const script: CompiledScript = idle ? isolate.compileScriptSync(entry.code, options) : await isolate.compileScript(entry.code, options);

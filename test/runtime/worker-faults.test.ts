@@ -61,6 +61,16 @@ describe("a tenant's faults stay its own", () => {
   });
 });
 
+describe("prebuilt bundles", () => {
+  it("refuses one that is not a whole program, so it cannot close the wrapper around it", async () => {
+    const code = "}); throw { get message() { for (;;) {} } }; (function () {";
+    const refused = rt.load({ tenant: "evil", module: "evil.p", bundle: { code, map: '{"version":3,"sources":[],"mappings":""}' } });
+    await expect(refused).rejects.toMatchObject({ code: "PAL_MODULE_LOAD_FAILED", message: expect.stringContaining("Unexpected token '}'") });
+    expect((await good(rt)).result).toBe("ALLOW");
+    expect(rt.stats().worker_restarts).toBe(0);
+  });
+});
+
 describe("chains: each policy keeps its own outcome when the chain fails", () => {
   it("a policy that answered before a neighbour ran out of time keeps its verdict", async () => {
     // A microtask loop outlives its policy's return and times out the chain's collection.
