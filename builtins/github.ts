@@ -5,14 +5,15 @@
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { compileGlobs, type Matcher } from "./lib/glob.ts";
 import type { ShellParse, SimpleCommand } from "./lib/shell/index.ts";
-import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, ghApi, gitCommand, isRemoteUrl, operands, repoFrom, shellParses, shown, worst } from "./lib/shell-call.ts";
+import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, ghApi, gitCommand, gitKnows, isRemoteUrl, operands, repoFrom, shellParses, shown, worst } from "./lib/shell-call.ts";
 
 /**
  * One GitHub operation. `repo` and `branch`: a name when known, null when it matters but cannot
  * be told (a remote called `origin`, `git push` with no refspec), undefined when not relevant.
  */
 interface Op {
-  kind: "read" | "write" | "destructive";
+  /** `unknown`: a git alias or add-on, which could do anything to any repository. */
+  kind: "read" | "write" | "destructive" | "unknown";
   what: string;
   repo: string | null | undefined;
   branch?: string | null | undefined;
@@ -26,6 +27,10 @@ function judge(op: Op, rules: Rules): Finding[] {
   const out: Finding[] = [];
   const deny = (reason: string) => out.push({ level: "deny", reason });
   const ask = (reason: string) => out.push({ level: "ask", reason });
+  if (op.kind === "unknown") {
+    if (rules.read || rules.write || rules.branches || rules.denyForce || !rules.allowDestructive) ask(`Cannot tell what ${op.what} does (a git alias?).`);
+    return out;
+  }
   if (op.force && rules.denyForce) deny(`Force push is not allowed: ${op.what}.`);
   if (op.kind === "destructive" && !rules.allowDestructive) deny(`Destructive operation is not allowed: ${op.what}.`);
   const writing = op.kind !== "read";
@@ -173,7 +178,7 @@ function gitOps(c: SimpleCommand): Op[] {
     const remote = operands([sub, ...args], ["--depth", "--upload-pack", "-j", "--jobs", "--negotiation-tip", "--shallow-since", "--shallow-exclude", "-o", "--server-option"])[0];
     return [{ kind: "read", what, repo: remoteRepo(remote) }];
   }
-  return [];
+  return gitKnows(sub) ? [] : [{ kind: "unknown", what, repo: null }];
 }
 
 function flagValue(a: string[], names: string[]): string | undefined {
@@ -321,7 +326,8 @@ export const GITHUB_POLICIES: RegistryEntry[] = [
       "branch, tag or release, git push --delete or :branch, --prune, --mirror, gh api -X DELETE, gh pr merge --delete-branch) " +
       "are DENY unless allow_destructive. ASK when a rule depends on a repository or branch that cannot be told (a push to a " +
       "remote named origin when write_repos is set, git push with no refspec or HEAD when write_branches is set, gh without -R), " +
-      "and for shell commands that cannot be analysed. ALLOW otherwise for GitHub tools and git/gh commands; no opinion on " +
+      "for git subcommands that are not git's own (aliases, which may push anywhere) while any rule applies, and for shell " +
+      "commands that cannot be analysed. ALLOW otherwise for GitHub tools and git/gh commands; no opinion on " +
       "anything else.",
     params_schema: {
       type: "object", additionalProperties: false,

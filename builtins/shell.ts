@@ -5,7 +5,7 @@
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { compileGlobs } from "./lib/glob.ts";
 import { SHELLS, own, type ShellParse, type SimpleCommand } from "./lib/shell/index.ts";
-import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, ghApi, gitCommand, hasFlag, operands, shellParses, shown, worst } from "./lib/shell-call.ts";
+import { DEFAULT_SHELL_TOOLS, GIT_READ, GIT_SOMETIMES, GIT_WRITE, SHELL_TOOLS_PARAM, ghApi, gitCommand, hasFlag, operands, shellParses, shown, worst } from "./lib/shell-call.ts";
 
 type Finding<L extends string> = { level: L; reason: string };
 
@@ -358,47 +358,6 @@ function bySubcommand(c: SimpleCommand): ReadOnly | null {
   return unknown(`Cannot tell whether ${shown(c.argv)} writes.`);
 }
 
-const GIT_READ = new Set([
-  "status", "log", "diff", "show", "blame", "annotate", "grep", "ls-files", "ls-tree", "ls-remote", "rev-parse", "rev-list", "describe",
-  "shortlog", "cat-file", "whatchanged", "name-rev", "merge-base", "for-each-ref", "show-ref", "show-branch", "count-objects",
-  "check-ignore", "check-attr", "check-mailmap", "check-ref-format", "var", "version", "help", "diff-tree", "diff-files", "diff-index",
-  "cherry", "range-diff", "verify-commit", "verify-tag", "verify-pack", "fsck", "get-tar-commit-id", "request-pull", "column", "",
-]);
-const GIT_WRITE = new Set([
-  "add", "commit", "push", "pull", "merge", "rebase", "reset", "checkout", "switch", "restore", "rm", "mv", "clean", "cherry-pick",
-  "revert", "am", "apply", "init", "clone", "gc", "prune", "repack", "filter-branch", "filter-repo", "replace", "update-ref",
-  "update-index", "commit-tree", "format-patch", "mergetool", "stage", "maintenance", "rerere", "write-tree", "read-tree", "hash-object",
-  "mktag", "mktree", "pack-refs", "prune-packed", "send-email", "fast-import", "bundle", "difftool", "citool", "gui", "svn", "p4",
-]);
-const subOf = (args: string[]) => operands(["git", ...args])[0];
-// Subcommands that read or write depending on their arguments: true when this call writes.
-const GIT_SOMETIMES: Record<string, (args: string[]) => boolean> = {
-  branch: (a) =>
-    hasFlag(["b", ...a], "dDmMcCfut", ["--delete", "--move", "--copy", "--force", "--set-upstream-to", "--unset-upstream", "--edit-description", "--track"]) ||
-    (operands(["b", ...a]).length > 0 && !hasFlag(["b", ...a], "lar", ["--list", "--contains", "--no-contains", "--merged", "--no-merged", "--points-at", "--all", "--remotes", "--show-current"])),
-  tag: (a) =>
-    hasFlag(["t", ...a], "dafsmuF", ["--delete", "--annotate", "--force", "--sign", "--message", "--file", "--local-user"]) ||
-    (operands(["t", ...a]).length > 0 && !hasFlag(["t", ...a], "ln", ["--list", "--contains", "--no-contains", "--points-at", "--merged", "--no-merged"])),
-  remote: (a) => { const s = subOf(a); return s !== undefined && s !== "show" && s !== "get-url"; },
-  config: (a) => {
-    const argv = ["c", ...a];
-    const s = operands(argv, ["-f", "--file", "--blob", "--type", "--default"]);
-    if (hasFlag(argv, "l", ["--get", "--get-all", "--get-regexp", "--list", "--get-urlmatch", "--get-color", "--get-colorbool"]) || s[0] === "get" || s[0] === "list") return false;
-    return hasFlag(argv, "e", ["--unset", "--unset-all", "--add", "--replace-all", "--edit", "--rename-section", "--remove-section"]) || ["set", "unset", "edit", "rename-section", "remove-section"].includes(s[0] ?? "") || s.length >= 2;
-  },
-  stash: (a) => !["list", "show"].includes(subOf(a) ?? ""),
-  reflog: (a) => !["show", "exists", undefined].includes(subOf(a)),
-  worktree: (a) => subOf(a) !== "list",
-  submodule: (a) => !["status", "summary"].includes(subOf(a) ?? ""),
-  notes: (a) => !["list", "show", undefined].includes(subOf(a)),
-  fetch: (a) => operands(["f", ...a]).some((o) => o.includes(":")),
-  lfs: (a) => !["ls-files", "status", "env", "version", "logs"].includes(subOf(a) ?? ""),
-  "sparse-checkout": (a) => subOf(a) !== "list",
-  bisect: (a) => !["log", "visualize", "view"].includes(subOf(a) ?? ""),
-  "symbolic-ref": (a) => a.includes("-d") || a.includes("--delete") || operands(["s", ...a]).length >= 2,
-  archive: (a) => hasFlag(["a", ...a], "o", ["--output"]),
-};
-
 function gitReadOnly(c: SimpleCommand): ReadOnly | null {
   const { sub, args } = gitCommand(c.argv);
   if (GIT_READ.has(sub)) return null;
@@ -570,7 +529,7 @@ export const SHELL_POLICIES: RegistryEntry[] = [
       "git clean -f, a download piped into a shell or interpreter (curl … | sh), sudo/doas/su, publishing packages or images " +
       "(npm/pnpm/yarn publish, twine upload, cargo publish, gem push, docker push, …), kubectl delete, helm uninstall, terraform " +
       "destroy/apply, find -delete, shred; and for commands it cannot see (a variable or substitution as the program, " +
-      "`bash -c \"$X\"`, a shell reading a piped script), that do not parse, or that are over 64 KiB. ALLOW otherwise. Other tools: no opinion.",
+      "`bash -c \"$X\"`, a shell reading its script from a pipe, a file or its input), that do not parse, or that are over 64 KiB. ALLOW otherwise. Other tools: no opinion.",
     params_schema: {
       type: "object", additionalProperties: false,
       properties: {

@@ -107,6 +107,15 @@ describe("github: git and gh in shell tools", () => {
     [{ read_repos: ["me/*"] }, "gh pr list — repo from cwd, so ASK", "ASK"],
     [{}, "$(echo git) push -f — dynamic program, so ASK", "ASK"],
     [{}, "git push 'unterminated — parse error, so ASK", "ASK"],
+    [{}, "git config alias.p 'push --force'; git p https://github.com/other/x +main — an alias, so ASK", "ASK"],
+    [{}, "git lg — maybe an alias, so ASK", "ASK"],
+    [{}, "git send-pack https://github.com/other/x +main — not a subcommand it knows, so ASK", "ASK"],
+    [{ deny_force_push: false, allow_destructive: true }, "git lg", "ALLOW"],
+    [{}, "GIT_CONFIG_PARAMETERS=\"'core.sshcommand'='git push -f'\" git fetch — unreadable config, so ASK", "ASK"],
+    // commands git runs from its environment
+    [{}, "GIT_SSH_COMMAND='git push -f' git fetch", "DENY"],
+    [{}, "env GIT_PAGER='git push -f' git log", "DENY"],
+    [{}, "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.sshCommand GIT_CONFIG_VALUE_0='git push -f' git fetch", "DENY"],
     // no restriction applies
     [{}, "git push origin main", "ALLOW"],
     [{}, "git push", "ALLOW"],

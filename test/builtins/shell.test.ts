@@ -289,6 +289,14 @@ describe("blast_radius and read_only: evasions", () => {
     [{ command: ["rm"], args: ["-rf", "/"] }, "DENY", "DENY"],
     [{ command: "ls", args: ["-la"], argv: "; rm -rf /" }, "DENY", "DENY"],
     [{ command: "ls", args: "-la", cmd: null }, "ALLOW", "ALLOW"],
+    // commands that programs run from their environment
+    ["GIT_SSH_COMMAND='rm -rf ~' git fetch", "DENY", "DENY"],
+    ["GIT_PAGER='rm -rf ~' git log", "DENY", "DENY"],
+    ["env GIT_EXTERNAL_DIFF='rm -rf /' git diff", "DENY", "DENY"],
+    ["PAGER='rm -rf /' man ls", "DENY", "DENY"],
+    ["export GIT_SSH_COMMAND='rm -rf ~'; git fetch", "DENY", "DENY"],
+    ["GIT_SSH_COMMAND='rm -rf ~' bash -c 'git fetch'", "DENY", "DENY"],
+    ["export PAGER=cat; git log", "ALLOW", "ALLOW"],
   ] as [string | Record<string, unknown>, string, string][])("%j → blast_radius %s, read_only %s", async (command, blast, readOnly) => {
     expect(await verdicts(command)).toEqual([blast, readOnly]);
   });

@@ -1,6 +1,6 @@
 // Recording a simple command, after peeling off its wrappers (sudo, env, …) and looking inside
 // the commands that run other commands: shells, eval, su -c, watch, find -exec, git -c, alias.
-import { execArgs, gitConfigCommands } from "./embedded.ts";
+import { DECLARES, envCommands, execArgs, gitConfigCommands } from "./embedded.ts";
 import { MAX_COMMANDS, MAX_HOPS } from "./limits.ts";
 import { parseInto } from "./parser.ts";
 import { SHELLS, STDIN_PATHS, shellCommand } from "./shells.ts";
@@ -44,6 +44,7 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
     const idx = redirects.length > 0 ? [push(p, [], redirects, assigns, wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })] : [];
     return [...idx, ...parseInto(p.sh, text, { wrappers: [...wrappers, via], fn: p.ctx.fn, depth: p.ctx.depth })];
   };
+  envCommands(p, assigns, wrappers);
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const head = rest[0];
     if (!head) return plain();
@@ -56,6 +57,7 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
       // `… | xargs sudo`: the input is the command.
       if (inner === null || inner.length === 0) return plain({ dynamic: input !== null });
       assigns = [...assigns, ...set];
+      envCommands(p, set, wrappers);
       if (name === "xargs") input = xargsReplace(rest);
       wrappers.push(name);
       rest = inner;
@@ -87,7 +89,9 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
       return plain({ dynamic: input !== null || rest[1]?.dynamic === true });
     }
     if (name === "find" || name === "fd" || name === "fdfind") return [...plain(), ...execArgs(p, rest, wrappers, name)];
-    if (name === "git") return [...gitConfigCommands(p, rest, wrappers), ...plain()];
+    // GIT_CONFIG_PARAMETERS holds `-c` settings in git's own quoting.
+    if (name === "git") return [...gitConfigCommands(p, rest, wrappers, assigns), ...plain({ dynamic: assigns.some((a) => a.startsWith("GIT_CONFIG_PARAMETERS=")) })];
+    if (DECLARES.has(name)) envCommands(p, rest.slice(1).map((a) => a.text), wrappers);
     if (name === "alias") {
       const idx: number[] = [];
       for (const a of rest.slice(1)) {

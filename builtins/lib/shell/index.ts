@@ -7,8 +7,9 @@
 // before the command whose word contains it). It includes the commands inside chains (&& || ;
 // & | newlines), subshells, brace groups, if/while/for/case bodies, function bodies, $( ),
 // backticks, <( ) and >( ), `sh|bash|zsh -c STRING`, `eval`, `su -c`, `watch`, `find -exec`,
-// `xargs`, heredocs and here-strings fed to a shell, `echo … | sh`, alias values, and git
-// `-c alias.x=!cmd` style config values. Wrappers (sudo, doas, env, nohup, time, nice, timeout,
+// `xargs`, heredocs and here-strings fed to a shell, `echo … | sh`, alias values, git
+// `-c alias.x=!cmd` style config values, and variables that programs run (`GIT_SSH_COMMAND=`,
+// `PAGER=`, `export EDITOR=`). Wrappers (sudo, doas, env, nohup, time, nice, timeout,
 // exec, command, builtin, xargs, stdbuf, setsid, chroot, busybox, flock, script -c, strace, …)
 // are peeled off: the command is what they run, and their names are listed in `wrappers`.
 //

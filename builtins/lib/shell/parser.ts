@@ -4,6 +4,7 @@
 // start with a keyword (for, case, function, [[) are in compound.ts.
 import { emit, push } from "./commands.ts";
 import { functionBody, parseCase, parseCond, parseFor, parseFunction } from "./compound.ts";
+import { envCommands } from "./embedded.ts";
 import { expandWords } from "./expand.ts";
 import { advance, describe, isOp, isWord } from "./lexer.ts";
 import { MAX_DEPTH, MAX_NESTING, MAX_PARSED, MAX_WORK } from "./limits.ts";
@@ -219,6 +220,7 @@ function parseSimple(p: Parser): number[] {
   }
   if (words.length === 0) {
     if (redirects.length === 0 && assigns.length === 0) return [];
+    envCommands(p, assigns, p.ctx.wrappers);
     return [push(p, [], redirects, assigns, p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
   }
   return emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
