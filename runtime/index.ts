@@ -6,4 +6,3 @@ export { byEvaluationOrder } from "./decide.ts";
 export type { RuntimeOptions } from "./options.ts";
 export type { WorkerStats } from "./supervisor/pool.ts";
 export { readSourceTree, readUpload, moduleNameFrom } from "./bundler/files.ts";
-export { bundle } from "./bundler/bundle.ts";

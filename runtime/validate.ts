@@ -2,7 +2,7 @@
 // use (workers need only one of them, and start-up should not pay for the rest).
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import * as S from "../sdk/schemas.ts";
-import { PalisadeError, type Binding, type ErrorCode, type Limits, type ModuleSource, type PolicyEvent, type PolicyResponse, type RegistryEntry } from "../sdk/index.ts";
+import { PalisadeError, type Binding, type ErrorCode, type EventType, type Limits, type ModuleSource, type PolicyEvent, type PolicyResponse, type RegistryEntry } from "../sdk/index.ts";
 
 const ajv = new Ajv({ allErrors: true, strict: true, discriminator: true });
 
@@ -56,6 +56,6 @@ export function check<T>(validate: ValidateFunction<T>, value: unknown, code: Er
   throw new PalisadeError(code, `${what}: ${describeIssues(issues)}`, { issues });
 }
 
-export function checkEvent(event: unknown): S.EventTypeName {
+export function checkEvent(event: unknown): EventType {
   return check(validators.event, event, "PAL_EVENT_INVALID", "invalid event").type;
 }

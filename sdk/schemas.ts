@@ -15,7 +15,6 @@ export const EVENT_TYPES = ["request", "tool_call", "tool_result", "response", "
 export const VERDICTS = ["ALLOW", "ASK", "DENY"] as const;
 export const STATE_ACTIONS = ["set", "increment", "delete", "append"] as const;
 export const ERROR_KINDS = ["timeout", "memory", "crash", "throw", "invalid_result"] as const;
-export type EventTypeName = (typeof EVENT_TYPES)[number];
 
 export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN });
 export const ModuleName = Type.String({ pattern: MODULE_NAME_PATTERN, maxLength: 200 });

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
-import { CreateTenant, ROLES, Tenant, TenantSettingsPatch } from "../../sdk/api.ts";
+import { CreateTenant, ROLES, Tenant, UpdateTenant } from "../../sdk/api.ts";
 import { TenantParams, errors, NoContent } from "./shared.ts";
 
 export const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -31,7 +31,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { roles: ["admin", "security"], tenant: true } },
     schema: {
       tags: ["tenants"], summary: "Rename a tenant or change its decision-log settings", params: TenantParams,
-      body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), settings: Type.Optional(TenantSettingsPatch) }, { additionalProperties: false }),
+      body: UpdateTenant,
       response: { 200: Tenant, ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
