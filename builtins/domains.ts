@@ -17,9 +17,8 @@ interface Scan {
 function scanArguments(args: unknown, search: HostSearch): Scan {
   const found: Scan["found"] = [];
   const { strings, complete } = stringsIn(args);
-  for (const { path, text } of strings) {
-    const key = path.endsWith("#key") ? "" : (path.split("/").reverse().find((s) => !/^\d*$/.test(s)) ?? "");
-    const items = URL_KEY.test(key) ? findHostsInUrlValue(text, search) : findHosts(text, search);
+  for (const { path, text, key, isKey } of strings) {
+    const items = !isKey && URL_KEY.test(key) ? findHostsInUrlValue(text, search) : findHosts(text, search);
     for (const item of items) found.push({ path: path || "/", item });
     if (truncated(search)) break;
   }

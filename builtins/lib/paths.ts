@@ -30,12 +30,12 @@ const snake = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, "$1_$2"
 export function pathArguments(args: unknown): { paths: { at: string; value: string }[]; complete: boolean } {
   const found: { at: string; value: string }[] = [];
   const { strings, complete } = stringsIn(args);
-  for (const { path, text } of strings) {
-    if (path.endsWith("#key") || text === "") continue;
-    const key = snake(path.split("/").reverse().find((s) => !/^\d*$/.test(s)) ?? "");
-    const strong = PATH_KEYS.has(key) || PATH_SUFFIX.test(key);
+  for (const { path, text, key, isKey } of strings) {
+    if (isKey || text === "") continue;
+    const name = snake(key);
+    const strong = PATH_KEYS.has(name) || PATH_SUFFIX.test(name);
     const looksLikePath = /^(?:[/~]|\.{1,2}(?:\/|$)|file:)/i.test(text) || RELATIVE_PATH.test(text);
-    if (strong || (MAYBE_PATH_KEYS.has(key) && looksLikePath)) found.push({ at: path, value: text });
+    if (strong || (MAYBE_PATH_KEYS.has(name) && looksLikePath)) found.push({ at: path, value: text });
   }
   return { paths: found, complete };
 }
