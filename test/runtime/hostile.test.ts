@@ -10,8 +10,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRuntime, type LoadRequest, type Runtime, type RuntimeOptions } from "palisade/runtime";
-import { isPalisadeError, type Binding, type Decision, type ErrorKind, type Limits, type PolicyEvent, type Verdict } from "palisade/sdk";
+import type { Binding, Decision, ErrorKind, Limits, PolicyEvent, Verdict } from "palisade/sdk";
 import { shard } from "../../runtime/supervisor/pool.ts";
+import { rejection } from "../helpers/rejection.ts";
 
 const WORKERS = 2;
 const DEFAULTS: Limits = { timeout_ms: 50, memory_mb: 32 };
@@ -96,14 +97,6 @@ function expectOnError(d: Decision, onError: Verdict, kinds: readonly ErrorKind[
   expect(d.result, context).toBe(onError);
   expect(d.reason, context).toContain(`b: ${policy.error!.kind}: `);
   expect(d.reason, context).toContain(`(on_error ${onError})`);
-}
-
-/** Awaits a promise that must reject with a PalisadeError of `code`; returns the error. */
-async function rejection(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(isPalisadeError(error), `expected ${code}, got ${String(error)}`).toBe(true);
-  expect((error as { code: string }).code, String((error as Error).message)).toBe(code);
-  return error as { code: string; message: string; details: any };
 }
 
 interface Case {

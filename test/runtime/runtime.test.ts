@@ -1,21 +1,14 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime, type Runtime } from "palisade/runtime";
-import { isPalisadeError, type Binding, type PolicyEvent } from "palisade/sdk";
+import type { Binding, PolicyEvent } from "palisade/sdk";
+import { rejection } from "../helpers/rejection.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/policies/${name}`, import.meta.url), "utf8");
 const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const PROBE = fixture("probe.ts");
 
 const toolCall = (args: Record<string, unknown> = {}, name = "fetch"): PolicyEvent => ({ type: "tool_call", data: { name, arguments: args } });
-
-/** Awaits a promise that must reject with a PalisadeError of `code`; returns the error. */
-async function rejection(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(isPalisadeError(error), `expected ${code}, got ${String(error)}`).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
-  return error as { code: string; message: string; details: any };
-}
 
 let rt: Runtime;
 beforeAll(async () => {

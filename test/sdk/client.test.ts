@@ -2,8 +2,9 @@
 import { readFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PalisadeClient, isPalisadeError, type ClientError } from "palisade/sdk";
+import { PalisadeClient, isPalisadeError } from "palisade/sdk";
 import { ADMIN_KEY, startHost, type TestHost } from "../helpers/host.ts";
+import { rejection } from "../helpers/rejection.ts";
 
 const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const event = { type: "tool_call", data: { name: "web_fetch", arguments: { url: "https://evil.com" } } } as const;
@@ -13,12 +14,6 @@ beforeAll(async () => {
   host = await startHost();
 });
 afterAll(() => host.close());
-
-async function failure(promise: Promise<unknown>): Promise<ClientError> {
-  const e = await promise.then(() => null, (x: unknown) => x);
-  expect(isPalisadeError(e), String(e)).toBe(true);
-  return e as ClientError;
-}
 
 describe("PalisadeClient", () => {
   it("covers the API: tenants, keys, modules, bindings, limits, evaluate, decisions", async () => {
@@ -53,16 +48,16 @@ describe("PalisadeClient", () => {
     await security.unbind("acme", "block");
     await author.deleteModule("acme", "myorg.policies");
     await security.revokeKey("acme", agentKey.id);
-    expect((await failure(agent.evaluate("acme", event))).status).toBe(401);
+    expect((await rejection(agent.evaluate("acme", event), "PAL_UNAUTHORIZED")).status).toBe(401);
     await admin.deleteTenant("acme");
   });
 
   it("throws errors carrying the host's code and the HTTP status", async () => {
     const admin = new PalisadeClient({ url: host.url, key: ADMIN_KEY });
-    const missing = await failure(admin.getTenant("ghost"));
+    const missing = await rejection(admin.getTenant("ghost"), "PAL_TENANT_NOT_FOUND");
     expect(missing).toMatchObject({ code: "PAL_TENANT_NOT_FOUND", status: 404 });
     await admin.createTenant("beta");
-    const bad = await failure(admin.uploadModule("beta", "bad.mod", { source: "export const x = ;" }));
+    const bad = await rejection(admin.uploadModule("beta", "bad.mod", { source: "export const x = ;" }), "PAL_BUNDLE_FAILED");
     expect(bad).toMatchObject({ code: "PAL_BUNDLE_FAILED", status: 422 });
     expect((bad.details as { diagnostics: unknown[] }).diagnostics[0]).toMatchObject({ file: "bad/mod.ts", line: 1 });
   });
@@ -70,7 +65,7 @@ describe("PalisadeClient", () => {
   it("fails closed when asked: DENY when the host is down or silent, but 4xx still throws", async () => {
     const down = new PalisadeClient({ url: "http://127.0.0.1:1", key: "k", failClosed: true });
     expect(await down.evaluate("acme", event)).toMatchObject({ result: "DENY", reason: expect.stringMatching(/^failed closed: cannot reach/), policies: [] });
-    expect((await failure(new PalisadeClient({ url: "http://127.0.0.1:1", key: "k" }).evaluate("acme", event))).code).toBe("PAL_RUNTIME_UNAVAILABLE");
+    await rejection(new PalisadeClient({ url: "http://127.0.0.1:1", key: "k" }).evaluate("acme", event), "PAL_RUNTIME_UNAVAILABLE");
 
     // A host that accepts the connection and never answers.
     const silent = createServer(() => {});
@@ -84,7 +79,7 @@ describe("PalisadeClient", () => {
       silent.close();
     }
     const wrongKey = new PalisadeClient({ url: host.url, key: "pal_agent_wrong", failClosed: true });
-    expect((await failure(wrongKey.evaluate("beta", event))).status).toBe(401);
+    expect((await rejection(wrongKey.evaluate("beta", event), "PAL_UNAUTHORIZED")).status).toBe(401);
   });
 
   it("fails closed on any answer that is not a decision, and throws only on the caller's own mistakes", async () => {
@@ -124,7 +119,7 @@ describe("PalisadeClient", () => {
         expect(isPalisadeError(await open.evaluate(tenant, event).then(() => null, (e: unknown) => e)), tenant).toBe(true);
       }
       for (const [tenant, status] of Object.entries(mistakes)) {
-        expect((await failure(closed.evaluate(tenant, event))).status, tenant).toBe(status);
+        expect((await rejection(closed.evaluate(tenant, event), "PAL_REQUEST_INVALID")).status, tenant).toBe(status);
       }
     } finally {
       server.closeAllConnections();

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { closeSandbox, loadPolicyModule, readPolicyModule } from "palisade/sdk/testing";
-import { isPalisadeError } from "palisade/sdk";
+import { rejection } from "../helpers/rejection.ts";
 
 // The real runtime, except that a test can make the next sandbox start fail.
 const failNextStart = vi.hoisted(() => ({ value: false }));
@@ -22,12 +22,6 @@ vi.mock("../../runtime/index.ts", async (importOriginal) => {
 const EXAMPLE = fileURLToPath(new URL("../../examples/myorg/policies.ts", import.meta.url));
 const fetchEvil = { type: "tool_call", data: { name: "web_fetch", arguments: { url: "https://evil.com" } } } as const;
 afterAll(() => closeSandbox());
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const e = await promise.then(() => null, (x: unknown) => x);
-  expect(isPalisadeError(e), String(e)).toBe(true);
-  return (e as { code: string }).code;
-}
 
 describe("loadPolicyModule", () => {
   it("loads a module from its path, reading the module name from its registry", async () => {
@@ -62,19 +56,19 @@ describe("loadPolicyModule", () => {
     const multi = await loadPolicyModule({ entry: "a.ts", files: { "a.ts": "import { v } from './b';\nexport const f = () => v;\nexport const POLICY_REGISTRY = [{ handler: 'm.p.f' }];", "b.ts": "export const v = { result: 'ASK' };" } });
     expect((await multi.evaluate("f", undefined, fetchEvil)).result).toBe("ASK");
     await multi.close();
-    expect(await codeOf(multi.evaluate("f", undefined, fetchEvil))).toBe("PAL_MODULE_NOT_FOUND");
+    await rejection(multi.evaluate("f", undefined, fetchEvil), "PAL_MODULE_NOT_FOUND");
   });
 
   it("gives helpful errors for bad handlers, params, sources and module names", async () => {
     const mod = await loadPolicyModule(EXAMPLE);
     const unknown = await mod.evaluate("nope", undefined, fetchEvil).catch((e: Error) => e);
     expect((unknown as Error).message).toContain("myorg.policies has: myorg.policies.block_domains, myorg.policies.my_policy");
-    expect(await codeOf(mod.evaluate("block_domains", { blocked_domains: "evil.com" }, fetchEvil))).toBe("PAL_PARAMS_INVALID");
-    expect(await codeOf(loadPolicyModule({ source: "export const x = ;" }, { module: "bad.p" }))).toBe("PAL_BUNDLE_FAILED");
-    expect(await codeOf(loadPolicyModule({ source: "export const x = 1;" }))).toBe("PAL_MODULE_NAME_INVALID");
+    await rejection(mod.evaluate("block_domains", { blocked_domains: "evil.com" }, fetchEvil), "PAL_PARAMS_INVALID");
+    await rejection(loadPolicyModule({ source: "export const x = ;" }, { module: "bad.p" }), "PAL_BUNDLE_FAILED");
+    await rejection(loadPolicyModule({ source: "export const x = 1;" }), "PAL_MODULE_NAME_INVALID");
     expect(() => readPolicyModule({ source: "export const x = 1;" })).toThrow(/cannot tell the module name of the source/);
     expect(readPolicyModule(EXAMPLE)).toMatchObject({ module: "myorg.policies", source: { entry: "policies.ts", files: { "policies.ts": expect.any(String) } } });
-    expect(await codeOf(loadPolicyModule("/no/such/policies.ts"))).toBe("PAL_SOURCE_INVALID");
+    await rejection(loadPolicyModule("/no/such/policies.ts"), "PAL_SOURCE_INVALID");
   });
 
   it("starts the sandbox again after a failed start", async () => {
