@@ -23,13 +23,20 @@ export function block_tools({ tools, reason }: { tools: string[]; reason?: strin
   return onMatch("DENY", tools, reason, (tool) => `Tool ${tool} is blocked.`);
 }
 
-export function allow_tools({ tools }: { tools: string[] }) {
-  const matches = compileGlobs(tools);
+// ALLOW the events whose name (from `nameOf`; undefined for events it does not govern)
+// matches, DENY the others.
+function allowlist(patterns: string[], nameOf: (event: PolicyEvent) => string | undefined, what: string) {
+  const matches = compileGlobs(patterns);
   return (event: PolicyEvent): PolicyResponse | null => {
-    if (event.type !== "tool_call") return null;
-    if (matches(event.data.name)) return { result: "ALLOW" };
-    return { result: "DENY", reason: `Tool ${event.data.name} is not on the allowlist.` };
+    const name = nameOf(event);
+    if (name === undefined) return null;
+    if (matches(name)) return { result: "ALLOW" };
+    return { result: "DENY", reason: `${what} ${name} is not on the allowlist.` };
   };
+}
+
+export function allow_tools({ tools }: { tools: string[] }) {
+  return allowlist(tools, (event) => (event.type === "tool_call" ? event.data.name : undefined), "Tool");
 }
 
 export function ask_tools({ tools, reason }: { tools: string[]; reason?: string }) {
@@ -74,12 +81,7 @@ export function detect_loop({ window = 10, threshold = 3 }: { window?: number; t
 }
 
 export function model_allowlist({ models }: { models: string[] }) {
-  const matches = compileGlobs(models);
-  return (event: PolicyEvent): PolicyResponse | null => {
-    if (event.type !== "llm_request") return null;
-    if (matches(event.data.model)) return { result: "ALLOW" };
-    return { result: "DENY", reason: `Model ${event.data.model} is not on the allowlist.` };
-  };
+  return allowlist(models, (event) => (event.type === "llm_request" ? event.data.model : undefined), "Model");
 }
 
 export const TOOL_POLICIES: RegistryEntry[] = [

@@ -129,16 +129,10 @@ export function normalizeDomain(domain: string): string | null {
   return "error" in parsed || parsed.doubts.length > 0 ? null : parsed.host;
 }
 
-/** True for `domain` itself and its subdomains (`sub.evil.com`), never `notevil.com` or
- *  `evil.com.example.org`. IP addresses match only themselves. Both sides are normalised. */
-export function matchesDomain(host: string, domain: string): boolean {
-  const h = canonical(host);
-  const d = canonical(domain);
-  return h !== null && d !== null && findDomain(h, new Set([d])) !== undefined;
-}
-
-/** The entry of `domains` that `host` is, or is a subdomain of; both already canonical
- *  (from parseHost / normalizeDomain). Linear in the host's labels, whatever the set's size. */
+/** The entry of `domains` that `host` is, or is a subdomain of (`sub.evil.com`, never
+ *  `notevil.com` or `evil.com.example.org`; IP addresses only themselves); both already
+ *  canonical (from parseHost / normalizeDomain). Linear in the host's labels, whatever the
+ *  set's size. */
 export function findDomain(host: string, domains: ReadonlySet<string>): string | undefined {
   if (domains.has(host)) return host;
   if (host.startsWith("[") || /^[\d.]+$/.test(host)) return undefined;
@@ -147,11 +141,6 @@ export function findDomain(host: string, domains: ReadonlySet<string>): string |
     if (domains.has(parent) && !/^[\d.]+$/.test(parent)) return parent;
   }
   return undefined;
-}
-
-function canonical(name: string): string | null {
-  const parsed = parseHost(name.includes(":") && !name.startsWith("[") ? `[${name}]` : name, { url: true });
-  return "error" in parsed ? null : parsed.host;
 }
 
 // ------------------------------------------------------------------------------ IP addresses
