@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { onTestFinished } from "vitest";
 import { buildServer, loadConfig, type PalisadeServer } from "palisade/host";
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
@@ -22,6 +23,13 @@ export interface TestHost {
 
 export function tempDir(prefix = "palisade-test-"): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** A temporary directory removed when the current test ends, passed or failed. */
+export function testDir(): string {
+  const dir = tempDir();
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export async function startHost(options: { dataDir?: string; configFile?: string; workers?: number } = {}): Promise<TestHost> {

@@ -1,22 +1,18 @@
 // Operational promises of the host: bounded concurrency per tenant, decision retention, and
 // logs that never carry keys.
 import { Writable } from "node:stream";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildServer, loadConfig } from "palisade/host";
-import { ADMIN_KEY, startHost, tempDir, tenantWithKeys, type Reply } from "../helpers/host.ts";
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+import { ADMIN_KEY, startHost, tenantWithKeys, testDir, type Reply } from "../helpers/host.ts";
 
 const SLOW = `export async function slow() { let x = 0; for (let i = 0; i < 2e8; i++) x += i; return { result: "ALLOW", reason: String(x > 0) }; }
 export const POLICY_REGISTRY = [{ handler: "slow.p.slow" }];`;
 
 describe("operations", () => {
   it("bounds evaluations in flight per tenant: past the bound, 429 with Retry-After, and other tenants still served", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
+    const dir = testDir();
     const config = path.join(dir, "palisade.yaml");
     writeFileSync(config, "max_inflight_per_tenant: 2\nlimits: { timeout_ms: 5000 }\n");
     const host = await startHost({ configFile: config });
@@ -64,8 +60,7 @@ describe("operations", () => {
   });
 
   it("never writes keys to its logs", async () => {
-    const dir = tempDir();
-    dirs.push(dir);
+    const dir = testDir();
     let logged = "";
     const stream = new Writable({ write(chunk, _encoding, done) { logged += String(chunk); done(); } });
     const server = await buildServer({ config: { ...loadConfig({ data: dir }), workers: 1 }, adminKey: ADMIN_KEY, logger: { level: "trace", stream } });

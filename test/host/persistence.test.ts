@@ -1,19 +1,16 @@
 // What the host acknowledged stays: across a clean restart, and across SIGKILL of the server.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it, onTestFinished } from "vitest";
-import { ADMIN_KEY, startHost, tempDir, tenantWithKeys, type TestHost } from "../helpers/host.ts";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { ADMIN_KEY, startHost, tenantWithKeys, testDir, type TestHost } from "../helpers/host.ts";
 
 const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const MAIN = fileURLToPath(new URL("../../host/main.ts", import.meta.url));
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe("persistence", () => {
   it("keeps tenants, keys, modules, bindings, limits and the log across a restart", async () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
+    const dataDir = testDir();
     let host = await start(dataDir);
     const keys = await tenantWithKeys(host, "acme");
     await host.call("PUT", "/v1/tenants/acme/modules/myorg.policies", keys.author, { source: MYORG });
@@ -33,8 +30,7 @@ describe("persistence", () => {
   });
 
   it("fails closed when a stored module no longer loads after a restart", async () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
+    const dataDir = testDir();
     let host = await start(dataDir);
     const keys = await tenantWithKeys(host, "acme");
     await host.call("PUT", "/v1/tenants/acme/modules/myorg.policies", keys.author, { source: MYORG });
@@ -54,8 +50,7 @@ describe("persistence", () => {
   });
 
   it("keeps an acknowledged upload when the server is killed with SIGKILL right after answering", async () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
+    const dataDir = testDir();
     const first = await serve(dataDir);
     const call = (url: string, method: string, path: string, body?: unknown) =>
       fetch(url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
@@ -96,8 +91,7 @@ function alive(pid: number): boolean {
 
 describe("graceful shutdown", () => {
   it("finishes the evaluations in flight on SIGTERM, then exits 0", async () => {
-    const dataDir = tempDir();
-    dirs.push(dataDir);
+    const dataDir = testDir();
     const server = await serve(dataDir);
     const call = (method: string, path: string, body?: unknown) =>
       fetch(server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
