@@ -1,6 +1,7 @@
 // The builtins over HTTP: listed for every tenant, bound with their params, enforced.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
+import { toolCall as tool } from "../helpers/builtins.ts";
 
 const ALL = [
   "block_tools", "allow_tools", "ask_tools", "block_domains", "allow_domains", "max_tool_calls_per_session", "detect_loop",
@@ -61,7 +62,6 @@ describe("builtins over HTTP", () => {
   });
 
   // Each builtin bound alone with its params, and one event it must act on, over HTTP.
-  const tool = (name: string, args: Record<string, unknown>) => ({ type: "tool_call", data: { name, arguments: args } });
   const cases: [string, Record<string, unknown>, unknown, string][] = [
     ["block_tools", { tools: ["shell*"] }, tool("shell_exec", {}), "DENY"],
     ["allow_tools", { tools: ["search"] }, tool("deploy", {}), "DENY"],
