@@ -3,6 +3,7 @@
 // govern where tools go, and a domain merely mentioned in a conversation is not access.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { findDomain, findHosts, findHostsInUrlValue, newSearch, normalizeDomain, skeleton, truncated, type Found, type HostSearch } from "./lib/url.ts";
+import { shorten } from "./lib/reasons.ts";
 import { stringsIn } from "./lib/walk.ts";
 
 // Keys whose value is a URL or host even without a scheme (`{"host": "2130706433"}`).
@@ -33,7 +34,6 @@ function domainSet(domains: string[], param: string): Set<string> {
   }));
 }
 
-const shorten = (s: string, max = 120): string => (s.length > max ? `${s.slice(0, max)}…` : s);
 const nonAscii = (s: string): boolean => /[^\u0000-\u007f]/.test(s);
 
 /**

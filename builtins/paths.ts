@@ -2,6 +2,7 @@
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { compileGlobs } from "./lib/glob.ts";
 import { CWD_KEYS, isInside, normalizePath, pathArguments, resolvePath, WRITE_TOOL_GLOBS } from "./lib/paths.ts";
+import { shorten } from "./lib/reasons.ts";
 
 interface PathGuardParams {
   allowed_roots: string[];
@@ -9,8 +10,6 @@ interface PathGuardParams {
   home?: string;
   default_cwd?: string;
 }
-
-const shorten = (s: string, max = 160): string => (s.length > max ? `${s.slice(0, max)}…` : s);
 
 /**
  * DENY a tool call when a path argument (see lib/paths.ts for which keys count) resolves

@@ -2,6 +2,7 @@
 // session; spot loops; limit which models an agent may use.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { compileGlobs } from "./lib/glob.ts";
+import { shorten } from "./lib/reasons.ts";
 
 const TOOLS_PARAM = {
   type: "array",
@@ -15,7 +16,7 @@ function onMatch(result: "DENY" | "ASK", tools: string[], reason: string | undef
   const matches = compileGlobs(tools);
   return (event: PolicyEvent): PolicyResponse | null => {
     if (event.type !== "tool_call" || !matches(event.data.name)) return null;
-    return { result, reason: reason ?? fallback(event.data.name) };
+    return { result, reason: reason ?? fallback(shorten(event.data.name)) };
   };
 }
 
@@ -31,7 +32,7 @@ function allowlist(patterns: string[], nameOf: (event: PolicyEvent) => string | 
     const name = nameOf(event);
     if (name === undefined) return null;
     if (matches(name)) return { result: "ALLOW" };
-    return { result: "DENY", reason: `${what} ${name} is not on the allowlist.` };
+    return { result: "DENY", reason: `${what} ${shorten(name)} is not on the allowlist.` };
   };
 }
 
@@ -74,7 +75,7 @@ export function detect_loop({ window = 10, threshold = 3 }: { window?: number; t
     const state_updates = [{ key: "recent", action: "set" as const, value: [...recent, signature] }];
     const repeats = recent.filter((s) => s === signature).length + 1;
     if (repeats >= threshold) {
-      return { result: "ASK", reason: `${event.data.name} was called with the same arguments ${repeats} times in the last ${window} calls; is the agent looping?`, state_updates };
+      return { result: "ASK", reason: `${shorten(event.data.name)} was called with the same arguments ${repeats} times in the last ${window} calls; is the agent looping?`, state_updates };
     }
     return { result: "ALLOW", state_updates };
   };

@@ -1,6 +1,7 @@
 // Inputs built to slip past the builtins, found in review; each row failed before its fix.
 import { describe, expect, it } from "vitest";
 import type { PolicyEvent } from "palisade/sdk";
+import { callSignature } from "../../builtins/tools.ts";
 import { succeed, succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
 
 const fetch = (args: Record<string, unknown>) => toolCall("fetch", args);
@@ -99,5 +100,22 @@ describe("deny_pii: personal data written to slip past ASCII patterns", () => {
     ["a soft hyphen inside a card number", "card 4111111111\u00ad111111"],
   ])("%s", async (_, text) => {
     expect(await verdict("deny_pii", {}, toolCall("send", { text }))).toBe("DENY");
+  });
+});
+
+describe("a name too long to quote in a reason still gets the verdict, not the binding's on_error", () => {
+  const long = "x".repeat(5_000);
+
+  it.each([
+    ["block_tools", { tools: ["x*"] }, toolCall(long), "DENY"],
+    ["ask_tools", { tools: ["x*"] }, toolCall(long), "ASK"],
+    ["allow_tools", { tools: ["read_*"] }, toolCall(long), "DENY"],
+    ["model_allowlist", { models: ["gpt-*"] }, { type: "llm_request", data: { model: long, messages: [] } } as PolicyEvent, "DENY"],
+  ])("%s", async (name, params, event, result) => {
+    expect(await verdict(name, params, event)).toBe(result);
+  });
+
+  it("detect_loop", async () => {
+    expect(await verdict("detect_loop", { threshold: 2 }, toolCall(long), { recent: [callSignature(long, {})] })).toBe("ASK");
   });
 });
