@@ -4,7 +4,7 @@
 // lib/shell/), and never ALLOW a command whose program they cannot see.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { compileGlobs } from "./lib/glob.ts";
-import { SHELLS, own, type ShellParse, type SimpleCommand } from "./lib/shell/index.ts";
+import { SHELLS, basename, own, type ShellParse, type SimpleCommand } from "./lib/shell/index.ts";
 import { DEFAULT_SHELL_TOOLS, GIT_READ, GIT_SOMETIMES, GIT_WRITE, SHELL_TOOLS_PARAM, ghApi, gitCommand, hasFlag, operands, shellParses, shown, worst } from "./lib/shell-call.ts";
 
 type Finding<L extends string> = { level: L; reason: string };
@@ -202,6 +202,24 @@ const BLAST: Record<string, Check> = {
 };
 BLAST.tofu = BLAST.terraform!;
 
+const checkFor = (name: string) => own(BLAST, name) ?? (name.startsWith("mkfs") ? formats : undefined);
+const PRINTS = new Set(["echo", "printf"]);
+
+// A program this policy does not know may run its arguments as a command (`firejail rm -rf /`,
+// a runner nobody listed): what would be catastrophic there is risky here. The first few
+// words that name a checked command are tried.
+function runsArguments(c: SimpleCommand, risky: (r: string) => void, inCwd: (p: string) => string | null): void {
+  let tried = 0;
+  for (let k = 1; k < c.argv.length && tried < 4; k++) {
+    const name = basename(c.argv[k]!);
+    const check = checkFor(name);
+    if (!check) continue;
+    tried++;
+    const argv = c.argv.slice(k);
+    check({ ...c, name, argv }, (r) => risky(`${c.name} may run ${shown(argv)}: ${r}`), () => {}, inCwd);
+  }
+}
+
 // `python -m twine upload`, `python3 -m pip …`: judge the module as the command.
 function moduleCommand(c: SimpleCommand): SimpleCommand | null {
   const m = c.argv.indexOf("-m");
@@ -250,8 +268,9 @@ function blastFindings(parse: ShellParse): Blast[] {
       cat(`Fork bomb: function ${c.name} starts copies of itself (catastrophic).`);
     }
     const cmd = moduleCommand(c) ?? c;
-    const check = own(BLAST, cmd.name) ?? (cmd.name.startsWith("mkfs") ? formats : undefined);
-    check?.(cmd, cat, risky, inCwd);
+    const check = checkFor(cmd.name);
+    if (check) check(cmd, cat, risky, inCwd);
+    else if (!PRINTS.has(cmd.name)) runsArguments(cmd, risky, inCwd);
   }
   if (parse.error) risky(`Could not fully parse the command (${parse.error}).`);
   return found;
@@ -528,7 +547,8 @@ export const SHELL_POLICIES: RegistryEntry[] = [
       "risky_action (ASK by default) for risky commands: any other recursive delete, git push (force or not), git reset --hard, " +
       "git clean -f, a download piped into a shell or interpreter (curl … | sh), sudo/doas/su, publishing packages or images " +
       "(npm/pnpm/yarn publish, twine upload, cargo publish, gem push, docker push, …), kubectl delete, helm uninstall, terraform " +
-      "destroy/apply, find -delete, shred; and for commands it cannot see (a variable or substitution as the program, " +
+      "destroy/apply, find -delete, shred, a catastrophic command among the arguments of a program it does not know " +
+      "(`bwrap … rm -rf /`); and for commands it cannot see (a variable or substitution as the program, " +
       "`bash -c \"$X\"`, a shell reading its script from a pipe, a file or its input), that do not parse, or that are over 64 KiB. ALLOW otherwise. Other tools: no opinion.",
     params_schema: {
       type: "object", additionalProperties: false,

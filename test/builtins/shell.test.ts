@@ -297,8 +297,25 @@ describe("blast_radius and read_only: evasions", () => {
     ["export GIT_SSH_COMMAND='rm -rf ~'; git fetch", "DENY", "DENY"],
     ["GIT_SSH_COMMAND='rm -rf ~' bash -c 'git fetch'", "DENY", "DENY"],
     ["export PAGER=cat; git log", "ALLOW", "ALLOW"],
+    // programs that run a command the policies did not look into
+    ["taskset 1 rm -rf /", "DENY", "DENY"],
+    ["unshare -r rm -rf /", "DENY", "DENY"],
+    ["nsenter -t 1 -m rm -rf /", "DENY", "DENY"],
+    ["systemd-run rm -rf /", "DENY", "DENY"],
+    ["toybox rm -rf /", "DENY", "DENY"],
+    ["tcsh -c 'rm -rf /'", "DENY", "DENY"],
+    ["fish --command='rm -rf /'", "DENY", "DENY"],
+    ["script -qc 'rm -rf /' /dev/null", "DENY", "DENY"],
+    ["trap 'rm -rf /' EXIT", "DENY", "DENY"],
+    ["let 'x=a[$(rm -rf /)]'", "DENY", "DENY"],
+    ["declare -i y='a[$(rm -rf /)]'", "DENY", "DENY"],
+    ["[[ 'a[$(rm -rf /)]' -eq 1 ]]", "DENY", "DENY"],
+    ["bwrap --bind / / rm -rf / — a runner it does not know, so ASK", "ASK", "ASK"],
+    ["echo rm -rf /", "ALLOW", "ALLOW"],
+    ["trap - EXIT", "ALLOW", "ALLOW"],
+    ["let x=1+2", "ALLOW", "ALLOW"],
   ] as [string | Record<string, unknown>, string, string][])("%j → blast_radius %s, read_only %s", async (command, blast, readOnly) => {
-    expect(await verdicts(command)).toEqual([blast, readOnly]);
+    expect(await verdicts(typeof command === "string" ? command.split(" — ")[0]! : command)).toEqual([blast, readOnly]);
   });
 
   // A time-out fails closed, but a binding's on_error could let it through: hostile input

@@ -1,6 +1,7 @@
 // Recording a simple command, after peeling off its wrappers (sudo, env, …) and looking inside
 // the commands that run other commands: shells, eval, su -c, watch, find -exec, git -c, alias.
 import { DECLARES, envCommands, execArgs, gitConfigCommands } from "./embedded.ts";
+import { scanExpansions } from "./lexer.ts";
 import { MAX_COMMANDS, MAX_HOPS } from "./limits.ts";
 import { parseInto } from "./parser.ts";
 import { SHELLS, STDIN_PATHS, shellCommand } from "./shells.ts";
@@ -92,6 +93,14 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
     // GIT_CONFIG_PARAMETERS holds `-c` settings in git's own quoting.
     if (name === "git") return [...gitConfigCommands(p, rest, wrappers, assigns), ...plain({ dynamic: assigns.some((a) => a.startsWith("GIT_CONFIG_PARAMETERS=")) })];
     if (DECLARES.has(name)) envCommands(p, rest.slice(1).map((a) => a.text), wrappers);
+    // Arithmetic runs the substitutions in its text, quoted or not: `let 'x=a[$(cmd)]'`.
+    if (name === "let" || (DECLARES.has(name) && rest.some((a) => /^-[a-zA-Z]*i/.test(a.text)))) for (const a of rest.slice(1)) scanExpansions(p, a.text);
+    if (name === "trap") {
+      const ops = rest.slice(skipOptions(rest, "", []));
+      if (ops.length < 2 || ops[0]!.text === "-") return plain();
+      if (ops[0]!.dynamic || input !== null) return plain({ dynamic: true });
+      return [...plain(), ...parseInto(p.sh, ops[0]!.text, { wrappers: [...wrappers, "trap"], fn: p.ctx.fn, depth: p.ctx.depth })];
+    }
     if (name === "alias") {
       const idx: number[] = [];
       for (const a of rest.slice(1)) {

@@ -1,13 +1,14 @@
 // Compound commands that start with a keyword: `for`/`select` (header skipped, body parsed by
 // the list around it), `case`, function definitions, and `[[ … ]]` as one command.
 import { push } from "./commands.ts";
-import { advance, cur, isOp, isWord } from "./lexer.ts";
+import { advance, cur, isOp, isWord, scanExpansions } from "./lexer.ts";
 import { parseCommand, parseList, skipNewlines, withRedirects } from "./parser.ts";
 import { scanArith } from "./substitutions.ts";
 import { syntax, type Arg, type Parser } from "./types.ts";
 import { range } from "./util.ts";
 
 const CASE_ENDS = [";;", ";&", ";;&"];
+const ARITH_TESTS = new Set(["-eq", "-ne", "-lt", "-le", "-gt", "-ge"]);
 
 export function parseFor(p: Parser): number[] {
   advance(p);
@@ -86,5 +87,7 @@ export function parseCond(p: Parser): number[] {
     advance(p);
   }
   args.push({ text: "]]", dynamic: false, glob: false });
+  // The operands of -eq, -lt, … are arithmetic, which runs the substitutions in their text.
+  args.forEach((a, i) => { if (ARITH_TESTS.has(args[i - 1]?.text ?? "") || ARITH_TESTS.has(args[i + 1]?.text ?? "")) scanExpansions(p, a.text); });
   return withRedirects(p, [push(p, args, [], [], p.ctx.wrappers, { dynamic: false, dynamicArgs: args.some((a) => a.dynamic), runsStdin: false })]);
 }

@@ -8,10 +8,12 @@
 // & | newlines), subshells, brace groups, if/while/for/case bodies, function bodies, $( ),
 // backticks, <( ) and >( ), `sh|bash|zsh -c STRING`, `eval`, `su -c`, `watch`, `find -exec`,
 // `xargs`, heredocs and here-strings fed to a shell, `echo … | sh`, alias values, git
-// `-c alias.x=!cmd` style config values, and variables that programs run (`GIT_SSH_COMMAND=`,
-// `PAGER=`, `export EDITOR=`). Wrappers (sudo, doas, env, nohup, time, nice, timeout,
-// exec, command, builtin, xargs, stdbuf, setsid, chroot, busybox, flock, script -c, strace, …)
-// are peeled off: the command is what they run, and their names are listed in `wrappers`.
+// `-c alias.x=!cmd` style config values, variables that programs run (`GIT_SSH_COMMAND=`,
+// `PAGER=`, `export EDITOR=`), `trap` actions, and substitutions in arithmetic text (`let`,
+// `declare -i`, `[[ … -eq … ]]`). Wrappers (sudo, doas, env, nohup, time, nice, timeout,
+// exec, command, builtin, xargs, stdbuf, setsid, chroot, busybox, toybox, flock, script -c,
+// strace, taskset, unshare, nsenter, systemd-run, …) are peeled off: the command is what they
+// run, and their names are listed in `wrappers`.
 //
 // Each SimpleCommand:
 //   argv         words after quote removal and brace expansion. Expansions the parser cannot

@@ -91,8 +91,9 @@ function readHeredocs(p: Parser): void {
   }
 }
 
-// An unquoted heredoc body is expanded: run the substitutions in it.
-function scanExpansions(p: Parser, text: string): void {
+// Text the shell expands later runs the substitutions in it: an unquoted heredoc body, or an
+// arithmetic expression (`let 'x=a[$(cmd)]'` runs cmd).
+export function scanExpansions(p: Parser, text: string): void {
   const q: Parser = { s: { text, pos: 0, heredocs: [] }, tok: { t: "eof", start: 0 }, ctx: { ...p.ctx, wrappers: [] }, sh: p.sh };
   const scratch = builder();
   try {

@@ -6,7 +6,7 @@ import { parseInto } from "./parser.ts";
 import { fedBy, type Arg, type Ctx, type Flags, type Input, type Parser, type Redirect, type Shared, type SimpleCommand } from "./types.ts";
 import { basename } from "./util.ts";
 
-export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish"]);
+export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish", "csh", "tcsh"]);
 // Script operands that are the shell's own standard input.
 export const STDIN_PATHS = new Set(["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
 
@@ -89,11 +89,14 @@ export function shellCommand(p: Parser, rest: Arg[], redirects: Redirect[], assi
   let i = 1;
   let command = false;
   let stdin = false;
+  let inline: Arg | undefined;
   while (i < rest.length) {
     const t = rest[i]!.text;
     if (t === "--" || t === "-") { i++; break; }
     if (t.startsWith("--")) {
       if (t === "--command") command = true;
+      // fish --command=STRING
+      if (t.startsWith("--command=")) { command = true; inline ??= { ...rest[i]!, text: t.slice(10) }; }
       i += t === "--rcfile" || t === "--init-file" ? 2 : 1;
     } else if (/^[-+][A-Za-z]+$/.test(t)) {
       if (t.includes("c")) command = true;
@@ -101,7 +104,7 @@ export function shellCommand(p: Parser, rest: Arg[], redirects: Redirect[], assi
       i += /[oO]/.test(t) ? 2 : 1;
     } else break;
   }
-  const operand = rest[i];
+  const operand = inline ?? rest[i];
   const flags = (extra: Partial<Flags>): Flags => ({ dynamic: false, dynamicArgs: input !== null || rest.slice(1).some((a) => a.dynamic), runsStdin: false, ...extra });
   // Under xargs or find -exec, the script (the -c string or the file) may be the input.
   if (fedBy(input, operand)) return [push(p, rest, redirects, assigns, wrappers, flags({ dynamic: true }))];

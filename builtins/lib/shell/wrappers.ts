@@ -94,6 +94,21 @@ export const WRAPPERS: Record<string, Unwrap> = {
   setsid: after(""),
   chroot: after("", ["--userspec", "--groups"], false, 1),
   busybox: after(""),
+  toybox: after(""),
+  // `taskset [-ac] MASK|LIST CMD…`; with -p it changes a running process instead.
+  taskset: (a) => {
+    const i = skipOptions(a, "", []);
+    return a.slice(1, i).some((x) => /^-[a-z]*p|^--pid$/.test(x.text)) ? null : a.slice(i + 1);
+  },
+  unshare: after("SGRw", ["--setuid", "--setgid", "--root", "--wd", "--propagation", "--setgroups", "--map-user", "--map-group", "--map-users", "--map-groups", "--monotonic", "--boottime"]),
+  nsenter: after("tGSW", ["--target", "--setgid", "--setuid", "--wdns"]),
+  "systemd-run": after("upEHMC", [
+    "--unit", "--property", "--setenv", "--host", "--machine", "--capsule", "--description", "--slice", "--uid", "--gid", "--nice", "--working-directory",
+    "--service-type", "--on-active", "--on-boot", "--on-startup", "--on-unit-active", "--on-unit-inactive", "--on-calendar", "--timer-property",
+    "--path-property", "--socket-property",
+  ]),
+  pkexec: after("", ["--user"]),
+  firejail: after(""),
   xargs: after(XARGS_VALUE, XARGS_LONG),
   unbuffer: after(""),
   fakeroot: after(""),
@@ -110,7 +125,7 @@ export const WRAPPERS: Record<string, Unwrap> = {
     return c ? shC(c) : a.slice(skipOptions(a, "wE", ["--timeout", "--conflict-exit-code"]) + 1);
   },
   script: (a) => {
-    const c = optionValue(a, "c", ["--command"]);
+    const c = optionValue(a, "c", ["--command"], "BEIOmT");
     return c ? shC(c) : null;
   },
   command: (a) => {
