@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { run, succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
 import { MAX_HOSTS } from "../../builtins/lib/url.ts";
+import { tooDeep } from "../helpers/nesting.ts";
 
 const fetch = (args: Record<string, unknown>) => toolCall("fetch", args);
 const BLOCK = { blocked_domains: ["evil.com", "bücher.de", "127.0.0.1", "::1"] };
@@ -107,8 +108,7 @@ describe("allow_domains", () => {
   it("ASKs rather than allow what it could not scan: too many hosts, too deep (cannot decide safely)", async () => {
     const many = Array.from({ length: MAX_HOSTS + 1 }, (_, i) => `https://h${i}.good.com/`).join(" ");
     expect(await verdict("allow_domains", ALLOW, fetch({ many }))).toBe("ASK");
-    let deep: unknown = "https://evil.com/";
-    for (let i = 0; i < 40; i++) deep = [deep];
+    const deep = tooDeep("https://evil.com/");
     expect(await verdict("allow_domains", ALLOW, fetch({ url: "https://good.com/", deep }))).toBe("ASK");
     expect(await verdict("block_domains", BLOCK, fetch({ deep }))).toBe("ASK");
   });

@@ -1,6 +1,7 @@
 // path_guard in the real sandbox.
 import { describe, expect, it } from "vitest";
 import { run, toolCall, verdict } from "../helpers/builtins.ts";
+import { tooDeep } from "../helpers/nesting.ts";
 
 const ROOTS = { allowed_roots: ["/data", "~/work"] };
 const read = (args: Record<string, unknown>) => toolCall("read_file", args);
@@ -61,9 +62,7 @@ describe("path_guard", () => {
   });
 
   it("ASKs when arguments are too deeply nested to read (cannot decide safely)", async () => {
-    let deep: unknown = { path: "/etc/passwd" };
-    for (let i = 0; i < 40; i++) deep = [deep];
-    expect(await verdict("path_guard", ROOTS, read({ path: "/data/a", deep }))).toBe("ASK");
+    expect(await verdict("path_guard", ROOTS, read({ path: "/data/a", deep: tooDeep({ path: "/etc/passwd" }) }))).toBe("ASK");
   });
 
   it("abstains on other events, and refuses relative roots", async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { PolicyEvent } from "palisade/sdk";
 import { run, succeed, succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
+import { tooDeep } from "../helpers/nesting.ts";
 
 const request = (text: string, attachment?: string): PolicyEvent => ({
   type: "request",
@@ -51,9 +52,7 @@ describe("deny_pii", () => {
   });
 
   it("ASKs when arguments are too deeply nested to read (cannot decide safely)", async () => {
-    let deep: unknown = "nothing to see";
-    for (let i = 0; i < 40; i++) deep = [deep];
-    expect(await verdict("deny_pii", {}, call({ deep }))).toBe("ASK");
+    expect(await verdict("deny_pii", {}, call({ deep: tooDeep("nothing to see") }))).toBe("ASK");
   });
 
   it("refuses unknown types and actions", async () => {

@@ -1,6 +1,7 @@
 // builtins/lib/secrets.ts, run directly.
 import { describe, expect, it } from "vitest";
 import { redactData, redactText, SECRET_KINDS, secretKindOfKey, type SecretKind } from "../../builtins/lib/secrets.ts";
+import { nested } from "../helpers/nesting.ts";
 
 const ALL = new Set<SecretKind>(SECRET_KINDS);
 const JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -105,9 +106,8 @@ describe("redactData", () => {
   });
 
   it("says so when a value is too deep to scan", () => {
-    let deep: unknown = "password=x";
-    for (let i = 0; i < 100; i++) deep = [deep];
-    expect(redactData(deep, ALL).incomplete).toBe(true);
+    // Past its own depth limit (64), which lib/secrets.ts does not export.
+    expect(redactData(nested(100, "password=x"), ALL).incomplete).toBe(true);
   });
 
   it("names the kind of a key's value", () => {

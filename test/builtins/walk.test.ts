@@ -1,12 +1,7 @@
 // builtins/lib/walk.ts: the text of an event, and knowing when some of it was not looked at.
 import { describe, expect, it } from "vitest";
 import { MAX_DEPTH, MAX_STRINGS, stringsIn } from "../../builtins/lib/walk.ts";
-
-const nested = (depth: number, leaf: unknown): unknown => {
-  let value = leaf;
-  for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { k: value };
-  return value;
-};
+import { nested } from "../helpers/nesting.ts";
 
 describe("stringsIn", () => {
   it("finds every string and key, with its path and key, and is complete for ordinary values", () => {
