@@ -44,9 +44,14 @@ export function ask_tools({ tools, reason }: { tools: string[]; reason?: string 
   return onMatch("ASK", tools, reason, (tool) => `Tool ${tool} needs approval.`);
 }
 
+// The host keeps session state only for events with a session id (DESIGN §1): without one a
+// counter never counts, so such calls are asked about rather than allowed forever.
+const withoutSession = (what: string): PolicyResponse => ({ result: "ASK", reason: `${what} needs context.session_id, and this event has none.` });
+
 export function max_tool_calls_per_session({ limit }: { limit: number }) {
   return (event: PolicyEvent): PolicyResponse | null => {
     if (event.type !== "tool_call") return null;
+    if (event.context?.session_id === undefined) return withoutSession("Counting tool calls per session");
     const calls = Number(event.session_state?.calls ?? 0);
     if (calls >= limit) return { result: "DENY", reason: `This session made ${calls} tool calls; the limit is ${limit}.` };
     return { result: "ALLOW", state_updates: [{ key: "calls", action: "increment", value: 1 }] };
@@ -69,6 +74,7 @@ export function callSignature(name: string, args: unknown): string {
 export function detect_loop({ window = 10, threshold = 3 }: { window?: number; threshold?: number }) {
   return (event: PolicyEvent): PolicyResponse | null => {
     if (event.type !== "tool_call") return null;
+    if (event.context?.session_id === undefined) return withoutSession("Spotting loops");
     const signature = callSignature(event.data.name, event.data.arguments);
     const recent = Array.isArray(event.session_state?.recent) ? (event.session_state.recent as unknown[]).slice(-(window - 1)) : [];
     // The call is remembered either way (kept to the window), so a loop is counted as it grows.
@@ -109,7 +115,7 @@ export const TOOL_POLICIES: RegistryEntry[] = [
   },
   {
     handler: "palisade.builtins.max_tool_calls_per_session", kind: "factory", name: "Max Tool Calls per Session",
-    description: "Counts the tool calls of each session (needs context.session_id) and denies every call past the limit.",
+    description: "Counts the tool calls of each session and denies every call past the limit. Needs context.session_id: asks about calls without one.",
     params_schema: {
       type: "object", additionalProperties: false, required: ["limit"],
       properties: { limit: { type: "integer", minimum: 1, maximum: 1000000, description: "Tool calls allowed per session." } },
@@ -117,7 +123,7 @@ export const TOOL_POLICIES: RegistryEntry[] = [
   },
   {
     handler: "palisade.builtins.detect_loop", kind: "factory", name: "Detect Loops",
-    description: "Asks when the same tool is called with the same arguments `threshold` times within the session's last `window` tool calls (needs context.session_id).",
+    description: "Asks when the same tool is called with the same arguments `threshold` times within the session's last `window` tool calls. Needs context.session_id: asks about calls without one.",
     params_schema: {
       type: "object", additionalProperties: false,
       properties: {

@@ -116,6 +116,16 @@ describe("a name too long to quote in a reason still gets the verdict, not the b
   });
 
   it("detect_loop", async () => {
-    expect(await verdict("detect_loop", { threshold: 2 }, toolCall(long), { recent: [callSignature(long, {})] })).toBe("ASK");
+    const event = { ...toolCall(long), context: { session_id: "s" } };
+    expect(await verdict("detect_loop", { threshold: 2 }, event, { recent: [callSignature(long, {})] })).toBe("ASK");
+  });
+});
+
+describe("session counters on an event without context.session_id, whose state the host drops", () => {
+  it.each([
+    ["max_tool_calls_per_session", { limit: 1 }, "Counting tool calls per session needs context.session_id, and this event has none."],
+    ["detect_loop", {}, "Spotting loops needs context.session_id, and this event has none."],
+  ])("%s asks rather than allowing forever", async (name, params, reason) => {
+    expect(await succeed(name, params, toolCall("search"))).toMatchObject({ result: "ASK", reason });
   });
 });

@@ -9,7 +9,7 @@ async function session(name: string, params: Record<string, unknown>, events: Po
   let state: Record<string, unknown> = {};
   const outcomes = [];
   for (const event of events) {
-    const outcome = await succeed(name, params, event, state);
+    const outcome = await succeed(name, params, { ...event, context: { session_id: "s", ...event.context } }, state);
     outcomes.push(outcome);
     if (outcome.result !== "ASK") state = { ...applyStateUpdates(state, outcome.state_updates) };
   }
