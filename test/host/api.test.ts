@@ -1,12 +1,10 @@
 // The HTTP contract of DESIGN §4, over real HTTP against a real server with real sandbox
 // workers and a temporary data directory.
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, startHost, tenantWithKeys, type Reply, type TestHost } from "../helpers/host.ts";
+import { fixture, MYORG } from "../helpers/sources.ts";
 
-const source = (name: string) => readFileSync(new URL(`../fixtures/policies/${name}`, import.meta.url), "utf8");
-const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
-const SESSION = source("session.ts");
+const SESSION = fixture("session.ts");
 const toolCall = (url: string, extra: Record<string, unknown> = {}) => ({ type: "tool_call", data: { name: "web_fetch", arguments: { url } }, ...extra });
 
 let host: TestHost;

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ADMIN_KEY, startHost, tenantWithKeys, testDir, type TestHost } from "../helpers/host.ts";
+import { MYORG } from "../helpers/sources.ts";
 
-const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const MAIN = fileURLToPath(new URL("../../host/main.ts", import.meta.url));
 
 describe("persistence", () => {

@@ -1,11 +1,9 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime, type Runtime } from "palisade/runtime";
 import type { Binding, PolicyEvent } from "palisade/sdk";
 import { rejection } from "../helpers/rejection.ts";
+import { fixture, MYORG } from "../helpers/sources.ts";
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/policies/${name}`, import.meta.url), "utf8");
-const MYORG = readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8");
 const PROBE = fixture("probe.ts");
 
 const toolCall = (args: Record<string, unknown> = {}, name = "fetch"): PolicyEvent => ({ type: "tool_call", data: { name, arguments: args } });
