@@ -4,7 +4,7 @@
 // lib/shell/), and never ALLOW a command whose program they cannot see.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { compileGlobs } from "./lib/glob.ts";
-import { SHELLS, basename, own, type ShellParse, type SimpleCommand } from "./lib/shell/index.ts";
+import { SHELLS, basename, own, sedWrites, type ShellParse, type SimpleCommand } from "./lib/shell/index.ts";
 import { DEFAULT_SHELL_TOOLS, GIT_READ, GIT_SOMETIMES, GIT_WRITE, SHELL_TOOLS_PARAM, ghApi, gitCommand, hasFlag, operands, shellParses, shown, worst } from "./lib/shell-call.ts";
 
 type Finding<L extends string> = { level: L; reason: string };
@@ -302,8 +302,8 @@ const when = (test: (c: SimpleCommand) => boolean, what?: string): Judge => (c) 
 const sink = (target: string) => /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/.test(target) || /^[<>]\(/.test(target);
 
 const READ = new Set([
-  "ls", "ll", "dir", "vdir", "cat", "tac", "head", "tail", "less", "more", "grep", "egrep", "fgrep", "zgrep", "ag", "ack", "wc", "cut", "tr",
-  "diff", "cmp", "comm", "file", "stat", "du", "df", "tree", "which", "whereis", "type", "whoami", "id", "groups", "uname", "pwd", "echo",
+  "ls", "ll", "dir", "vdir", "cat", "tac", "head", "tail", "more", "grep", "egrep", "fgrep", "zgrep", "ag", "ack", "wc", "cut", "tr",
+  "diff", "cmp", "comm", "file", "stat", "du", "df", "which", "whereis", "type", "whoami", "id", "groups", "uname", "pwd", "echo",
   "printf", "true", "false", "test", "[", "[[", ":", "sleep", "seq", "basename", "dirname", "realpath", "readlink", "md5sum", "sha1sum",
   "sha224sum", "sha256sum", "sha384sum", "sha512sum", "shasum", "cksum", "b2sum", "sum", "base32", "base64", "hexdump", "od", "strings",
   "nl", "rev", "fold", "column", "paste", "join", "expand", "unexpand", "fmt", "pr", "jq", "ps", "pgrep", "pidof", "uptime", "free", "w",
@@ -311,9 +311,9 @@ const READ = new Set([
   "set", "shopt", "history", "hash", "man", "help", "info", "tldr", "apropos", "whatis", "cal", "expr", "bc", "dc", "factor", "yes",
   "nproc", "arch", "tty", "getconf", "ulimit", "umask", "read", "local", "declare", "typeset", "readonly", "shift", "return", "exit",
   "break", "continue", "wait", "jobs", "trap", "getopts", "let", "zcat", "bzcat", "xzcat", "zstdcat", "zless", "zipinfo", "ping", "dig",
-  "host", "nslookup", "whois", "traceroute", "netstat", "ss", "ip", "ifconfig", "vmstat", "iostat", "top", "htop", "xargs", "command",
-  "exec", "alias", "tput", "clear", "look", "numfmt", "shuf", "iconv", "cygpath", "sw_vers", "lsattr", "getfacl", "namei", "mountpoint",
-  "findmnt", "dmesg", "id", "logname", "users", "finger", "file", "identify", "exiftool", "pdftotext", "ldd", "nm", "objdump", "readelf",
+  "host", "nslookup", "whois", "traceroute", "netstat", "vmstat", "iostat", "top", "htop", "xargs", "command",
+  "exec", "alias", "tput", "clear", "look", "numfmt", "cygpath", "sw_vers", "lsattr", "getfacl", "namei", "mountpoint",
+  "findmnt", "id", "logname", "users", "finger", "file", "identify", "exiftool", "pdftotext", "ldd", "nm", "objdump", "readelf",
 ]);
 
 const WRITE = new Set([
@@ -379,6 +379,8 @@ function bySubcommand(c: SimpleCommand): ReadOnly | null {
 
 function gitReadOnly(c: SimpleCommand): ReadOnly | null {
   const { sub, args } = gitCommand(c.argv);
+  if (args.some((a) => /^--output(=|$)/.test(a))) return write(`git ${sub} --output writes a file: ${shown(c.argv)}.`);
+  if (sub === "grep" && args.some((a) => /^(-O|--open-files-in-pager)/.test(a))) return unknown(`git grep -O runs a command: ${shown(c.argv)}.`);
   if (GIT_READ.has(sub)) return null;
   const sometimes = own(GIT_SOMETIMES, sub);
   if (sometimes ? sometimes(args) : GIT_WRITE.has(sub)) return write(`git ${sub} modifies the repository: ${shown(c.argv)}.`);
@@ -395,6 +397,30 @@ function ghReadOnly(c: SimpleCommand): ReadOnly | null {
   const reads = group === "pr" ? ["view", "list", "status", "diff", "checks"] : ["view", "list", "ls", "status", "diff", "checks", "watch", "get", "token"];
   if (reads.includes(sub)) return null;
   return write(`gh ${group} ${sub} changes GitHub or local state.`);
+}
+
+/** The scripts of a sed command (-e, --expression, else the first operand); null when one is in a file (-f). */
+function sedScripts(argv: readonly string[]): string[] | null {
+  const scripts: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const t = argv[i]!;
+    if (t === "--") break;
+    if (t.startsWith("--")) {
+      const [name, value] = t.includes("=") ? [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)] : [t, undefined];
+      if (name === "--file") return null;
+      if (name === "--expression") scripts.push(value ?? argv[++i] ?? "");
+      else if (name === "--line-length" && value === undefined) i++;
+    } else if (t.startsWith("-")) {
+      for (let k = 1; k < t.length; k++) {
+        if (t[k] === "f") return null;
+        if (t[k] !== "e" && t[k] !== "l") continue;
+        const value = k < t.length - 1 ? t.slice(k + 1) : argv[++i] ?? "";
+        if (t[k] === "e") scripts.push(value);
+        break;
+      }
+    }
+  }
+  return scripts.length > 0 ? scripts : operands(argv, ["-l", "--line-length"]).slice(0, 1);
 }
 
 // curl's one-letter options that take a value (the rest of a cluster, or the next word).
@@ -443,14 +469,16 @@ const JUDGES: Record<string, Judge> = {
   gh: ghReadOnly,
   sed: (c) => {
     if (c.argv.some((t) => /^-[nErsuz]*i/.test(t) || t.startsWith("--in-place"))) return writes(c, "edits files in place");
-    const script = operands(c.argv, ["-e", "--expression", "-f", "--file", "-l", "--line-length"]);
-    const scripts = [...script.slice(0, 1), ...c.argv.filter((_, i) => c.argv[i - 1] === "-e" || c.argv[i - 1] === "--expression")];
-    return scripts.some((s) => /(^|[;{}\n/])[\s0-9,$]*[wWe](\s|$)|\/[gpIiMm0-9]*w\s/.test(s)) ? unknown(`The sed script may write files or run commands: ${shown(c.argv)}.`) : null;
+    const scripts = sedScripts(c.argv);
+    if (scripts === null) return unknown(`Cannot see the sed script: ${shown(c.argv)}.`);
+    return !c.argv.includes("--sandbox") && scripts.some(sedWrites) ? unknown(`The sed script may write files or run commands: ${shown(c.argv)}.`) : null;
   },
   perl: (c) => (c.argv.some((t) => /^-[a-zA-Z]*i/.test(t)) ? writes(c, "edits files in place") : unknown(`perl runs code that may write: ${shown(c.argv)}.`)),
   awk: (c) => {
-    if (c.argv.some((t, i) => t === "inplace" && c.argv[i - 1] === "-i")) return writes(c, "edits files in place");
-    if (hasFlag(c.argv, "f", ["--file"])) return unknown(`Cannot see the awk program: ${shown(c.argv)}.`);
+    // gawk -i LIB loads an awk library: inplace edits files, any other is code nobody sees.
+    const lib = c.argv.flatMap((t, i) => (t === "-i" || t === "--include" ? [c.argv[i + 1] ?? ""] : /^-i./.test(t) ? [t.slice(2)] : t.startsWith("--include=") ? [t.slice(10)] : []));
+    if (lib.some((l) => /^inplace(\.awk)?$/.test(l))) return writes(c, "edits files in place");
+    if (lib.length > 0 || hasFlag(c.argv, "fE", ["--file", "--exec"])) return unknown(`Cannot see the awk program: ${shown(c.argv)}.`);
     const program = operands(c.argv, ["-F", "-v", "--field-separator", "--assign"])[0] ?? "";
     return /system|[>|]/.test(program) ? unknown(`The awk program may write files or run commands: ${shown(c.argv)}.`) : null;
   },
@@ -466,11 +494,26 @@ const JUDGES: Record<string, Judge> = {
   rg: (c) => (c.argv.some((t) => t.startsWith("--pre")) ? unknown(`rg --pre runs a command: ${shown(c.argv)}.`) : null),
   curl: when(curlWrites, "writes files or sends data"),
   wget: when(wgetWrites, "writes files or sends data"),
-  tar: when((c) => {
+  tar: (c) => {
+    if (c.argv.some((t) => /^--(checkpoint-action|to-command|use-compress-program|info-script|new-volume-script|rsh-command)|^-[A-Za-z]*[IF]/.test(t))) {
+      return unknown(`tar runs a command: ${shown(c.argv)}.`);
+    }
     const mode = c.argv.slice(1).find((t) => !t.startsWith("--")) ?? "";
     const list = c.argv.includes("--list") || (/^-?[A-Za-z]+$/.test(mode) && mode.includes("t"));
-    return !list || /[cxruA]/.test(mode.replace(/^-/, ""));
-  }),
+    return !list || /[cxruA]/.test(mode.replace(/^-/, "")) ? writes(c) : null;
+  },
+  iconv: when((c) => hasFlag(c.argv, "o", ["--output"])),
+  shuf: when((c) => hasFlag(c.argv, "o", ["--output"])),
+  tree: when((c) => hasFlag(c.argv, "o")),
+  less: when((c) => hasFlag(c.argv, "oO", ["--log-file", "--LOG-FILE"])),
+  dmesg: when((c) => hasFlag(c.argv, "cCDEn", ["--clear", "--read-clear", "--console-off", "--console-on", "--console-level"])),
+  ss: when((c) => hasFlag(c.argv, "KD", ["--kill", "--diag"])),
+  ifconfig: when((c) => operands(c.argv).length >= 2),
+  ip: (c) => {
+    if (c.argv.some((t) => /^-(b|ba|bat|batc|batch|force)$/.test(t))) return unknown(`ip runs commands from a file: ${shown(c.argv)}.`);
+    const [, verb] = operands(c.argv, ["-n", "-netns", "-f", "-family", "-l", "-loops", "-rc", "-rcvbuf"]);
+    return verb === undefined || ["show", "list", "ls", "lst", "get", "help", "monitor"].includes(verb) ? null : writes(c, "changes the network configuration");
+  },
   unzip: when((c) => !hasFlag(c.argv, "ltvZp")),
   gzip: when((c) => !hasFlag(c.argv, "clt", ["--stdout", "--to-stdout", "--list", "--test"])),
   mktemp: when((c) => !hasFlag(c.argv, "u", ["--dry-run"])),

@@ -59,6 +59,7 @@ import type { ShellParse, Shared } from "./types.ts";
 
 export { skipOptions } from "./wrappers.ts";
 export { MAX_SCRIPT } from "./limits.ts";
+export { sedWrites } from "./sed.ts";
 export { SHELLS } from "./shells.ts";
 export type { Redirect, ShellParse, SimpleCommand } from "./types.ts";
 export { basename, own } from "./util.ts";
