@@ -235,7 +235,9 @@ describe("escapes: recursion, the Function constructor, host globals", () => {
   const RECURSE = 'const down = (n: number): number => down(n + 1) + 1;\nreturn { result: "ALLOW", reason: String(down(0)) };';
   const NEST = (depth: number) => `let o: any = {}; for (let i = 0; i < ${depth}; i++) o = { a: o }; return { result: "ALLOW", data: o };`;
   const cases: Case[] = [
-    { name: "deep recursion", source: evil(RECURSE), on_error: "ASK", kinds: ["throw"], message: /Maximum call stack size exceeded/ },
+    // Overflowing the stack takes most of the 50 ms limit on a loaded machine (48 ms seen), so it
+    // may end as a timeout instead; either is fail-closed.
+    { name: "deep recursion", source: evil(RECURSE), on_error: "ASK", kinds: ["throw", "timeout"], message: /Maximum call stack size exceeded|timeout_ms/ },
     { name: "deep recursion on the thread pool", source: evil(RECURSE), limits: { timeout_ms: 300 }, kinds: ["throw"], message: /Maximum call stack size exceeded/ },
     { name: "recursion inside a getter read while serialising", source: evil('return { result: "ALLOW", get reason(): string { return this.reason; } };'), kinds: ["invalid_result"] },
     // Data the isolate can serialise but the worker or the host cannot (their JSON.stringify
