@@ -3,9 +3,9 @@
 // MCP server's bare tool names when they carry a repository) and to git/gh commands in shell
 // tools, parsed with lib/shell/.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
-import { compileGlobs, type Matcher } from "./lib/glob.ts";
-import type { ShellParse, SimpleCommand } from "./lib/shell/index.ts";
-import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, ghApi, gitCommand, gitKnows, isRemoteUrl, operands, repoFrom, shellParses, shown, worst } from "./lib/shell-call.ts";
+import { compileGlobs, globListSchema, type Matcher } from "./lib/glob.ts";
+import { optionValue, type ShellParse, type SimpleCommand } from "./lib/shell/index.ts";
+import { DEFAULT_SHELL_TOOLS, GH_READS, SHELL_TOOLS_PARAM, ghApi, gitCommand, gitKnows, isRemoteUrl, operands, repoFrom, shellParses, shown, visitCommands, worst } from "./lib/shell-call.ts";
 
 /**
  * One GitHub operation. `repo` and `branch`: a name when known, null when it matters but cannot
@@ -181,16 +181,8 @@ function gitOps(c: SimpleCommand): Op[] {
   return gitKnows(sub) ? [] : [{ kind: "unknown", what, repo: null }];
 }
 
-function flagValue(a: string[], names: string[]): string | undefined {
-  for (let i = 1; i < a.length; i++) {
-    const t = a[i]!;
-    if (names.includes(t)) return a[i + 1];
-    for (const n of names) if (n.startsWith("--") && t.startsWith(`${n}=`)) return t.slice(n.length + 1);
-  }
-  return undefined;
-}
+const flagValue = (a: string[], letter: string, long: string[]) => optionValue(a.map((text) => ({ text })), letter, long)?.text;
 
-const GH_READS = ["view", "list", "ls", "status", "diff", "checks", "watch", "download", "verify"];
 const GH_LOCAL = new Set(["help", "version", "auth", "config", "alias", "extension", "completion", "status", "browse", "codespace", "ssh-key", "gpg-key", "attestation", "agent-task"]);
 
 function ghOps(c: SimpleCommand): Op[] {
@@ -198,7 +190,7 @@ function ghOps(c: SimpleCommand): Op[] {
   const [group = "", sub = ""] = a.slice(1);
   if (group === "" || group.startsWith("-") || GH_LOCAL.has(group)) return [];
   const what = shown(a);
-  const flag = flagValue(a, ["-R", "--repo"]);
+  const flag = flagValue(a, "R", ["--repo"]);
   const url = a.slice(2).find((t) => /^https?:\/\/github\.com\//i.test(t));
   const named = operands(["gh", ...a.slice(3)], ["-R", "--repo", "-b", "--body", "-t", "--title", "-B", "--base", "-H", "--head", "--org", "-m", "--message", "-F", "--body-file"]).find((t) => repoFrom(t) === t);
   const repo = (flag && repoFrom(flag)) ?? (url && repoFrom(url)) ?? null;
@@ -228,11 +220,11 @@ function ghOps(c: SimpleCommand): Op[] {
     if (["view", "clone"].includes(sub)) return [{ kind: "read", what, repo: target }];
     if (sub === "create") return [{ kind: "write", what, repo: named ?? null }];
     if (sub === "fork") {
-      const org = flagValue(a, ["--org"]);
+      const org = flagValue(a, "", ["--org"]);
       const name = target?.split("/")[1];
       return [{ kind: "read", what, repo: target }, { kind: "write", what, repo: org && name ? `${org}/${name}` : null }];
     }
-    if (sub === "sync") return [{ kind: "write", what, repo: target, branch: flagValue(a, ["-b", "--branch"]) ?? null, force: a.includes("--force") }];
+    if (sub === "sync") return [{ kind: "write", what, repo: target, branch: flagValue(a, "b", ["--branch"]) ?? null, force: a.includes("--force") }];
     return [{ kind: "write", what, repo: target }];
   }
   if (group === "pr" && sub === "merge") {
@@ -242,26 +234,21 @@ function ghOps(c: SimpleCommand): Op[] {
   }
   if (group === "pr" && sub === "checkout") return [{ kind: "read", what, repo }];
   if (sub === "delete" || sub === "delete-asset") return [{ kind: "destructive", what, repo }];
-  if (GH_READS.includes(sub)) return [{ kind: "read", what, repo }];
+  if (GH_READS.has(sub)) return [{ kind: "read", what, repo }];
   return [{ kind: "write", what, repo, branch: group === "pr" && sub === "update-branch" ? null : undefined }];
 }
 
 function shellFindings(parse: ShellParse, rules: Rules): { findings: Finding[]; relevant: boolean } {
   const findings: Finding[] = [];
   let relevant = false;
-  for (const c of parse.commands) {
-    if (c.dynamic) {
-      relevant = true;
-      findings.push({ level: "ask", reason: `Cannot tell what \`${shown(c.argv)}\` runs; it may touch GitHub.` });
-    } else if (c.name === "git" || c.name === "gh") {
-      relevant = true;
-      for (const op of c.name === "git" ? gitOps(c) : ghOps(c)) findings.push(...judge(op, rules));
-    }
-  }
-  if (parse.error) {
+  visitCommands(parse, (c) => {
+    if (c.name !== "git" && c.name !== "gh") return;
     relevant = true;
-    findings.push({ level: "ask", reason: `Could not fully parse the command (${parse.error}).` });
-  }
+    for (const op of c.name === "git" ? gitOps(c) : ghOps(c)) findings.push(...judge(op, rules));
+  }, (reason) => {
+    relevant = true;
+    findings.push({ level: "ask", reason: `${reason} It may touch GitHub.` });
+  });
   return { findings, relevant };
 }
 
@@ -306,12 +293,11 @@ export function github(params: GithubParams) {
   };
 }
 
-const GLOBS = (what: string, example: string) => ({
-  type: "array",
-  items: { type: "string", minLength: 1, maxLength: 200, pattern: "^\\S+$" },
-  maxItems: 500,
-  description: `${what} Glob patterns (* any run of characters, ? one character), case-insensitive, e.g. ${example}. Leave unset for no restriction; an empty list allows none.`,
-});
+const GLOBS = (what: string, example: string) =>
+  globListSchema(`${what} Glob patterns (* any run of characters, ? one character), case-insensitive, e.g. ${example}. Leave unset for no restriction; an empty list allows none.`, {
+    maxItems: 500,
+    noBlanks: true,
+  });
 
 export const GITHUB_POLICIES: RegistryEntry[] = [
   {

@@ -3,9 +3,9 @@
 // Both see through quoting, chains, subshells, `sh -c`, `eval`, sudo and other wrappers (see
 // lib/shell/), and never ALLOW a command whose program they cannot see.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
-import { compileGlobs } from "./lib/glob.ts";
+import { compileGlobs, globListSchema } from "./lib/glob.ts";
 import { SHELLS, basename, own, sedWrites, type ShellParse, type SimpleCommand } from "./lib/shell/index.ts";
-import { DEFAULT_SHELL_TOOLS, GIT_READ, GIT_SOMETIMES, GIT_WRITE, SHELL_TOOLS_PARAM, ghApi, gitCommand, hasFlag, operands, shellParses, shown, worst } from "./lib/shell-call.ts";
+import { DEFAULT_SHELL_TOOLS, GH_READS, GIT_READ, GIT_SOMETIMES, GIT_WRITE, SHELL_TOOLS_PARAM, ghApi, gitCommand, hasFlag, operands, shellParses, shown, visitCommands, worst } from "./lib/shell-call.ts";
 
 type Finding<L extends string> = { level: L; reason: string };
 
@@ -252,16 +252,17 @@ function blastFindings(parse: ShellParse): Blast[] {
   const risky = (reason: string) => found.push({ level: "risky", reason });
   let cwd: string | null = null;
   const inCwd = (path: string) => (cwd !== null && relative(path) ? `${cwd}/${path}` : null);
+  // A download piped into a shell is the finding, whether or not its script can be seen.
+  const download = (c: SimpleCommand) => {
+    const from = downloadInto(parse.commands, c);
+    if (from) risky(`Pipes a download from ${from} into ${c.name}.`);
+    return from !== null;
+  };
   for (const r of redirections(parse)) if (r.write && isDevice(r.target)) cat(`Write to device ${r.target} (catastrophic).`);
-  for (const c of parse.commands) {
-    if (c.name === "cd" && !c.dynamic) cwd = nextCwd(cwd, operands(c.argv)[0]);
-    const download = downloadInto(parse.commands, c);
-    if (download) risky(`Pipes a download from ${download} into ${c.name}.`);
-    if (c.dynamic) {
-      if (!download) risky(`Cannot tell what \`${shown(c.argv)}\` runs.`);
-      continue;
-    }
-    if (c.argv.length === 0) continue;
+  visitCommands(parse, (c) => {
+    if (c.name === "cd") cwd = nextCwd(cwd, operands(c.argv)[0]);
+    download(c);
+    if (c.argv.length === 0) return;
     const priv = [...c.wrappers, c.name].find((w) => PRIVILEGED.has(w));
     if (priv) risky(`Runs with ${priv}: ${shown(c.argv)}.`);
     if (c.inFunction !== null && c.name === c.inFunction && (c.background || c.pipedTo.length > 0 || c.pipedFrom.length > 0)) {
@@ -271,8 +272,9 @@ function blastFindings(parse: ShellParse): Blast[] {
     const check = checkFor(cmd.name);
     if (check) check(cmd, cat, risky, inCwd);
     else if (!PRINTS.has(cmd.name)) runsArguments(cmd, risky, inCwd);
-  }
-  if (parse.error) risky(`Could not fully parse the command (${parse.error}).`);
+  }, (reason, c) => {
+    if (!c || !download(c)) risky(reason);
+  });
   return found;
 }
 
@@ -394,8 +396,8 @@ function ghReadOnly(c: SimpleCommand): ReadOnly | null {
     const { method } = ghApi(c.argv);
     return method === "GET" || method === "HEAD" ? null : write(`gh api ${method} changes GitHub state: ${shown(c.argv)}.`);
   }
-  const reads = group === "pr" ? ["view", "list", "status", "diff", "checks"] : ["view", "list", "ls", "status", "diff", "checks", "watch", "get", "token"];
-  if (reads.includes(sub)) return null;
+  // download saves files here; get and token read gh's own settings (gh config get, gh auth token).
+  if (sub !== "download" && (GH_READS.has(sub) || sub === "get" || sub === "token")) return null;
   return write(`gh ${group} ${sub} changes GitHub or local state.`);
 }
 
@@ -544,14 +546,10 @@ function judge(c: SimpleCommand): ReadOnly | null {
 function readOnlyFindings(parse: ShellParse): ReadOnly[] {
   const found: ReadOnly[] = [];
   for (const r of redirections(parse)) if (r.write && !sink(r.target)) found.push(write(`Writes to ${r.target} (${r.op}).`));
-  for (const c of parse.commands) {
-    if (c.dynamic) found.push(unknown(`Cannot tell what \`${shown(c.argv)}\` runs.`));
-    else if (c.argv.length > 0) {
-      const f = judge(c);
-      if (f) found.push(f);
-    }
-  }
-  if (parse.error) found.push(unknown(`Could not fully parse the command (${parse.error}).`));
+  visitCommands(parse, (c) => {
+    const f = c.argv.length > 0 ? judge(c) : null;
+    if (f) found.push(f);
+  }, (reason) => found.push(unknown(reason)));
   return found;
 }
 
@@ -613,10 +611,7 @@ export const SHELL_POLICIES: RegistryEntry[] = [
     params_schema: {
       type: "object", additionalProperties: false,
       properties: {
-        write_tools: {
-          type: "array", items: { type: "string", minLength: 1, maxLength: 200 }, minItems: 0, maxItems: 200, default: DEFAULT_WRITE_TOOLS,
-          description: "Names (or glob patterns, * and ?, case-insensitive) of tools that write; every call to one is denied.",
-        },
+        write_tools: globListSchema("Names (or glob patterns, * and ?, case-insensitive) of tools that write; every call to one is denied.", { default: DEFAULT_WRITE_TOOLS, minItems: 0 }),
         shell_tools: SHELL_TOOLS_PARAM,
       },
     },

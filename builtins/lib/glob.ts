@@ -34,3 +34,18 @@ function globMatch(pattern: string, text: string): boolean {
   while (pattern[p] === "*") p++;
   return p === pattern.length;
 }
+
+/**
+ * The params_schema of a list of such patterns, each 1 to 200 characters. `noBlanks` refuses
+ * patterns with white space (names that have none, like owner/repo).
+ */
+export function globListSchema(description: string, list: { default?: string[]; minItems?: number; maxItems?: number; noBlanks?: boolean } = {}) {
+  return {
+    type: "array",
+    items: { type: "string", minLength: 1, maxLength: 200, ...(list.noBlanks ? { pattern: "^\\S+$" } : {}) },
+    ...(list.minItems === undefined ? {} : { minItems: list.minItems }),
+    maxItems: list.maxItems ?? 200,
+    ...(list.default ? { default: list.default } : {}),
+    description,
+  };
+}

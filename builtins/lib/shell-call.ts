@@ -1,24 +1,20 @@
 // What the shell and GitHub policies share: which tools are shells, how to read the command
 // out of a shell tool's arguments, and small readers over a parsed command's argv.
-import { MAX_SCRIPT, parseShell, type ShellParse } from "./shell/index.ts";
+import { globListSchema } from "./glob.ts";
+import { MAX_SCRIPT, parseShell, type ShellParse, type SimpleCommand } from "./shell/index.ts";
 
 export const DEFAULT_SHELL_TOOLS = [
   "bash", "bash_*", "*_bash", "sh", "zsh", "shell", "shell_*", "*_shell", "terminal", "terminal_*", "*_terminal",
   "exec", "exec_command", "run_command", "execute_command", "run_shell_command", "run_terminal_cmd", "run_in_terminal", "local_shell",
 ];
 
-export const SHELL_TOOLS_PARAM = {
-  type: "array",
-  items: { type: "string", minLength: 1, maxLength: 200 },
-  minItems: 1,
-  maxItems: 200,
-  default: DEFAULT_SHELL_TOOLS,
-  description:
-    "Names (or glob patterns, * and ?, case-insensitive) of the tools that run shell commands. The command is read from the " +
+export const SHELL_TOOLS_PARAM = globListSchema(
+  "Names (or glob patterns, * and ?, case-insensitive) of the tools that run shell commands. The command is read from the " +
     "arguments `command`, `cmd`, `script` (a string, or an array of strings: an argv), `commands` (a string or an array, each a " +
     "script or an argv), and `args`/`argv` (a string or an array of strings: appended to `command`/`cmd` when one is given, else " +
     "the whole command). An argument of any other shape cannot be checked.",
-};
+  { default: DEFAULT_SHELL_TOOLS, minItems: 1 },
+);
 
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
@@ -77,6 +73,19 @@ export function shellParses(args: Record<string, unknown> | undefined): { parses
   if (tooLong) return { parses: [], problem: `The command is longer than ${MAX_SCRIPT} characters; too long to check.` };
   if (scripts.length === 0) return { parses: [], problem: "No command found in the tool arguments (command, cmd, script, commands, args)." };
   return { parses: scripts.map(parseShell), problem: null };
+}
+
+/**
+ * Walks the commands of a parse for a shell policy: `seen` for each command it can read,
+ * `unseen` with the reason for each it cannot (a dynamic command, passed along) and for a
+ * parse that stopped part-way. A policy must not ALLOW what comes to `unseen`.
+ */
+export function visitCommands(parse: ShellParse, seen: (c: SimpleCommand) => void, unseen: (reason: string, c?: SimpleCommand) => void): void {
+  for (const c of parse.commands) {
+    if (c.dynamic) unseen(`Cannot tell what \`${shown(c.argv)}\` runs.`, c);
+    else seen(c);
+  }
+  if (parse.error) unseen(`Could not fully parse the command (${parse.error}).`);
 }
 
 /** Operands of argv (argv[0] is the command): words that are not options or option values. */
@@ -201,6 +210,9 @@ export const shown = (argv: readonly string[]) => {
   const s = argv.join(" ");
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 };
+
+/** gh subcommands that only read GitHub (`gh pr view`, `gh run watch`, `gh release download`). */
+export const GH_READS = new Set(["view", "list", "ls", "status", "diff", "checks", "watch", "download", "verify"]);
 
 /** `gh api …`: the HTTP method (as gh picks it), the endpoint and the -f/-F fields. */
 export function ghApi(argv: readonly string[]): { method: string; endpoint: string; fields: string[] } {

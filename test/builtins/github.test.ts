@@ -81,6 +81,8 @@ describe("github: git and gh in shell tools", () => {
     [MINE, "gh api repos/other/app/contents/README.md", "DENY"],
     [MINE, "gh pr view https://github.com/other/app/pull/3", "DENY"],
     [MINE, "gh issue list -R me/app", "ALLOW"],
+    [MINE, "gh issue list -Rme/app", "ALLOW"],
+    [MINE, "gh issue list --repo=other/app", "DENY"],
     [MINE, "gh issue create -R me/app -t x", "DENY"],
     [MINE, "gh issue create -R me/sandbox-1 -t x", "ALLOW"],
     [MINE, "gh repo create me/sandbox-9 --private", "ALLOW"],
@@ -138,6 +140,7 @@ describe("github: git and gh in shell tools", () => {
   });
 
   it("says why", async () => {
+    expect((await run("github", {}, bash("$(echo git) push -f"))).reason).toMatch(/^Cannot tell what .* runs\. It may touch GitHub\./);
     expect((await run("github", {}, bash("git push -f origin main"))).reason).toMatch(/^Force push is not allowed/);
     expect((await run("github", MINE, bash("git push origin main"))).reason).toMatch(/Branch main is not in write_branches|Cannot tell which repository/);
     expect((await run("github", MINE, toolCall("get_file_contents", { owner: "x", repo: "y" }))).reason).toBe("Repository x/y is not in read_repos (get_file_contents on x/y).");

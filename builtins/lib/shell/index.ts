@@ -57,12 +57,12 @@ import { parseInto } from "./parser.ts";
 import { unfedShells } from "./shells.ts";
 import type { ShellParse, Shared } from "./types.ts";
 
-export { skipOptions } from "./wrappers.ts";
 export { MAX_SCRIPT } from "./limits.ts";
 export { sedWrites } from "./sed.ts";
 export { SHELLS } from "./shells.ts";
 export type { Redirect, ShellParse, SimpleCommand } from "./types.ts";
 export { basename, own } from "./util.ts";
+export { optionValue } from "./wrappers.ts";
 
 /** Parses a command line into the simple commands it would run. Never throws. */
 export function parseShell(script: string): ShellParse {

@@ -33,7 +33,7 @@ export function skipOptions(a: readonly { text: string }[], shortArg: string, lo
  * `-qcVALUE`, `--long=VALUE`) or the next word. `shortArg` lists the other one-letter options
  * that take a value: in a cluster, what follows one of them is its value, not more options.
  */
-export function optionValue(a: Arg[], letter: string, long: readonly string[], shortArg = ""): Arg | undefined {
+export function optionValue<A extends { text: string }>(a: readonly A[], letter: string, long: readonly string[], shortArg = ""): A | undefined {
   for (let i = 1; i < a.length; i++) {
     const t = a[i]!.text;
     if (t.startsWith("--")) {
