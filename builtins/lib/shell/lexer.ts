@@ -7,7 +7,7 @@ import { ShellSyntaxError, type Parser, type Token } from "./types.ts";
 import { builder, readDollar, readWord } from "./words.ts";
 
 /** Blanks between tokens (a newline is a token). Not `\r`: bash reads it as part of a word. */
-export const BLANK = " \t";
+const BLANK = " \t";
 
 export const describe = (tok: Token) => (tok.t === "word" ? `word ${tok.w.raw}` : tok.t === "eof" ? "end of input" : `'${tok.v === "\n" ? "newline" : tok.v}'`);
 // The current token, read through a call so TypeScript does not keep a narrowing across advance().
