@@ -117,7 +117,9 @@ export class WorkerPool {
     }, () => {});
     void handle.exited.then(({ reason, suspect }) => {
       if (this.#closing) return;
-      if (suspect && this.quarantine.strike(suspect)) this.#options.log(`${this.quarantine.blocked(suspect)}`);
+      void suspect.then((tenant) => {
+        if (tenant && this.quarantine.strike(tenant)) this.#options.log(`${this.quarantine.blocked(tenant)}`);
+      });
       if (!becameReady) this.#startFailures[index]!++;
       this.#restarts[index]!++;
       this.#options.log(`sandbox worker ${index} (pid ${handle.pid}) exited: ${reason}; restarting`);

@@ -25,11 +25,12 @@ export class WorkerHandle {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
   /**
-   * Resolves when the process is gone, with why and which tenant to blame: the one the worker
-   * named, else the only tenant it was working for, else none. A crash while several tenants
-   * were in flight blames nobody, so that no tenant can get a neighbour quarantined.
+   * Resolves when the process is gone, with why, and (`suspect`, once its stderr has ended)
+   * which tenant to blame: the one the worker named, else the only tenant it was working for,
+   * else none. A crash while several tenants were in flight blames nobody, so that no tenant
+   * can get a neighbour quarantined.
    */
-  readonly exited: Promise<{ reason: string; suspect: string | null }>;
+  readonly exited: Promise<{ reason: string; suspect: Promise<string | null> }>;
   /** sha256 of every module code this worker holds. */
   readonly modules = new Set<string>();
   state: "starting" | "ready" | "exited" = "starting";
@@ -74,8 +75,8 @@ export class WorkerHandle {
       });
     });
     this.ready.catch(() => {});
-    // Waiting for stderr to end as well means a culprit line written just before exit is in.
-    // (Not the child's "close" event: it never comes after disconnect().)
+    // Once stderr has ended, a culprit line written just before exit is in. (Not the child's
+    // "close" event: it never comes after disconnect().)
     const stderrEnded = new Promise((resolve) => this.child.stderr!.once("close", resolve));
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
@@ -88,7 +89,7 @@ export class WorkerHandle {
         }
         this.#pending.clear();
         const sole = this.#blame && serving.size === 1 ? [...serving][0]! : null;
-        void stderrEnded.then(() => resolve({ reason, suspect: this.#culprit ?? sole }));
+        resolve({ reason, suspect: stderrEnded.then(() => this.#culprit ?? sole) });
       });
     });
     // A send to a dying child fails; the exit handler settles everything in flight.

@@ -54,7 +54,8 @@ describe("a tenant that keeps killing its worker", () => {
         process.kill(busy.pid!, "SIGKILL");
         expect((await pending).policies[0]!.error!.kind).toBe("crash");
       }
-      expect(rt.stats().quarantined).toEqual(["crashy"]);
+      // Blame is settled once the dead worker's stderr has been read to the end.
+      await expect.poll(() => rt.stats().quarantined).toEqual(["crashy"]);
       await expect.poll(() => rt.stats().worker_restarts, { timeout: 20_000 }).toBe(3);
       const blocked = await spin();
       expect(blocked).toMatchObject({ result: "DENY", policies: [{ error: { kind: "crash", message: expect.stringContaining('tenant "crashy" is quarantined') } }] });
@@ -87,6 +88,12 @@ describe("who a lost worker is blamed on", () => {
         for (const d of await Promise.all(pending)) expect(d.policies[0]!.error!.kind).toBe("crash");
       }
       await expect.poll(() => rt.stats().worker_restarts, { timeout: 20_000 }).toBe(3);
+      // Both still reach a worker (a quarantined tenant's call would answer at once, as a crash).
+      const quick = "export const slow = () => ({ result: 'ALLOW' });\nexport const POLICY_REGISTRY = [{ handler: 'c.p.slow' }];";
+      for (const tenant of ["one", "two"]) {
+        await rt.load({ tenant, module: "c.p", source: quick });
+        expect((await call(tenant)).policies[0]).toMatchObject({ result: "ALLOW", error: null });
+      }
       expect(rt.stats().quarantined).toEqual([]);
     } finally {
       await rt.close();
