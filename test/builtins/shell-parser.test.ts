@@ -240,13 +240,12 @@ describe("parseShell: what cannot be known", () => {
     expect(parseShell(script).error).toMatch(/nested too deeply/);
   });
 
+  // Each bound shows by its error; a blow-up past it would hit the test's time limit.
   it("bounds what grows faster than the input", () => {
-    const start = performance.now();
     expect(parseShell(`{ ${":;".repeat(500)} }${">a".repeat(1000)}`).error).toMatch(/redirections/);
     expect(parseShell(`${"{ ".repeat(100)}${":;".repeat(1000)}${` }${">a".repeat(40)}`.repeat(100)}`).error).toMatch(/redirections/);
     expect(parseShell(`echo ${"{a,b}".repeat(8)}${"{".repeat(980)}`).error).toMatch(/brace/);
     expect(parseShell(`echo ${"{a,b}".repeat(8)}${"{".repeat(980)};`.repeat(60)).error).toMatch(/brace/);
-    expect(performance.now() - start).toBeLessThan(1000);
     expect(parseShell(`{ ${"ls; ".repeat(100)}} > out 2>&1`).commands.every((c) => c.redirects.length === 2)).toBe(true);
     expect(argvs(`echo ${"{a,b}".repeat(8)}`)[0]).toHaveLength(257);
   });
@@ -264,10 +263,8 @@ describe("parseShell: what cannot be known", () => {
     expect(parseShell("echo $(".repeat(200) + ")".repeat(200)).error).toMatch(/deep/);
     expect(parseShell("true;".repeat(3000)).error).toMatch(/more than/);
     expect(parseShell("echo {a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}").commands[0]!.argv.length).toBe(2);
-    const start = performance.now();
-    parseShell(`echo "${"a$(b) ".repeat(5000)}"`);
-    parseShell("'".repeat(60000));
-    parseShell("a|".repeat(20000) + "b");
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(parseShell(`echo "${"a$(b) ".repeat(5000)}"`)).toMatchObject({ error: "more than 2000 commands", dynamic: true });
+    expect(parseShell("'".repeat(60000))).toMatchObject({ error: null, commands: [{ argv: [""] }] });
+    expect(parseShell("a|".repeat(20000) + "b")).toMatchObject({ error: "more than 2000 commands", dynamic: true });
   });
 });
