@@ -12,7 +12,8 @@ import ivm from "isolated-vm";
 import { createRuntime } from "palisade/runtime";
 import type { Binding, PolicyEvent } from "palisade/sdk";
 import { bundle } from "../runtime/bundler/bundle.ts";
-import { CodeStore, TenantSandbox } from "../runtime/worker/sandbox.ts";
+import { CodeStore } from "../runtime/worker/code-store.ts";
+import { TenantSandbox } from "../runtime/worker/sandbox.ts";
 import { footprint, mbPerIsolate } from "./footprint.ts";
 import { percentile, progress, round, throughput, timeSequential, type Timing } from "./stats.ts";
 
@@ -51,7 +52,7 @@ async function rawFloor(): Promise<Timing> {
 }
 
 async function wrapperInProcess(): Promise<{ sequential: Timing; pipelinedPerSec: number }> {
-  const built = await bundle("myorg.policies", { source: MYORG }, 1 << 20);
+  const built = await bundle("myorg.policies", { source: MYORG }, 1 << 20, "bench");
   if (!built.ok) throw new Error("bundle failed");
   const code = new CodeStore();
   code.put(built.sha256, built.code);
@@ -61,8 +62,8 @@ async function wrapperInProcess(): Promise<{ sequential: Timing; pipelinedPerSec
   const { data, ...rest } = EVENT;
   const json = `{"data":${JSON.stringify(data)},"session_state":{},${JSON.stringify(rest).slice(1)}`;
   let id = 0;
-  const sequential = await timeSequential(Math.min(N, 10_000), 1000, () => sandbox.call(++id, "k", json, 1 << 18, 50));
-  const pipelinedPerSec = await throughput(N * 2, 64, () => sandbox.call(++id, "k", json, 1 << 18, 50));
+  const sequential = await timeSequential(Math.min(N, 10_000), 1000, () => sandbox.call(built.sha256, ++id, "k", json, 1 << 18, 50));
+  const pipelinedPerSec = await throughput(N * 2, 64, () => sandbox.call(built.sha256, ++id, "k", json, 1 << 18, 50));
   sandbox.dispose();
   return { sequential, pipelinedPerSec };
 }

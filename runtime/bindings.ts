@@ -1,33 +1,52 @@
 // Resolving a binding to a call for a worker: handler → module and export, params checked
-// against the handler's params_schema, and the key of its evaluator instance. The checks run
-// once per (binding, handler, params, module version) and are remembered.
+// against the handler's params_schema, and the key of its evaluator instance. A binding object
+// is checked once, the first time it is seen, and then frozen; what its params resolve to is
+// remembered for as long as the module version it was resolved against stays current. So an
+// evaluation re-checks and re-serialises nothing its caller already gave it before.
 import { createHash } from "node:crypto";
 import { isPalisadeError, PalisadeError, type Binding } from "../sdk/index.ts";
 import type { LoadedModule, ModuleTable } from "./modules.ts";
-import { Lru } from "./lru.ts";
 import { checkParams } from "./params.ts";
 import type { CallSpec } from "./protocol.ts";
-import { describeIssues } from "./validate.ts";
+import { check, describeIssues, validators } from "./validate.ts";
 
-export type Resolved = { binding: Binding; spec: CallSpec; module: LoadedModule };
-type Checked = { handler: string; sha: string; input: string; key: string; json: string };
+export type Resolved = { binding: Binding; spec: Omit<CallSpec, "state">; module: LoadedModule };
+type Checked = { codeId: string; key: string; json: string };
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
 
 export class BindingResolver {
   readonly #modules: ModuleTable;
-  readonly #checked = new Lru<string, Checked>(100_000);
+  /** Binding objects that passed the schema check (frozen since). */
+  readonly #valid = new WeakSet<object>();
+  readonly #resolved = new WeakMap<object, Checked>();
 
   constructor(modules: ModuleTable) {
     this.#modules = modules;
+  }
+
+  /** Checks a binding against the Binding schema, once per object, and freezes it. */
+  check(binding: unknown): Binding {
+    if (typeof binding === "object" && binding !== null && this.#valid.has(binding)) return binding as Binding;
+    const id = (binding as { id?: unknown } | null)?.id;
+    const checked = check(validators.binding, binding, "PAL_BINDING_INVALID", `invalid binding ${JSON.stringify(id ?? null)}`);
+    this.#valid.add(deepFreeze(checked));
+    return checked;
   }
 
   /**
    * Like resolve(), but with `unavailable: "on_error"` a binding that cannot run (its policy is
    * not loaded, or its params no longer match the policy's schema) is reported, not thrown.
    */
-  resolveOrMiss(tenant: string, binding: Binding, state: Record<string, unknown> | undefined, unavailable: "error" | "on_error"): Resolved | { binding: Binding; missing: string } {
+  resolveOrMiss(tenant: string, binding: Binding, unavailable: "error" | "on_error"): Resolved | { binding: Binding; missing: string } {
     try {
-      return this.resolve(tenant, binding, state);
+      return this.resolve(tenant, binding);
     } catch (e) {
       if (unavailable === "on_error" && isPalisadeError(e)) return { binding, missing: `policy unavailable: ${e.message}` };
       throw e;
@@ -35,13 +54,11 @@ export class BindingResolver {
   }
 
   /** Throws PAL_MODULE_NOT_FOUND, PAL_HANDLER_NOT_FOUND or PAL_PARAMS_INVALID. */
-  resolve(tenant: string, binding: Binding, state: Record<string, unknown> | undefined): Resolved {
+  resolve(tenant: string, binding: Binding): Resolved {
     const { module, policy } = this.#modules.resolve(tenant, binding.handler);
-    const cacheKey = `${tenant}\0${binding.id}`;
-    const input = JSON.stringify(binding.params ?? {});
-    let checked = this.#checked.get(cacheKey);
-    if (!checked || checked.handler !== binding.handler || checked.sha !== module.sha256 || checked.input !== input) {
-      if (policy.info.kind === "callable" && input !== "{}") {
+    let checked = this.#resolved.get(binding);
+    if (checked?.codeId !== module.codeId) {
+      if (policy.info.kind === "callable" && binding.params !== undefined && Object.keys(binding.params).length > 0) {
         throw new PalisadeError("PAL_PARAMS_INVALID", `${binding.handler} is a callable and takes no params`, {
           issues: [{ instancePath: "", message: "must be empty: callables take no params" }],
         });
@@ -50,9 +67,9 @@ export class BindingResolver {
       if (!params.ok) {
         throw new PalisadeError("PAL_PARAMS_INVALID", `params of binding "${binding.id}" do not match the params_schema of ${binding.handler}: ${describeIssues(params.issues)}`, { issues: params.issues });
       }
-      const key = createHash("sha256").update(`${binding.id}\0${binding.handler}\0${module.sha256}\0${params.json}`).digest("base64url").slice(0, 24);
-      checked = { handler: binding.handler, sha: module.sha256, input, key, json: params.json };
-      this.#checked.set(cacheKey, checked);
+      const key = createHash("sha256").update(`${binding.id}\0${binding.handler}\0${module.codeId}\0${params.json}`).digest("base64url").slice(0, 24);
+      checked = { codeId: module.codeId, key, json: params.json };
+      this.#resolved.set(binding, checked);
     }
     return {
       binding,
@@ -60,13 +77,12 @@ export class BindingResolver {
       spec: {
         binding: binding.id,
         key: checked.key,
-        sha: module.sha256,
+        code: module.codeId,
         export: policy.exportName,
         kind: policy.info.kind,
         params: checked.json,
         mode: binding.mode ?? "enforce",
         on_error: binding.on_error ?? "DENY",
-        state: JSON.stringify(state ?? {}),
       },
     };
   }

@@ -1,6 +1,6 @@
 // palisade/runtime: the sandbox, embeddable without the HTTP host.
 export { createRuntime, Runtime } from "./runtime.ts";
-export type { Bundled, EvaluateRequest, LoadRequest, LoadResult, RuntimeStats } from "./runtime.ts";
+export type { Bundled, EvaluateRequest, LoadRequest, LoadResult, RuntimeStats } from "./api.ts";
 export { DEFAULT_LIMITS } from "./options.ts";
 export { byEvaluationOrder } from "./decide.ts";
 export type { RuntimeOptions } from "./options.ts";

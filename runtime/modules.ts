@@ -1,6 +1,6 @@
 // The modules each tenant has loaded, and handler → policy resolution. A tenant's modules are
-// visible to that tenant only. Modules are also indexed by bundle sha256, to tell when no
-// tenant uses a bundle any more.
+// visible to that tenant only. Modules are also indexed by code id, to tell when no tenant
+// uses a code any more.
 import { PalisadeError } from "../sdk/index.ts";
 import type { BundleMap } from "./bundler/source-map.ts";
 import type { CheckedPolicy } from "./bundler/registry.ts";
@@ -9,7 +9,10 @@ export interface LoadedModule {
   tenant: string;
   name: string;
   sha256: string;
-  code: string;
+  /** What workers know the code by (see worker/code-store.ts). */
+  codeId: string;
+  /** The bundle's script. */
+  script: string;
   map: BundleMap;
   /** Handler → policy, in registry order. */
   policies: Map<string, CheckedPolicy>;
@@ -17,7 +20,7 @@ export interface LoadedModule {
 
 export class ModuleTable {
   readonly #tenants = new Map<string, Map<string, LoadedModule>>();
-  readonly #bySha = new Map<string, Set<LoadedModule>>();
+  readonly #byCode = new Map<string, Set<LoadedModule>>();
 
   get tenantCount(): number {
     return this.#tenants.size;
@@ -44,8 +47,8 @@ export class ModuleTable {
     const previous = modules.get(module.name);
     if (previous) this.#unindex(previous);
     modules.set(module.name, module);
-    let users = this.#bySha.get(module.sha256);
-    if (!users) this.#bySha.set(module.sha256, (users = new Set()));
+    let users = this.#byCode.get(module.codeId);
+    if (!users) this.#byCode.set(module.codeId, (users = new Set()));
     users.add(module);
     return previous;
   }
@@ -60,8 +63,8 @@ export class ModuleTable {
     return module;
   }
 
-  inUse(sha: string): boolean {
-    return this.#bySha.has(sha);
+  inUse(code: string): boolean {
+    return this.#byCode.has(code);
   }
 
   /** Finds the policy a handler names. A handler is `<module>.<export>`. */
@@ -79,8 +82,8 @@ export class ModuleTable {
   }
 
   #unindex(module: LoadedModule): void {
-    const users = this.#bySha.get(module.sha256);
+    const users = this.#byCode.get(module.codeId);
     users?.delete(module);
-    if (users?.size === 0) this.#bySha.delete(module.sha256);
+    if (users?.size === 0) this.#byCode.delete(module.codeId);
   }
 }

@@ -1,24 +1,41 @@
 // Every message between the supervisor and a worker process, and nothing else. Messages
 // travel over Node's IPC channel as JSON. Rules:
-// - The supervisor sends a module's code (`module`) before the first message that names its
-//   sha256; a worker keeps it until `forget`. A restarted worker starts empty.
+// - Module code is named by a code id: the bundle's sha256 for public code (the builtins),
+//   a per-tenant hash of it for the rest (see worker/code-store.ts). The supervisor sends a
+//   code (`module`) before the first message that names it; a worker keeps it until
+//   `forget`. A restarted worker starts empty.
+// - Every message about a tenant carries its `epoch`, the incarnation of the tenant id; a
+//   worker refuses a request of an older incarnation than it has seen (`drop` says one ended).
 // - Every request carries an `id`; the worker answers each one exactly once, unless it dies,
 //   in which case the supervisor settles it as a `crash`.
 // - Workers send `heartbeat` on a timer so a blocked main thread is noticed and killed.
 // - Each IPC message is an array of these messages, in order (see outbox.ts).
 // - Nothing a tenant wrote crosses as an object: policy output arrives here already parsed
 //   from a capped JSON string and validated, and error text is plain strings.
-// - A worker that ends itself because of one tenant's isolate says whose on stderr, in a
-//   `culpritLine`, written synchronously just before it goes.
+// - A worker that ends itself because of one tenant's isolate names that tenant on its own
+//   pipe (fd 4, `culpritLine`), written synchronously just before it goes. Only trusted code
+//   writes there; stderr carries text that tenant code may have chosen, and is never believed.
 import type { ErrorKind, StateUpdate, Verdict } from "../sdk/index.ts";
 
-const CULPRIT = "palisade worker culprit: ";
+/** The worker's file descriptor for culprit lines. */
+export const CULPRIT_FD = 4;
+const CULPRIT = "culprit ";
 
-export const culpritLine = (tenant: string) => `${CULPRIT}${tenant}`;
+export const culpritLine = (tenant: string) => `${CULPRIT}${JSON.stringify(tenant)}\n`;
 
-/** The tenant a `culpritLine` names, or null for any other line. */
-export function culpritOf(line: string): string | null {
-  return line.startsWith(CULPRIT) ? line.slice(CULPRIT.length).trim() || null : null;
+/** The tenant the last culprit line in `text` names, or null. */
+export function culpritOf(text: string): string | null {
+  let found: string | null = null;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(CULPRIT)) continue;
+    try {
+      const tenant: unknown = JSON.parse(line.slice(CULPRIT.length));
+      if (typeof tenant === "string" && tenant) found = tenant;
+    } catch {
+      // a line cut short by the kill: nothing to believe
+    }
+  }
+  return found;
 }
 
 /** The limits a worker applies to one call. */
@@ -31,9 +48,10 @@ export interface WorkerLimits {
 /** One binding, resolved and ready to call. */
 export interface CallSpec {
   binding: string;
-  /** Identifies the evaluator instance: binding id, handler, module sha256 and params, hashed. */
+  /** Identifies the evaluator instance: binding id, handler, module code and params, hashed. */
   key: string;
-  sha: string;
+  /** The module's code id. */
+  code: string;
   export: string;
   kind: "callable" | "factory";
   /** JSON of the validated params; `{}` for callables. */
@@ -68,15 +86,17 @@ export interface Outcome {
 }
 
 export type ToWorker =
-  | { type: "module"; sha: string; code: string }
-  | { type: "forget"; sha: string }
-  | { type: "load"; id: number; tenant: string; sha: string; limits: WorkerLimits }
-  | { type: "unload"; tenant: string; sha: string }
-  | { type: "instantiate"; id: number; tenant: string; limits: WorkerLimits; call: CallSpec }
+  | { type: "module"; code: string; script: string }
+  | { type: "forget"; code: string }
+  | { type: "load"; id: number; tenant: string; epoch: number; code: string; limits: WorkerLimits }
+  | { type: "unload"; tenant: string; epoch: number; code: string }
+  | { type: "drop"; tenant: string; epoch: number }
+  | { type: "instantiate"; id: number; tenant: string; epoch: number; limits: WorkerLimits; call: CallSpec }
   | {
       type: "evaluate";
       id: number;
       tenant: string;
+      epoch: number;
       limits: WorkerLimits;
       /** The event as JSON without `data` and `session_state`: `{"type":…,…}`. */
       event: string;
@@ -85,9 +105,15 @@ export type ToWorker =
       calls: CallSpec[];
     };
 
+/** What a worker's heaviest idle isolate holds, for blame when the worker outgrows its ceiling. */
+export interface Heaviest {
+  tenant: string;
+  bytes: number;
+}
+
 export type FromWorker =
   | { type: "ready"; pid: number }
-  | { type: "heartbeat"; rss: number; isolates: number }
+  | { type: "heartbeat"; rss: number; isolates: number; heaviest: Heaviest | null }
   /** `inspection` is JSON `{registry, exports}` as the module produced it: parse it as hostile. */
   | { type: "loaded"; id: number; inspection: string }
   | { type: "load_failed"; id: number; error: CallError }

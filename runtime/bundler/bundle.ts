@@ -3,9 +3,11 @@
 // and paths outside the upload are errors, so nothing the tenant did not send can run.
 import { createHash } from "node:crypto";
 import path from "node:path/posix";
-import * as esbuild from "esbuild";
+import type * as esbuild from "esbuild";
 import type { Diagnostic } from "../../sdk/index.ts";
 import { Lru } from "../lru.ts";
+import { build as esbuildBuild, BundlerCrashed } from "./esbuild-service.ts";
+import { MAX_SOURCE_NESTING, tooDeep } from "./nesting.ts";
 
 /** Name of the global the iife bundle assigns its exports to; read once by the wrapper. */
 export const EXPORTS_GLOBAL = "__palisade_exports";
@@ -18,6 +20,8 @@ export interface Bundle {
   map: string;
   sha256: string;
   bundle_bytes: number;
+  /** The upload's files that went into the bundle; those not imported are left out of what is kept. */
+  used_files: string[];
 }
 
 export type BundleResult =
@@ -29,6 +33,9 @@ const LOADERS: Record<string, esbuild.Loader> = {
   ".ts": "ts", ".mts": "ts", ".cts": "ts", ".js": "js", ".mjs": "js", ".cjs": "js", ".json": "json",
 };
 const RESOLVE_SUFFIXES = ["", ".ts", ".mts", ".js", ".mjs", ".json", "/index.ts", "/index.js"];
+/** Most files an upload may hold, and the longest path among them. */
+export const MAX_UPLOAD_FILES = 500;
+export const MAX_PATH_LENGTH = 256;
 
 /** The file name a single-source upload is given in diagnostics: `myorg.policies` → `myorg/policies.ts`. */
 export function sourceFileName(module: string): string {
@@ -45,10 +52,13 @@ function cleanPath(p: string): string | null {
 function toFiles(module: string, input: SourceInput): { files: Map<string, string>; entry: string } | Diagnostic[] {
   if ("source" in input) return { files: new Map([[sourceFileName(module), input.source]]), entry: sourceFileName(module) };
   const files = new Map<string, string>();
+  const names = Object.keys(input.files);
+  if (names.length > MAX_UPLOAD_FILES) return [{ message: `the upload has ${names.length} files; at most ${MAX_UPLOAD_FILES} are allowed` }];
   const errors: Diagnostic[] = [];
   for (const [name, text] of Object.entries(input.files)) {
     const clean = cleanPath(name);
-    if (clean === null) errors.push({ message: `file path "${name}" must be relative and stay inside the upload` });
+    if (name.length > MAX_PATH_LENGTH) errors.push({ message: `file path "${name.slice(0, 80)}…" is ${name.length} characters; at most ${MAX_PATH_LENGTH} are allowed` });
+    else if (clean === null) errors.push({ message: `file path "${name}" must be relative and stay inside the upload` });
     else if (!LOADERS[path.extname(clean)]) errors.push({ message: `file "${name}" has an unsupported extension (use .ts, .js, .mjs or .json)` });
     else files.set(clean, text);
   }
@@ -98,16 +108,25 @@ export function toDiagnostic(message: esbuild.Message): Diagnostic {
 // restart reloading every tenant) is bundled once. Bounded by bytes: authors choose the sizes.
 const recent = new Lru<string, Bundle>(64 << 20, (b) => b.code.length + b.map.length);
 
-/** Bundles an upload. A compile failure is a result with diagnostics, never a throw. */
-export async function bundle(module: string, input: SourceInput, maxBundleBytes: number): Promise<BundleResult> {
+/**
+ * Bundles an upload. A compile failure is a result with diagnostics, never a throw. `scope`
+ * keeps the cache of recent bundles apart: a tenant id, or "" for public code (the builtins).
+ */
+export async function bundle(module: string, input: SourceInput, maxBundleBytes: number, scope: string): Promise<BundleResult> {
   const prepared = toFiles(module, input);
   if (Array.isArray(prepared)) return { ok: false, reason: "invalid", errors: prepared };
-  // esbuild's own work grows with the input, so oversized uploads are refused before it starts.
-  const sourceBytes = [...prepared.files.values()].reduce((n, text) => n + Buffer.byteLength(text), 0);
+  // esbuild's own work grows with the input, so oversized uploads are refused before it
+  // starts. Names count too: an upload of many files that nothing imports is still work.
+  let sourceBytes = 0;
+  for (const [name, text] of prepared.files) sourceBytes += Buffer.byteLength(name) + Buffer.byteLength(text);
   if (sourceBytes > maxBundleBytes * 4) {
-    return { ok: false, reason: "source_too_large", errors: [{ message: `sources are ${sourceBytes} bytes; the limit is ${maxBundleBytes * 4} (4 × max_bundle_bytes)` }] };
+    return { ok: false, reason: "source_too_large", errors: [{ message: `sources are ${sourceBytes} bytes with their names; the limit is ${maxBundleBytes * 4} (4 × max_bundle_bytes)` }] };
   }
-  const key = createHash("sha256").update(JSON.stringify([module, prepared.entry, [...prepared.files]])).digest("hex");
+  for (const [name, text] of prepared.files) {
+    const at = tooDeep(text);
+    if (at) return { ok: false, reason: "compile", errors: [{ file: name, ...at, message: `nests brackets deeper than ${MAX_SOURCE_NESTING} levels` }] };
+  }
+  const key = createHash("sha256").update(JSON.stringify([scope, module, prepared.entry, [...prepared.files]])).digest("hex");
   const built = recent.get(key) ?? (await build(prepared));
   if (!("code" in built)) return built;
   if (built.bundle_bytes > maxBundleBytes) {
@@ -118,9 +137,9 @@ export async function bundle(module: string, input: SourceInput, maxBundleBytes:
 }
 
 async function build(prepared: { files: Map<string, string>; entry: string }): Promise<Bundle | Extract<BundleResult, { ok: false }>> {
-  let result: esbuild.BuildResult<{ write: false }>;
+  let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
-    result = await esbuild.build({
+    result = await esbuildBuild({
       entryPoints: [prepared.entry],
       outfile: "bundle.js",
       bundle: true,
@@ -134,14 +153,17 @@ async function build(prepared: { files: Map<string, string>; entry: string }): P
       legalComments: "none",
       charset: "utf8",
       logLevel: "silent",
+      metafile: true,
       plugins: [closedWorld(prepared.files)],
     });
   } catch (e) {
+    if (e instanceof BundlerCrashed) return { ok: false, reason: "compile", errors: [{ message: `${e.message}; simplify the upload` }] };
     const failure = e as esbuild.BuildFailure;
     if (!Array.isArray(failure.errors)) throw e;
     return { ok: false, reason: "compile", errors: failure.errors.map(toDiagnostic) };
   }
   const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
-  return { code, map, sha256: createHash("sha256").update(code).digest("hex"), bundle_bytes: Buffer.byteLength(code) };
+  const used = Object.keys(result.metafile.inputs).map((input) => input.replace(/^upload:/, ""));
+  return { code, map, sha256: createHash("sha256").update(code).digest("hex"), bundle_bytes: Buffer.byteLength(code), used_files: used };
 }

@@ -3,6 +3,7 @@
 // replaces a worker that exits, and kills one that stops answering (its main thread is
 // blocked) or grows past the RSS ceiling. Replacements back off while workers keep dying
 // during start-up, so a broken installation does not spin.
+import type { ToWorker } from "../protocol.ts";
 import type { WorkerOptions } from "../worker/main.ts";
 import { Quarantine } from "./quarantine.ts";
 import { WorkerExited, WorkerHandle } from "./worker-handle.ts";
@@ -41,6 +42,10 @@ export class WorkerPool {
   readonly #restarts: number[];
   readonly #startFailures: number[];
   readonly #watch: NodeJS.Timeout;
+  readonly #tickMs: number;
+  #lastTick = Date.now();
+  /** Per worker, how long it has been silent with requests in flight, in this process's awake time. */
+  readonly #silentMs: number[];
   readonly quarantine = new Quarantine();
   #closing = false;
 
@@ -48,8 +53,10 @@ export class WorkerPool {
     this.#options = options;
     this.#restarts = new Array<number>(options.workers).fill(0);
     this.#startFailures = new Array<number>(options.workers).fill(0);
+    this.#silentMs = new Array<number>(options.workers).fill(0);
     for (let i = 0; i < options.workers; i++) this.#spawn(i);
-    this.#watch = setInterval(() => this.#check(), Math.max(50, Math.floor(options.worker.heartbeatMs / 2)));
+    this.#tickMs = Math.max(50, Math.floor(options.worker.heartbeatMs / 2));
+    this.#watch = setInterval(() => this.#check(), this.#tickMs);
     this.#watch.unref();
   }
 
@@ -81,11 +88,20 @@ export class WorkerPool {
     return handle;
   }
 
-  /** Tells every worker holding bundle `sha` to drop it. */
-  forget(sha: string): void {
+  /**
+   * Sends a message that needs no answer to the tenant's worker once it is ready, quarantine
+   * or not: clean-up (unload, drop) must reach the isolate of a tenant set aside too.
+   */
+  post(tenant: string, message: ToWorker): void {
+    const handle = this.#slots[shard(tenant, this.#slots.length)]!;
+    handle.ready.then(() => handle.post(message), () => {});
+  }
+
+  /** Tells every worker holding code `code` to drop it. */
+  forget(code: string): void {
     for (const worker of this.#slots) {
-      if (!worker.modules.delete(sha)) continue;
-      worker.post({ type: "forget", sha });
+      if (!worker.modules.delete(code)) continue;
+      worker.post({ type: "forget", code });
     }
   }
 
@@ -110,6 +126,7 @@ export class WorkerPool {
   #spawn(index: number): void {
     const handle = new WorkerHandle(index, this.#options.worker, this.#options.log);
     this.#slots[index] = handle;
+    this.#silentMs[index] = 0;
     let becameReady = false;
     handle.ready.then(() => {
       becameReady = true;
@@ -130,16 +147,34 @@ export class WorkerPool {
     });
   }
 
+  // A worker is judged silent on evidence this process's own stalls cannot fake. When this
+  // event loop is blocked (a huge body parsed, a slow validation), the worker's heartbeats wait
+  // in the pipe, and the timer phase runs before they are read. So each tick counts at most
+  // two intervals of silence, however long it came late: a stall of seconds costs a worker
+  // nothing, while one that really stopped answering is killed after hangMs of awake time.
   #check(): void {
     const now = Date.now();
+    const elapsed = Math.min(now - this.#lastTick, 2 * this.#tickMs);
+    this.#lastTick = now;
     for (const w of this.#slots) {
       if (w.state !== "ready") continue;
-      if (w.inflight > 0 && now - w.lastSeen > this.#options.hangMs) {
-        w.kill(`worker unresponsive for ${now - w.lastSeen} ms with ${w.inflight} requests in flight`);
+      if (w.heard || w.inflight === 0) this.#silentMs[w.index] = 0;
+      else this.#silentMs[w.index]! += elapsed;
+      w.heard = false;
+      const silent = this.#silentMs[w.index]!;
+      if (silent > this.#options.hangMs) {
+        w.kill(`worker unresponsive for ${silent} ms with ${w.inflight} requests in flight`);
       } else if (w.rssBytes > this.#options.rssLimitMb * 1048576) {
-        w.kill(`worker RSS ${Math.round(w.rssBytes / 1048576)} MB over the ${this.#options.rssLimitMb} MB ceiling`, false);
+        w.kill(`worker RSS ${Math.round(w.rssBytes / 1048576)} MB over the ${this.#options.rssLimitMb} MB ceiling`, this.#rssCulprit(w));
       }
     }
+  }
+
+  // The RSS all tenants of a worker add up to is no single tenant's doing, unless one isolate
+  // holds most of it: then that tenant is blamed, so it cannot keep costing its neighbours.
+  #rssCulprit(w: WorkerHandle): string | false {
+    const heaviest = w.heaviest;
+    return heaviest && heaviest.bytes > w.rssBytes / 2 ? heaviest.tenant : false;
   }
 }
 

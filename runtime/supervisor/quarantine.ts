@@ -1,8 +1,8 @@
 // Tenants whose code keeps killing their worker are set aside for a while: every crash fails
 // the calls in flight of every tenant on that worker, so a tenant that can crash it at will
-// could keep its neighbours failing. A crash counts against the tenant whose request had been
-// in flight longest — the likeliest culprit, since the call that takes a worker down is the
-// one that does not come back.
+// could keep its neighbours failing. Who a crash counts against is decided in
+// worker-handle.ts: the tenant the worker named on its culprit pipe, else the only tenant in
+// flight, else nobody.
 export const STRIKES = 3;
 export const WINDOW_MS = 10 * 60_000;
 export const FIRST_COOLDOWN_MS = 60_000;
@@ -34,6 +34,11 @@ export class Quarantine {
     const record = this.#tenants.get(tenant);
     if (!record || record.until <= now) return null;
     return `tenant "${tenant}" is quarantined for ${Math.ceil((record.until - now) / 1000)} s more: its policies crashed their sandbox worker ${STRIKES} times within ${WINDOW_MS / 60_000} minutes`;
+  }
+
+  /** Forgets a tenant's record: the tenant is gone, and a new one may take its id. */
+  forget(tenant: string): void {
+    this.#tenants.delete(tenant);
   }
 
   list(now = Date.now()): string[] {

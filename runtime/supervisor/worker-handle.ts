@@ -2,8 +2,9 @@
 // which module codes it already holds, and its last sign of life. When it exits, only its own
 // requests fail (as crashes); the pool decides about a replacement.
 import { fork, type ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { culpritOf, type FromWorker, type Reply, type Request, type RequestBody, type ToWorker } from "../protocol.ts";
+import { culpritOf, type FromWorker, type Heaviest, type Reply, type Request, type RequestBody, type ToWorker } from "../protocol.ts";
 import { Outbox } from "../outbox.ts";
 import type { WorkerOptions } from "../worker/main.ts";
 
@@ -34,11 +35,13 @@ export class WorkerHandle {
   /** sha256 of every module code this worker holds. */
   readonly modules = new Set<string>();
   state: "starting" | "ready" | "exited" = "starting";
-  lastSeen = Date.now();
+  /** Whether a message came since the pool last looked (see pool.ts: silence is counted there). */
+  heard = false;
   /** The last lines the worker wrote to stderr, for start-up failure reports. */
   readonly stderrTail: string[] = [];
   rssBytes = 0;
   isolates = 0;
+  heaviest: Heaviest | null = null;
   #nextId = 1;
   #killReason: string | null = null;
   #blame = true;
@@ -53,15 +56,25 @@ export class WorkerHandle {
     this.child = fork(WORKER_MAIN, [JSON.stringify(options)], {
       // Required by isolated-vm on Node ≥ 20 (isolated-vm #420, #424). Set explicitly so that
       // the caller's own flags (inspector, loaders) never reach a sandbox process.
-      execArgv: ["--no-node-snapshot"],
+      // --allow-unsafe-function-constructor: a module's realm is entered through its tenant's
+      // hub, a context with another security token, and V8 then refuses `Function(…)` in the
+      // module ("no access"). The check guards cross-origin frames in browsers; here no object
+      // of one realm reaches another, so the Function a module calls is always its own.
+      execArgv: ["--no-node-snapshot", "--allow-unsafe-function-constructor"],
       env: {},
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      // fd 4 carries culprit lines, written only by the worker's own code (see protocol.ts).
+      stdio: ["ignore", "ignore", "pipe", "ipc", "pipe"],
       serialization: "json",
+    });
+    const culprits = this.child.stdio[4] as Readable;
+    let culpritText = "";
+    culprits.setEncoding("utf8").on("data", (chunk: string) => {
+      culpritText = (culpritText + chunk).slice(-4096);
+      this.#culprit = culpritOf(culpritText) ?? this.#culprit;
     });
     this.child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
       for (const line of chunk.split("\n")) {
         if (!line.trim()) continue;
-        this.#culprit = culpritOf(line) ?? this.#culprit;
         onLog(line);
         this.stderrTail.push(line);
         if (this.stderrTail.length > 20) this.stderrTail.shift();
@@ -70,14 +83,14 @@ export class WorkerHandle {
     this.ready = new Promise((resolve, reject) => {
       this.child.once("exit", (code, signal) => reject(new WorkerExited(this.#exitReason(code, signal))));
       this.child.on("message", (batch: FromWorker[]) => {
-        this.lastSeen = Date.now();
+        this.heard = true;
         for (const message of batch) this.#receive(message, resolve);
       });
     });
     this.ready.catch(() => {});
-    // Once stderr has ended, a culprit line written just before exit is in. (Not the child's
-    // "close" event: it never comes after disconnect().)
-    const stderrEnded = new Promise((resolve) => this.child.stderr!.once("close", resolve));
+    // Once the culprit pipe has ended, a culprit line written just before exit is in. (Not
+    // the child's "close" event: it never comes after disconnect().)
+    const culpritsEnded = new Promise((resolve) => culprits.once("close", resolve));
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
         this.state = "exited";
@@ -89,7 +102,7 @@ export class WorkerHandle {
         }
         this.#pending.clear();
         const sole = this.#blame && serving.size === 1 ? [...serving][0]! : null;
-        resolve({ reason, suspect: stderrEnded.then(() => this.#culprit ?? sole) });
+        resolve({ reason, suspect: culpritsEnded.then(() => this.#culprit ?? sole) });
       });
     });
     // A send to a dying child fails; the exit handler settles everything in flight.
@@ -104,6 +117,7 @@ export class WorkerHandle {
     } else if (message.type === "heartbeat") {
       this.rssBytes = message.rss;
       this.isolates = message.isolates;
+      this.heaviest = message.heaviest;
     } else {
       const pending = this.#pending.get(message.id);
       this.#pending.delete(message.id);
@@ -145,11 +159,15 @@ export class WorkerHandle {
     clearTimeout(timer);
   }
 
-  /** `blame` false: the kill is no tenant's doing (an RSS ceiling all of them add up to). */
-  kill(reason: string, blame = true): void {
+  /**
+   * `blame`: false when the kill is no tenant's doing; a tenant's id when it is that tenant's
+   * (the one whose isolate held the memory of an RSS ceiling), whoever was in flight.
+   */
+  kill(reason: string, blame: boolean | string = true): void {
     if (this.state === "exited") return;
     this.#killReason ??= reason;
-    this.#blame &&= blame;
+    if (typeof blame === "string") this.#culprit ??= blame;
+    else this.#blame &&= blame;
     // Whoever kills a worker waits for its exit: keep the process up until it comes.
     this.#holdProcessOpen(true);
     this.child.kill("SIGKILL");
@@ -158,7 +176,7 @@ export class WorkerHandle {
   // An idle worker must not keep its parent alive (a script or test runner that forgot
   // close() still exits); a worker with requests in flight must, or their answers are lost.
   #holdProcessOpen(hold: boolean): void {
-    const handles = [this.child, this.child.channel, this.child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[];
+    const handles = [this.child, this.child.channel, this.child.stderr, this.child.stdio[4]] as ({ ref(): void; unref(): void } | null | undefined)[];
     for (const handle of handles) {
       if (hold) handle?.ref();
       else handle?.unref();

@@ -3,8 +3,10 @@
 // `decide.ts` saying when to stop and when `data` passes on).
 import { chainsData, shortCircuits } from "../decide.ts";
 import type { CallError, CallSpec, Outcome, Reply, ToWorker, WorkerLimits } from "../protocol.ts";
+import { logLine } from "./log.ts";
 import { errorOf, parseCallOutput, type CallOutput } from "./output.ts";
-import { SandboxFailure, type CodeStore, type TenantSandbox } from "./sandbox.ts";
+import type { CodeStore } from "./code-store.ts";
+import { SandboxFailure, type TenantSandbox } from "./sandbox.ts";
 import type { Tenants } from "./tenants.ts";
 
 type Request<T extends ToWorker["type"]> = Extract<ToWorker, { type: T }>;
@@ -31,11 +33,11 @@ export class Executor {
 
   async load(msg: Request<"load">): Promise<Reply> {
     try {
-      const sandbox = await this.#tenants.get(msg.tenant, msg.limits.memory_mb);
-      const adopted = await this.#adopt(sandbox, msg.sha, msg.limits);
+      const sandbox = await this.#tenants.get(msg.tenant, msg.epoch, msg.limits.memory_mb);
+      const adopted = await this.#adopt(sandbox, msg.code, msg.limits);
       if (adopted) return { type: "load_failed", id: msg.id, error: adopted };
-      const out = await sandbox.inspect(msg.sha, msg.limits.max_output_bytes, initTimeoutMs(msg.limits));
-      if (out[0] !== "R") return { type: "load_failed", id: msg.id, error: errorOf(out, msg.sha) };
+      const out = await sandbox.inspect(msg.code, msg.limits.max_output_bytes, initTimeoutMs(msg.limits));
+      if (out[0] !== "R") return { type: "load_failed", id: msg.id, error: errorOf(out, msg.code) };
       return { type: "loaded", id: msg.id, inspection: out.slice(1) };
     } catch (e) {
       return { type: "load_failed", id: msg.id, error: failure(e) };
@@ -44,7 +46,7 @@ export class Executor {
 
   async instantiate(msg: Request<"instantiate">): Promise<Reply> {
     try {
-      const sandbox = await this.#tenants.get(msg.tenant, msg.limits.memory_mb);
+      const sandbox = await this.#tenants.get(msg.tenant, msg.epoch, msg.limits.memory_mb);
       return { type: "instantiated", id: msg.id, error: await this.#prepare(sandbox, msg.call, msg.limits) };
     } catch (e) {
       return { type: "instantiated", id: msg.id, error: failure(e) };
@@ -61,9 +63,9 @@ export class Executor {
         const rest = msg.calls.slice(outcomes.length);
         let ran: Outcome[];
         if (alone || rest.length === 1) {
-          ran = [await this.#run(msg.tenant, msg.limits, rest[0]!, eventJson(msg.event, data, rest[0]!))];
+          ran = [await this.#run(msg, rest[0]!, eventJson(msg.event, data, rest[0]!))];
           alone = false;
-        } else ({ outcomes: ran, stopped: alone } = await this.#chain(msg.tenant, msg.limits, rest, msg.event, data));
+        } else ({ outcomes: ran, stopped: alone } = await this.#chain(msg, rest, data));
         for (const outcome of ran) {
           const call = msg.calls[outcomes.length]!;
           outcomes.push(outcome);
@@ -75,7 +77,7 @@ export class Executor {
     } catch (e) {
       // A bug of ours must not take the worker (and its other tenants) down: the supervisor
       // counts the policies this reply leaves out as crashes.
-      process.stderr.write(`palisade worker: evaluate failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+      logLine(`evaluate failed: ${e instanceof Error ? e.stack : String(e)}`);
     }
     return { type: "evaluated", id: msg.id, outcomes };
   }
@@ -84,8 +86,9 @@ export class Executor {
   // thread pool instead of one per policy. The wrapper stops after anything that needs the
   // rules (errors, DENY, new data, a pending promise), so every outcome here was computed
   // with the right data. `stopped`: the chain ran out of time in the policy after these.
-  async #chain(tenant: string, limits: WorkerLimits, calls: CallSpec[], event: string, data: string): Promise<{ outcomes: Outcome[]; stopped: boolean }> {
-    const sandbox = await this.#tenants.get(tenant, limits.memory_mb);
+  async #chain(msg: Request<"evaluate">, calls: CallSpec[], data: string): Promise<{ outcomes: Outcome[]; stopped: boolean }> {
+    const { limits, event } = msg;
+    const sandbox = await this.#tenants.get(msg.tenant, msg.epoch, limits.memory_mb);
     const ready: CallSpec[] = [];
     // A binding whose module or factory failed: its outcome does not depend on the event, so
     // it is reported as is (running the factory again would cost its time limit again).
@@ -101,11 +104,11 @@ export class Executor {
     }
     if (!ready.length) return { outcomes: [unprepared!], stopped: false };
     const all = (outcomes: Outcome[]) => ({ outcomes: unprepared ? [...outcomes, unprepared] : outcomes, stopped: false });
-    if (ready.length === 1) return all([await this.#run(tenant, limits, calls[0]!, eventJson(event, data, calls[0]!))]);
+    if (ready.length === 1) return all([await this.#run(msg, calls[0]!, eventJson(event, data, calls[0]!))]);
 
     const pendingIds = ready.map(() => ++this.#callId);
     const id = ++this.#callId;
-    const spec = JSON.stringify(ready.map((call, i) => [call.key, call.state, pendingIds[i]]));
+    const spec = JSON.stringify(ready.map((call, i) => [call.code, call.key, call.state, pendingIds[i]]));
     const started = performance.now();
     let finished: [string, number][];
     let stopped = false;
@@ -127,24 +130,25 @@ export class Executor {
     const outcomes: Outcome[] = [];
     for (const [i, [out, ms]] of finished.entries()) {
       const call = ready[i]!;
-      const output = await this.#settle(sandbox, call, limits, pendingIds[i]!, parseCallOutput(out, call.sha, limits.max_output_bytes));
+      const output = await this.#settle(sandbox, call, limits, pendingIds[i]!, parseCallOutput(out, call.code, limits.max_output_bytes));
       outcomes.push({ binding: call.binding, ...output, duration_ms: round(ms + share) });
     }
-    if (!outcomes.length) return { outcomes: [await this.#run(tenant, limits, calls[0]!, eventJson(event, data, calls[0]!))], stopped: false };
+    if (!outcomes.length) return { outcomes: [await this.#run(msg, calls[0]!, eventJson(event, data, calls[0]!))], stopped: false };
     if (stopped || outcomes.length < ready.length) return { outcomes, stopped };
     return all(outcomes);
   }
 
   async unload(msg: Request<"unload">): Promise<void> {
-    await (await this.#tenants.peek(msg.tenant))?.release(msg.sha);
+    await (await this.#tenants.peek(msg.tenant, msg.epoch))?.release(msg.code);
   }
 
-  async forget(sha: string): Promise<void> {
-    this.#code.forget(sha);
-    await this.#tenants.forEach((sandbox) => (sandbox.modules.has(sha) ? sandbox.release(sha) : Promise.resolve()));
+  async forget(code: string): Promise<void> {
+    this.#code.forget(code);
+    await this.#tenants.forEach((sandbox) => (sandbox.has(code) ? sandbox.release(code) : Promise.resolve()));
   }
 
-  async #run(tenant: string, limits: WorkerLimits, call: CallSpec, event: string): Promise<Outcome> {
+  async #run(msg: Request<"evaluate">, call: CallSpec, event: string): Promise<Outcome> {
+    const { limits } = msg;
     const started = performance.now();
     const done = (result: { verdict: Outcome["verdict"] } | { error: CallError }): Outcome => ({
       binding: call.binding,
@@ -152,11 +156,11 @@ export class Executor {
       duration_ms: round(performance.now() - started),
     });
     try {
-      const sandbox = await this.#tenants.get(tenant, limits.memory_mb);
+      const sandbox = await this.#tenants.get(msg.tenant, msg.epoch, limits.memory_mb);
       const notReady = await this.#prepare(sandbox, call, limits);
       if (notReady) return done({ error: notReady });
       const id = ++this.#callId;
-      const output = parseCallOutput(await sandbox.call(id, call.key, event, limits.max_output_bytes, limits.timeout_ms), call.sha, limits.max_output_bytes);
+      const output = parseCallOutput(await sandbox.call(call.code, id, call.key, event, limits.max_output_bytes, limits.timeout_ms), call.code, limits.max_output_bytes);
       return done(await this.#settle(sandbox, call, limits, id, output));
     } catch (e) {
       return done({ error: failure(e) });
@@ -167,7 +171,7 @@ export class Executor {
   // have run by now), and an evaluator that vanished is a crash.
   async #settle(sandbox: TenantSandbox, call: CallSpec, limits: WorkerLimits, id: number, output: CallOutput): Promise<{ verdict: Outcome["verdict"] } | { error: CallError }> {
     if (output === "pending") {
-      output = parseCallOutput(await sandbox.collect(id, limits.timeout_ms), call.sha, limits.max_output_bytes);
+      output = parseCallOutput(await sandbox.collect(call.code, id, limits.timeout_ms), call.code, limits.max_output_bytes);
       if (output === "pending") return { error: { kind: "timeout", message: "the policy's promise never settles (policies have no timers or I/O to resume it)" } };
     }
     if (output === "missing") return { error: { kind: "crash", message: "the policy's evaluator was lost from its isolate" } };
@@ -176,19 +180,19 @@ export class Executor {
 
   // Makes sure the module has run in this isolate and the binding's evaluator exists.
   async #prepare(sandbox: TenantSandbox, call: CallSpec, limits: WorkerLimits): Promise<CallError | null> {
-    const adopted = await this.#adopt(sandbox, call.sha, limits);
+    const adopted = await this.#adopt(sandbox, call.code, limits);
     if (adopted || sandbox.instances.has(call.key)) return adopted;
     const out = await sandbox.once(`i:${call.key}`, () =>
-      sandbox.instantiate(call.key, call.sha, call.export, call.kind, call.params, initTimeoutMs(limits)),
+      sandbox.instantiate(call.key, call.code, call.export, call.kind, call.params, initTimeoutMs(limits)),
     );
-    return out === "ok" ? null : errorOf(out, call.sha);
+    return out === "ok" ? null : errorOf(out, call.code);
   }
 
-  async #adopt(sandbox: TenantSandbox, sha: string, limits: WorkerLimits): Promise<CallError | null> {
-    if (sandbox.modules.has(sha)) return null;
-    if (!this.#code.has(sha)) return { kind: "crash", message: "module code is missing from this worker" };
-    const out = await sandbox.once(`m:${sha}`, () => sandbox.adopt(this.#code, sha, initTimeoutMs(limits)));
-    return out === "ok" ? null : errorOf(out, sha);
+  async #adopt(sandbox: TenantSandbox, code: string, limits: WorkerLimits): Promise<CallError | null> {
+    if (sandbox.has(code)) return null;
+    if (!this.#code.has(code)) return { kind: "crash", message: "module code is missing from this worker" };
+    const out = await sandbox.once(`m:${code}`, () => sandbox.adopt(this.#code, code, initTimeoutMs(limits)));
+    return out === "ok" ? null : errorOf(out, code);
   }
 }
 

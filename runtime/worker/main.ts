@@ -2,10 +2,12 @@
 // The only process that loads isolated-vm. It holds no secrets: it is forked with an empty
 // environment, because tenant code in it might read process memory (isolated-vm #550).
 import { writeSync } from "node:fs";
-import { culpritLine, type FromWorker, type ToWorker } from "../protocol.ts";
+import { CULPRIT_FD, culpritLine, type FromWorker, type Heaviest, type ToWorker } from "../protocol.ts";
 import { Outbox } from "../outbox.ts";
+import { CodeStore } from "./code-store.ts";
 import { Executor } from "./evaluate.ts";
-import { CodeStore } from "./sandbox.ts";
+import { logLine } from "./log.ts";
+import type { TenantSandbox } from "./sandbox.ts";
 import { Tenants } from "./tenants.ts";
 
 export interface WorkerOptions {
@@ -15,13 +17,16 @@ export interface WorkerOptions {
   heartbeatMs: number;
   graceMs: number;
   stuckMs: number;
+  /** An idle isolate that uses this much CPU between calls is disposed (no tenant code may run then). */
+  restCpuMs: number;
 }
 
 const options = JSON.parse(process.argv[2] ?? "{}") as WorkerOptions;
 
 function die(reason: string, culprit: string | null = null): never {
   // Synchronous: the process is going down and an async write might never happen.
-  writeSync(2, `palisade worker ${process.pid}: ${reason}; exiting\n${culprit ? `${culpritLine(culprit)}\n` : ""}`);
+  logLine(`${reason}; exiting`);
+  if (culprit) writeSync(CULPRIT_FD, culpritLine(culprit));
   // isolated-vm asks for the process to end; SIGKILL cannot be delayed by a stuck thread.
   process.kill(process.pid, "SIGKILL");
   throw new Error("unreachable");
@@ -44,11 +49,13 @@ const send = (message: FromWorker) => outbox.push(message);
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case "module":
-      return code.put(message.sha, message.code);
+      return code.put(message.code, message.script);
     case "forget":
-      return executor.forget(message.sha);
+      return executor.forget(message.code);
     case "unload":
       return executor.unload(message);
+    case "drop":
+      return tenants.drop(message.tenant, message.epoch);
     case "load":
       return send(await executor.load(message));
     case "instantiate":
@@ -66,5 +73,29 @@ process.on("message", (batch: ToWorker[]) => {
 // The supervisor is gone: nobody can receive verdicts, so there is nothing left to do.
 process.on("disconnect", () => process.exit(0));
 
-setInterval(() => send({ type: "heartbeat", rss: process.memoryUsage.rss(), isolates: tenants.size }), options.heartbeatMs);
+// Between calls no tenant code may run, and no isolate may hold more than its limit allows.
+// Either one means a way around the limits was found: the isolate goes, and the tenant's next
+// call gets a fresh one. The heaviest idle isolate is reported, so that a worker killed for its
+// RSS is blamed on the tenant whose memory it was.
+function inspectIsolates(): Heaviest | null {
+  let heaviest: Heaviest | null = null;
+  for (const sandbox of tenants.live()) {
+    if (sandbox.inflight > 0 || sandbox.owner === null) continue;
+    const cpuMs = sandbox.cpuAtRestMs();
+    const bytes = sandbox.memoryBytes();
+    if (cpuMs > options.restCpuMs) retire(sandbox, `used ${Math.round(cpuMs)} ms of CPU between calls`);
+    else if (bytes > 3 * sandbox.memoryMb * 1048576) retire(sandbox, `holds ${Math.round(bytes / 1048576)} MB, over 3 × memory_mb (${sandbox.memoryMb} MB)`);
+    else if (!heaviest || bytes > heaviest.bytes) heaviest = { tenant: sandbox.owner, bytes };
+  }
+  return heaviest;
+}
+
+function retire(sandbox: TenantSandbox, why: string): void {
+  logLine(`disposed the isolate of tenant ${JSON.stringify(sandbox.owner)}: it ${why}`);
+  sandbox.dispose();
+}
+
+setInterval(() => {
+  send({ type: "heartbeat", rss: process.memoryUsage.rss(), isolates: tenants.size, heaviest: inspectIsolates() });
+}, options.heartbeatMs);
 send({ type: "ready", pid: process.pid });

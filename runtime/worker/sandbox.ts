@@ -1,59 +1,13 @@
-// One tenant's isolate inside a worker: its context, the wrapper's entry points, which
-// modules and evaluator instances it holds, and the watchdog around every call into it.
+// One tenant's isolate inside a worker: its hub, one realm (V8 context) per module, which
+// evaluator instances it holds, and the watchdog around every call into it.
 import ivm from "isolated-vm";
-import { wrapBundle, WRAPPER_SOURCE } from "./wrapper.ts";
 import type { CallError } from "../protocol.ts";
+import type { CodeStore, CompiledScript } from "./code-store.ts";
+import { HUB_SOURCE } from "./hub-source.ts";
+import { REALM_SOURCE } from "./realm-source.ts";
 
-/** Compiled-code cache shared by every isolate of this worker, keyed by bundle sha256. */
-export class CodeStore {
-  // `unchecked`: the bundle as sent, until it has been seen to compile on its own.
-  readonly #entries = new Map<string, { code: string; unchecked?: string; cachedData?: ivm.ExternalCopy<ArrayBuffer> }>();
-
-  put(sha: string, code: string): void {
-    if (!this.#entries.has(sha)) this.#entries.set(sha, { code: wrapBundle(code), unchecked: code });
-  }
-
-  forget(sha: string): void {
-    this.#entries.get(sha)?.cachedData?.release();
-    this.#entries.delete(sha);
-  }
-
-  has(sha: string): boolean {
-    return this.#entries.has(sha);
-  }
-
-  /**
-   * Compiles `sha` for `isolate`, reusing V8's code cache after the first compile. Compiling
-   * runs no tenant code; with the cache it takes microseconds, so it is done on this thread
-   * when the isolate is idle. A sync call waits for the isolate's lock, so while tenant code
-   * runs in it (`idle` false), and for a cold compile, it goes to the thread pool.
-   */
-  async compile(isolate: ivm.Isolate, sha: string, idle: boolean): Promise<ivm.Script> {
-    const entry = this.#entries.get(sha);
-    if (!entry) throw new Error(`module ${sha} was never sent to this worker`);
-    const origin = { filename: `bundle:${sha}` };
-    if (entry.unchecked !== undefined) {
-      // wrapBundle splices the bundle into a function body. Code that is not a whole program
-      // on its own (say, `}); …; (function () {`) could close that function and run outside
-      // the wrapper. esbuild never produces such code; a bundle passed in prebuilt might.
-      (await isolate.compileScript(entry.unchecked, origin)).release();
-      entry.unchecked = undefined;
-    }
-    if (entry.cachedData) {
-      const options = { ...origin, cachedData: entry.cachedData };
-      const script: CompiledScript = idle ? isolate.compileScriptSync(entry.code, options) : await isolate.compileScript(entry.code, options);
-      if (!script.cachedDataRejected) return script;
-    }
-    const script: CompiledScript = await isolate.compileScript(entry.code, { ...origin, produceCachedData: true });
-    if (script.cachedData) entry.cachedData = script.cachedData;
-    return script;
-  }
-}
-
-// isolated-vm's typings leave out what compileScript sets when asked to produce cache data.
-type CompiledScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
-
-type Entry = "adopt" | "inspect" | "instantiate" | "release" | "call" | "collect" | "chain" | "collectChain";
+type Entry = "adopt" | "forget" | "inspect" | "instantiate" | "call" | "collect" | "chain" | "collectChain";
+const ENTRIES: Entry[] = ["adopt", "forget", "inspect", "instantiate", "call", "collect", "chain", "collectChain"];
 
 export interface SandboxOptions {
   memoryMb: number;
@@ -75,61 +29,65 @@ export class SandboxFailure extends Error {
   }
 }
 
-let wrapperCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+// V8's code cache for the two trusted scripts, shared by every isolate of this worker.
+const trustedCache = new Map<string, ivm.ExternalCopy<ArrayBuffer>>();
+
+async function compileTrusted(isolate: ivm.Isolate, source: string, filename: string, background: boolean): Promise<CompiledScript> {
+  const cached = trustedCache.get(filename);
+  const options = { filename, ...(cached ? { cachedData: cached } : { produceCachedData: true }) };
+  const script: CompiledScript = background ? await isolate.compileScript(source, options) : isolate.compileScriptSync(source, options);
+  if (!cached && script.cachedData) trustedCache.set(filename, script.cachedData);
+  return script;
+}
 
 export class TenantSandbox {
   readonly memoryMb: number;
-  /** The tenant this isolate serves; null while it is a spare. */
+  /** The tenant this isolate serves, and which incarnation of it; null while it is a spare. */
   owner: string | null = null;
-  readonly modules = new Set<string>();
-  private readonly isolate: ivm.Isolate;
-  private readonly context: ivm.Context;
-  private readonly api: Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>;
-  private readonly options: SandboxOptions;
-  /** Evaluator instance key → module sha256. */
+  epoch = 0;
+  /** Evaluator instance key → module code id. */
   readonly instances = new Map<string, string>();
+  private readonly isolate: ivm.Isolate;
+  private readonly hub: Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>;
+  private readonly realmScript: ivm.Script;
+  private readonly options: SandboxOptions;
+  /** Each module's realm, by code id. */
+  readonly #realms = new Map<string, ivm.Context>();
   readonly #preparing = new Map<string, Promise<string>>();
   #inflight = 0;
   /** The time limits of the calls queued on or running in this isolate, summed. */
   #queuedMs = 0;
   #disposedBy: "watchdog" | null = null;
+  /** The isolate's CPU time when its last call ended: tenant code must not run between calls. */
+  #cpuAtRest = 0n;
 
-  private constructor(
-    isolate: ivm.Isolate,
-    context: ivm.Context,
-    api: Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>,
-    options: SandboxOptions,
-  ) {
+  private constructor(isolate: ivm.Isolate, hub: TenantSandbox["hub"], realmScript: ivm.Script, options: SandboxOptions) {
     this.isolate = isolate;
-    this.context = context;
-    this.api = api;
+    this.hub = hub;
+    this.realmScript = realmScript;
     this.options = options;
     this.memoryMb = options.memoryMb;
   }
 
   /**
-   * Builds an isolate with the wrapper installed. This is trusted set-up, before any tenant
-   * code exists in the isolate. When a caller waits for it, it runs on this thread (each hop
-   * to isolated-vm's thread pool costs tens of microseconds); a spare made ahead of time
-   * (`background`) uses the pool, so that it does not hold up calls in flight.
+   * Builds an isolate with its hub. This is trusted set-up, before any tenant code exists in
+   * the isolate. When a caller waits for it, it runs on this thread (each hop to isolated-vm's
+   * thread pool costs tens of microseconds); a spare made ahead of time (`background`) uses the
+   * pool, so that it does not hold up the answers of calls in flight.
    */
   static async create(options: SandboxOptions, background = false): Promise<TenantSandbox> {
     let sandbox: TenantSandbox | undefined;
     const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb, onCatastrophicError: (message) => options.onCatastrophicError(message, sandbox) });
     try {
       const context = background ? await isolate.createContext() : isolate.createContextSync();
-      const compileOptions = { filename: "palisade:wrapper", ...(wrapperCache ? { cachedData: wrapperCache } : { produceCachedData: true }) };
-      const script: CompiledScript = background ? await isolate.compileScript(WRAPPER_SOURCE, compileOptions) : isolate.compileScriptSync(WRAPPER_SOURCE, compileOptions);
-      if (!wrapperCache && script.cachedData) wrapperCache = script.cachedData;
+      const hubScript = await compileTrusted(isolate, HUB_SOURCE, "palisade:hub", background);
       const runOptions = { reference: true, timeout: 1000 } as const;
-      const apiRef = (background ? await script.run(context, runOptions) : script.runSync(context, runOptions)) as ivm.Reference<Record<Entry, unknown>>;
-      script.release();
-      const entries: Entry[] = ["adopt", "inspect", "instantiate", "release", "call", "collect", "chain", "collectChain"];
-      const api = Object.fromEntries(
-        entries.map((name) => [name, apiRef.getSync(name, { reference: true })]),
-      ) as Record<Entry, ivm.Reference<(...args: ivm.Transferable[]) => string>>;
+      const apiRef = (background ? await hubScript.run(context, runOptions) : hubScript.runSync(context, runOptions)) as ivm.Reference<Record<Entry, unknown>>;
+      hubScript.release();
+      const hub = Object.fromEntries(ENTRIES.map((name) => [name, apiRef.getSync(name, { reference: true })])) as TenantSandbox["hub"];
       apiRef.release();
-      sandbox = new TenantSandbox(isolate, context, api, options);
+      const realmScript = await compileTrusted(isolate, REALM_SOURCE, "palisade:wrapper", background);
+      sandbox = new TenantSandbox(isolate, hub, realmScript, options);
       return sandbox;
     } catch (e) {
       if (!isolate.isDisposed) isolate.dispose();
@@ -145,8 +103,25 @@ export class TenantSandbox {
     return this.#inflight;
   }
 
+  has(code: string): boolean {
+    return this.#realms.has(code);
+  }
+
   dispose(): void {
     if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+
+  /** CPU time the isolate used since its last call ended, in ms; 0 while a call is in flight. */
+  cpuAtRestMs(): number {
+    if (this.#inflight > 0 || this.disposed) return 0;
+    return Number(this.isolate.cpuTime - this.#cpuAtRest) / 1e6;
+  }
+
+  /** Heap plus memory held outside it, in bytes; only asked of an idle isolate (it waits for the lock). */
+  memoryBytes(): number {
+    if (this.#inflight > 0 || this.disposed) return 0;
+    const stats = this.isolate.getHeapStatisticsSync();
+    return stats.total_heap_size + stats.externally_allocated_size;
   }
 
   /** Runs `fn` once per key at a time; concurrent callers share its answer. */
@@ -159,59 +134,72 @@ export class TenantSandbox {
     return running;
   }
 
-  /** Compiles and runs a module's top level (under `timeoutMs`), keeping its exports. */
-  async adopt(code: CodeStore, sha: string, timeoutMs: number): Promise<string> {
-    const script = await code.compile(this.isolate, sha, this.#inflight === 0);
-    // Running the wrapped bundle only evaluates a function expression: no tenant code yet. Not
-    // runSync: it would wait on this thread for the isolate while a policy call runs in it.
-    const body = (await script.run(this.context, { reference: true, timeout: timeoutMs })) as ivm.Reference<unknown>;
-    script.release();
-    const out = await this.#apply("adopt", [sha, body.derefInto()], timeoutMs);
-    body.release();
-    if (out === "ok") this.modules.add(sha);
+  /**
+   * Gives module `code` a realm of its own and runs its top level there (under `timeoutMs`).
+   * The realm is new, so a module that is refused leaves nothing behind: its realm is dropped
+   * with whatever its top level changed.
+   */
+  async adopt(store: CodeStore, code: string, timeoutMs: number): Promise<string> {
+    const refs: { release(): void }[] = [];
+    let context: ivm.Context | undefined;
+    const out = await this.#busy(async () => {
+      const idle = this.#inflight === 1;
+      const script = await store.compile(this.isolate, code, idle);
+      refs.push(script);
+      context = idle ? this.isolate.createContextSync() : await this.isolate.createContext();
+      // Both runs only evaluate trusted code and a function expression: no tenant code yet.
+      // Not runSync: it would wait on this thread for the isolate while a policy call runs in it.
+      const realm = (await this.realmScript.run(context, { reference: true, timeout: 1000 })) as ivm.Reference<unknown>;
+      const body = (await script.run(context, { reference: true, timeout: timeoutMs })) as ivm.Reference<unknown>;
+      refs.push(realm, body);
+      return this.#apply("adopt", [code, realm.derefInto(), body.derefInto()], timeoutMs);
+    }).finally(() => refs.forEach((r) => r.release()));
+    if (out === "ok") this.#realms.set(code, context!);
+    else context?.release();
     return out;
   }
 
-  inspect(sha: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
-    return this.#apply("inspect", [sha, maxOutputBytes], timeoutMs);
+  inspect(code: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
+    return this.#apply("inspect", [code, maxOutputBytes], timeoutMs);
   }
 
-  async instantiate(key: string, sha: string, name: string, kind: string, params: string, timeoutMs: number): Promise<string> {
-    const out = await this.#apply("instantiate", [key, sha, name, kind, params], timeoutMs);
-    if (out === "ok") this.instances.set(key, sha);
+  async instantiate(key: string, code: string, name: string, kind: string, params: string, timeoutMs: number): Promise<string> {
+    const out = await this.#apply("instantiate", [code, key, name, kind, params], timeoutMs);
+    if (out === "ok") this.instances.set(key, code);
     return out;
   }
 
   /**
-   * Drops a module and every instance made from it. A release that fails (the isolate hit its
-   * memory limit or the watchdog meanwhile) disposes the isolate: it is rebuilt on next use,
-   * so nothing of the module can linger, and the failure stays this tenant's alone.
+   * Drops a module's realm and every instance made from it. A release that fails (the isolate
+   * hit its memory limit or the watchdog meanwhile) disposes the isolate: it is rebuilt on
+   * next use, so nothing of the module can linger, and the failure stays this tenant's alone.
    */
-  async release(sha: string): Promise<void> {
-    const keys = [...this.instances].filter(([, owner]) => owner === sha).map(([key]) => key);
-    for (const key of keys) this.instances.delete(key);
-    this.modules.delete(sha);
+  async release(code: string): Promise<void> {
+    for (const [key, owner] of this.instances) if (owner === code) this.instances.delete(key);
+    const context = this.#realms.get(code);
+    this.#realms.delete(code);
     if (this.disposed) return;
     try {
-      await this.#apply("release", [JSON.stringify(keys), sha], 1000);
+      await this.#apply("forget", [code], 1000);
     } catch (e) {
       if (!(e instanceof SandboxFailure)) throw e;
       this.dispose();
     }
+    context?.release();
   }
 
-  call(id: number, key: string, eventJson: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
-    return this.#apply("call", [id, key, eventJson, maxOutputBytes], timeoutMs);
+  call(code: string, id: number, key: string, eventJson: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
+    return this.#apply("call", [code, id, key, eventJson, maxOutputBytes], timeoutMs);
   }
 
-  collect(id: number, timeoutMs: number): Promise<string> {
-    return this.#apply("collect", [id], timeoutMs);
+  collect(code: string, id: number, timeoutMs: number): Promise<string> {
+    return this.#apply("collect", [code, id], timeoutMs);
   }
 
   /**
-   * Calls several policies in one entry (see the wrapper's `chain`): `calls` is JSON of
-   * [[key, stateJson, pendingId], …]. The whole chain gets one policy's time limit; what
-   * does not fit is called on its own afterwards, with a limit of its own.
+   * Calls several policies in one entry (see the hub's `chain`): `calls` is JSON of
+   * [[code, key, stateJson, pendingId], …]. The whole chain gets one policy's time limit;
+   * what does not fit is called on its own afterwards, with a limit of its own.
    */
   chain(id: number, calls: string, eventTail: string, data: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
     return this.#apply("chain", [id, calls, eventTail, data, maxOutputBytes], timeoutMs);
@@ -222,38 +210,48 @@ export class TenantSandbox {
     return this.#apply("collectChain", [id], timeoutMs);
   }
 
+  // Counts work on the isolate as in flight, so that nothing asks it for its lock meanwhile.
+  async #busy<T>(fn: () => Promise<T>): Promise<T> {
+    this.#inflight++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.#inflight === 0 && !this.disposed) this.#cpuAtRest = this.isolate.cpuTime;
+    }
+  }
+
   // Calls into one isolate queue up, so the watchdog allows for the limits of the calls ahead.
   // It is the backstop for what isolated-vm's own timeout cannot stop (#107, #137):
   // uninterruptible built-ins. Past it, the isolate is disposed and the call fails as a timeout.
-  async #apply(entry: Entry, args: ivm.Transferable[], timeoutMs: number): Promise<string> {
-    if (this.isolate.isDisposed) throw new SandboxFailure({ kind: "crash", message: "the tenant isolate was disposed" });
-    const budgetMs = this.#queuedMs + timeoutMs + this.options.graceMs;
-    this.#queuedMs += timeoutMs;
-    this.#inflight++;
-    let timer: NodeJS.Timeout | undefined;
-    const call = this.api[entry].apply(undefined, args, { timeout: timeoutMs });
-    const watchdog = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.#disposedBy = "watchdog";
-        this.dispose();
-        // A thread that even dispose() cannot stop takes the whole worker down with it.
-        const stuck = setTimeout(() => this.options.onStuck(this), this.options.stuckMs);
-        call.then(() => clearTimeout(stuck), () => clearTimeout(stuck));
-        reject(new SandboxFailure({ kind: "timeout", message: `policy did not stop at timeout_ms (${timeoutMs} ms); the watchdog disposed the isolate` }));
-      }, budgetMs);
+  #apply(entry: Entry, args: ivm.Transferable[], timeoutMs: number): Promise<string> {
+    if (this.isolate.isDisposed) return Promise.reject(new SandboxFailure({ kind: "crash", message: "the tenant isolate was disposed" }));
+    return this.#busy(async () => {
+      const budgetMs = this.#queuedMs + timeoutMs + this.options.graceMs;
+      this.#queuedMs += timeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const call = this.hub[entry].apply(undefined, args, { timeout: timeoutMs });
+      const watchdog = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          this.#disposedBy = "watchdog";
+          this.dispose();
+          // A thread that even dispose() cannot stop takes the whole worker down with it.
+          const stuck = setTimeout(() => this.options.onStuck(this), this.options.stuckMs);
+          call.then(() => clearTimeout(stuck), () => clearTimeout(stuck));
+          reject(new SandboxFailure({ kind: "timeout", message: `policy did not stop at timeout_ms (${timeoutMs} ms); the watchdog disposed the isolate` }));
+        }, budgetMs);
+      });
+      try {
+        const out = await Promise.race([call, watchdog]);
+        if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `hub ${entry} returned ${typeof out}` });
+        return out;
+      } catch (e) {
+        throw e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
+      } finally {
+        clearTimeout(timer);
+        this.#queuedMs -= timeoutMs;
+        call.catch(() => {}); // settled by the watchdog race; its own rejection is expected
+      }
     });
-    try {
-      const out = await Promise.race([call, watchdog]);
-      if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `wrapper ${entry} returned ${typeof out}` });
-      return out;
-    } catch (e) {
-      throw e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
-    } finally {
-      clearTimeout(timer);
-      this.#queuedMs -= timeoutMs;
-      this.#inflight--;
-      call.catch(() => {}); // settled by the watchdog race; its own rejection is expected
-    }
   }
 
   #classify(e: unknown, timeoutMs: number): CallError {

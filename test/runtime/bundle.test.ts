@@ -4,14 +4,14 @@ import { bundle, sourceFileName } from "../../runtime/bundler/bundle.ts";
 const MiB = 1024 * 1024;
 
 async function failure(input: Parameters<typeof bundle>[1], max = MiB) {
-  const result = await bundle("myorg.policies", input, max);
+  const result = await bundle("myorg.policies", input, max, "t");
   if (result.ok) throw new Error("expected the bundle to fail");
   return result;
 }
 
 describe("bundle", () => {
   it("bundles one TypeScript source into one script with a sha256, a size and a source map", async () => {
-    const result = await bundle("myorg.policies", { source: "export const f = (x: number): number => x + 1;\nexport const POLICY_REGISTRY = [];\n" }, MiB);
+    const result = await bundle("myorg.policies", { source: "export const f = (x: number): number => x + 1;\nexport const POLICY_REGISTRY = [];\n" }, MiB, "t");
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.code).toContain("__palisade_exports");
@@ -21,8 +21,8 @@ describe("bundle", () => {
   });
 
   it("is deterministic: the same source gives the same sha256", async () => {
-    const a = await bundle("m", { source: "export const x = 1;" }, MiB);
-    const b = await bundle("m", { source: "export const x = 1;" }, MiB);
+    const a = await bundle("m", { source: "export const x = 1;" }, MiB, "t");
+    const b = await bundle("m", { source: "export const x = 1;" }, MiB, "t");
     expect(a.ok && b.ok && a.sha256 === b.sha256).toBe(true);
   });
 
@@ -30,12 +30,12 @@ describe("bundle", () => {
     const result = await bundle("m", {
       entry: "src/main.ts",
       files: { "src/main.ts": "import { y } from './lib/util';\nimport data from '../data.json';\nexport const x = y + data.n;", "src/lib/util.ts": "export const y = 1;", "data.json": "{\"n\": 2}" },
-    }, MiB);
+    }, MiB, "t");
     expect(result.ok).toBe(true);
   });
 
   it("drops type-only imports of palisade/sdk", async () => {
-    const result = await bundle("m", { source: 'import type { PolicyEvent } from "palisade/sdk";\nexport const f = (e: PolicyEvent) => null;' }, MiB);
+    const result = await bundle("m", { source: 'import type { PolicyEvent } from "palisade/sdk";\nexport const f = (e: PolicyEvent) => null;' }, MiB, "t");
     expect(result.ok).toBe(true);
   });
 
@@ -103,7 +103,7 @@ describe("bundle", () => {
   });
 
   it("bundles the upload, never a file on disk, when the module's name matches a path from the cwd", async () => {
-    const result = await bundle("runtime.index", { source: "export const mine = 1;" }, MiB);
+    const result = await bundle("runtime.index", { source: "export const mine = 1;" }, MiB, "t");
     expect(result.ok && result.code).toContain("mine");
     expect(result.ok && result.code).not.toContain("createRuntime");
   });

@@ -1,22 +1,24 @@
-// The trusted code that runs first in every tenant isolate. It captures the intrinsics it
-// needs before any tenant code exists, removes what tenant code must not have, and then
-// mediates every entry into tenant code.
+// The trusted code that runs first in every module's realm. Each module (and the builtins) runs
+// in a V8 context of its own inside the tenant's isolate, so no module can change the
+// intrinsics, prototypes or globals that another module computes with: a module that replaces
+// `Array.prototype.some` or plants `toJSON` on `Object.prototype` changes only its own verdicts,
+// which it controls anyway. This script captures what it needs before the module's code exists,
+// closes what would let code escape its limits, and mediates every entry into the module.
 //
 // Rules it keeps (see ../shared/NOTES-isolated-vm.md):
-// - Nothing tenant code returns or throws crosses the boundary as an object. Each entry point
-//   returns one primitive string, built inside the timed call, so a getter, a Proxy or a
-//   `toJSON` that loops is stopped by the timeout instead of hanging the worker afterwards.
-// - Tenant code can replace any global or prototype method after setup, so the wrapper calls
-//   only the functions it captured, through `Reflect.apply`, and builds its own objects with
-//   a null prototype (JSON.stringify looks up `toJSON` on the prototype chain).
-// - The API object is returned to the worker as a Reference and never stored on the global,
-//   so tenant code cannot reach it. The wrapper is strict code, so `fn.caller` and
+// - Nothing the module returns or throws leaves as an object. Each entry point returns one
+//   primitive string, built inside the timed call, so a getter, a Proxy or a `toJSON` that
+//   loops is stopped by the timeout instead of hanging the worker afterwards.
+// - The module can replace any global or prototype method after setup, so this code calls only
+//   the functions it captured, through `Reflect.apply`, and builds its own objects with a null
+//   prototype (JSON.stringify looks up `toJSON` on the prototype chain).
+// - The API object goes to the tenant's hub (hub-source.ts) and is never stored on the global,
+//   so the module cannot reach it. The code is strict, so `fn.caller` and
 //   `Error.prepareStackTrace` call sites cannot reveal its functions.
 //
 // Output strings start with a tag: "A" abstain (or "ok" for setup calls), "R" + JSON result,
 // "E" + JSON error, "P" pending (an async policy; collect it after the microtasks ran),
-// "M" missing instance. `chain` answers a JSON list of such outputs with each one's time.
-import { EXPORTS_GLOBAL } from "../bundler/bundle.ts";
+// "M" missing instance.
 
 /**
  * Wraps bundle code so that compiling and running the script runs no tenant code. Strict mode
@@ -24,16 +26,17 @@ import { EXPORTS_GLOBAL } from "../bundler/bundle.ts";
  * so writing to the frozen session_state throws instead of failing silently. Everything stays
  * on the bundle's first line, so stack positions still match its source map.
  */
-export function wrapBundle(code: string): string {
-  return `(function () {"use strict";${code}\nreturn ${EXPORTS_GLOBAL};\n})`;
+export function wrapBundle(code: string, exportsGlobal: string): string {
+  return `(function () {"use strict";${code}\nreturn ${exportsGlobal};\n})`;
 }
 
-export const WRAPPER_SOURCE = String.raw`(function () {
+export const REALM_SOURCE = String.raw`(function () {
   "use strict";
   const global = globalThis;
-  const { apply, ownKeys } = Reflect;
+  const { apply, ownKeys, construct } = Reflect;
   const { parse, stringify } = JSON;
   const { freeze, defineProperty } = Object;
+  const ProxyCtor = Proxy;
   const StringCtor = String;
   const slice = String.prototype.slice;
   const PromiseCtor = Promise;
@@ -43,14 +46,23 @@ export const WRAPPER_SOURCE = String.raw`(function () {
   const mapGet = Map.prototype.get;
   const mapSet = Map.prototype.set;
   const mapDelete = Map.prototype.delete;
-  const hasOwn = Object.prototype.hasOwnProperty;
-  const toUpperCase = String.prototype.toUpperCase;
-  const dateNow = Date.now;
 
-  // Memory that V8 does not count (wasm) and memory shared across threads stay out of reach.
-  delete global.WebAssembly;
-  delete global.SharedArrayBuffer;
-  delete global.Atomics;
+  // What would let code escape its limits:
+  // - memory V8 does not count (wasm) and memory shared across threads;
+  // - work that runs after a call returned, outside every timeout: FinalizationRegistry
+  //   callbacks run on isolated-vm's task runner when the GC decides, and WeakRef lets code
+  //   observe the GC, which only serves such schemes.
+  for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics", "FinalizationRegistry", "WeakRef"]) delete global[name];
+  // A resizable ArrayBuffer commits its pages outside isolated-vm's allocator, so memory_mb
+  // does not see them (a 64 MB isolate grew one to 512 MB). Every ArrayBuffer made by name is
+  // fixed-length; the constructor reached through a buffer's prototype is this one too.
+  // The handler has a null prototype: traps planted on Object.prototype must not apply.
+  const FixedArrayBuffer = new ProxyCtor(ArrayBuffer, {
+    __proto__: null,
+    construct(target, args, newTarget) { return construct(target, [args[0]], newTarget); },
+  });
+  defineProperty(ArrayBuffer.prototype, "constructor", { value: FixedArrayBuffer, writable: true, configurable: true, enumerable: false });
+  defineProperty(global, "ArrayBuffer", { value: FixedArrayBuffer, writable: true, configurable: true, enumerable: false });
   // Policies that log must not fail for it; the output goes nowhere.
   const noop = function () {};
   defineProperty(global, "console", {
@@ -58,10 +70,9 @@ export const WRAPPER_SOURCE = String.raw`(function () {
     writable: true, configurable: true, enumerable: false,
   });
 
-  const modules = new MapCtor();   // sha256 -> exports object
+  let exportsObject = null;
   const instances = new MapCtor(); // instance key -> policy function
   const pending = new MapCtor();   // call id -> output string, for async policies
-  const chains = new MapCtor();    // chain id -> [[output, ms], …] finished so far
 
   const get = (map, key) => apply(mapGet, map, [key]);
   const set = (map, key, value) => apply(mapSet, map, [key, value]);
@@ -104,6 +115,13 @@ export const WRAPPER_SOURCE = String.raw`(function () {
     return "R" + json;
   }
 
+  function freezeDeep(value) {
+    if (typeof value !== "object" || value === null) return;
+    freeze(value);
+    const keys = ownKeys(value);
+    for (let i = 0; i < keys.length; i++) freezeDeep(value[keys[i]]);
+  }
+
   // Runs one policy; an async one settles into "pending" during this call's microtask
   // checkpoint, which the timeout covers. Nothing can resume it later (no timers, no host
   // callbacks), so a promise still pending at collect time never settles.
@@ -137,41 +155,17 @@ export const WRAPPER_SOURCE = String.raw`(function () {
     return "P";
   }
 
-  // Whether a chain must stop after this output: only plain ALLOW, ASK and abstain without
-  // new data let it go on. The output is JSON this wrapper wrote, so parsing it is safe.
-  function stops(out) {
-    if (out === "A") return false;
-    if (out[0] !== "R") return true;
-    const verdict = parse(apply(slice, out, [1]));
-    if (typeof verdict !== "object" || verdict === null || apply(hasOwn, verdict, ["data"])) return true;
-    const result = apply(hasOwn, verdict, ["result"]) ? verdict.result : undefined;
-    return typeof result !== "string" || apply(toUpperCase, result, []) === "DENY";
-  }
+  return freeze({
+    __proto__: null,
 
-  function collectChain(id) {
-    const done = get(chains, id) || [];
-    remove(chains, id);
-    let text = "[";
-    for (let i = 0; i < done.length; i++) text += (i ? "," : "") + "[" + stringify(done[i][0]) + "," + done[i][1] + "]";
-    return text + "]";
-  }
-
-  function freezeDeep(value) {
-    if (typeof value !== "object" || value === null) return;
-    freeze(value);
-    const keys = ownKeys(value);
-    for (let i = 0; i < keys.length; i++) freezeDeep(value[keys[i]]);
-  }
-
-  return {
-    // Runs a module's top level (inside try/catch, unlike Script#run) and keeps its exports.
-    adopt(sha, body) {
+    // Runs the module's top level (inside try/catch, unlike Script#run) and keeps its exports.
+    adopt(body) {
       try {
-        const exportsObject = apply(body, undefined, []);
-        if ((typeof exportsObject !== "object" && typeof exportsObject !== "function") || exportsObject === null) {
+        const made = apply(body, undefined, []);
+        if ((typeof made !== "object" && typeof made !== "function") || made === null) {
           return error("invalid_result", "the module produced no exports");
         }
-        set(modules, sha, exportsObject);
+        exportsObject = made;
         return "ok";
       } catch (e) {
         return describe("throw", e, "module top level threw ");
@@ -179,9 +173,8 @@ export const WRAPPER_SOURCE = String.raw`(function () {
     },
 
     // Reports POLICY_REGISTRY and the type of each export, for the supervisor to validate.
-    inspect(sha, max) {
+    inspect(max) {
       try {
-        const exportsObject = get(modules, sha);
         const names = ownKeys(exportsObject);
         const types = { __proto__: null };
         for (let i = 0; i < names.length; i++) {
@@ -195,9 +188,8 @@ export const WRAPPER_SOURCE = String.raw`(function () {
     },
 
     // Creates the evaluator of one binding: the export itself, or what the factory returns.
-    instantiate(key, sha, name, kind, paramsJson) {
+    instantiate(key, name, kind, paramsJson) {
       try {
-        const exportsObject = get(modules, sha);
         const fn = exportsObject[name];
         if (typeof fn !== "function") return error("invalid_result", 'export "' + name + '" is not a function');
         if (kind === "callable") {
@@ -216,47 +208,15 @@ export const WRAPPER_SOURCE = String.raw`(function () {
       }
     },
 
-    // keysJson: the module's instances, as a JSON list. An index loop, not for-of: tenant code
-    // may have replaced the array iterator.
-    release(keysJson, sha) {
-      const keys = parse(keysJson);
-      for (let i = 0; i < keys.length; i++) remove(instances, keys[i]);
-      remove(modules, sha);
-      return "ok";
-    },
-
     call(id, key, eventJson, max) {
       const policy = get(instances, key);
       return policy === undefined ? "M" : run(policy, id, eventJson, max);
     },
-
-    // Runs several policies of one event in a row, in one entry into the isolate. It stops
-    // after anything the worker must look at before going on — an error, a pending promise, a
-    // DENY, new data — so the worker, which alone applies the rules, resumes from there. The
-    // outputs are kept as they come, so after a timeout collectChain() still has the finished
-    // ones. Output: [[output, ms], …], written out by hand (no user toJSON can interfere).
-    chain(id, callsJson, eventTail, data, max) {
-      const calls = parse(callsJson);
-      const done = [];
-      set(chains, id, done);
-      for (let i = 0; i < calls.length; i++) {
-        const policy = get(instances, calls[i][0]);
-        if (policy === undefined) break;
-        const started = dateNow();
-        const out = run(policy, calls[i][2], '{"data":' + data + ',"session_state":' + calls[i][1] + "," + eventTail, max);
-        defineProperty(done, i, { __proto__: null, value: [out, dateNow() - started], writable: true, enumerable: true, configurable: true });
-        if (!stops(out)) continue;
-        break;
-      }
-      return collectChain(id);
-    },
-
-    collectChain,
 
     collect(id) {
       const out = get(pending, id);
       remove(pending, id);
       return out === undefined ? "P" : out;
     },
-  };
+  });
 })()`;
