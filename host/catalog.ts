@@ -18,6 +18,12 @@ const moduleOf = (handler: string) => handler.slice(0, handler.lastIndexOf("."))
 const isBuiltin = (handler: string) => moduleOf(handler) === BUILTINS_MODULE;
 // A stored version loads from its bundle when it has one: no esbuild on the way back in.
 const loadable = (v: ModuleVersionRecord) => (v.bundle ? { bundle: v.bundle } : v.source);
+// A version keeps the files its bundle was made from, not the ones nothing imported.
+function keptSource(source: ModuleSource, used: string[]): ModuleSource {
+  if ("source" in source) return source;
+  const kept = new Set([...used, source.entry]);
+  return { entry: source.entry, files: Object.fromEntries(Object.entries(source.files).filter(([name]) => kept.has(name))) };
+}
 type FailedModules = { modules: Set<string>; retryAt: number; backoffMs: number };
 const RETRY_MS = 5_000;
 const MAX_RETRY_MS = 5 * 60_000;
@@ -73,7 +79,7 @@ export class Catalog {
     const limits = await this.limits(tenant);
     for (const m of this.configModules(tenant)) {
       // Config modules are the operator's own; only the tenant's memory and time limits apply.
-      await this.#runtime.load({ tenant, module: m.name, files: m.files, entry: m.entry, limits: { ...limits, max_bundle_bytes: 64 << 20 } });
+      await this.#runtime.load({ tenant, module: m.name, files: m.files, entry: m.entry, limits: { ...limits, max_bundle_bytes: 64 << 20 }, shared: true });
     }
     if ((await this.bindings(tenant)).some((b) => isBuiltin(b.handler))) await this.#builtins(tenant);
     const failed = await this.#loadStored(tenant, await this.#store.currentVersions(tenant), limits);
@@ -111,7 +117,7 @@ export class Catalog {
     if (!loading) {
       loading = (async () => {
         const limits = await this.limits(tenant);
-        await this.#runtime.load({ tenant, module: BUILTINS_MODULE, source: await buildBuiltins(), limits: { ...limits, max_bundle_bytes: 64 << 20 } });
+        await this.#runtime.load({ tenant, module: BUILTINS_MODULE, source: await buildBuiltins(), limits: { ...limits, max_bundle_bytes: 64 << 20 }, shared: true });
       })();
       this.#builtinsLoaded.set(tenant, loading);
       loading.catch(() => this.#builtinsLoaded.delete(tenant));
@@ -155,15 +161,16 @@ export class Catalog {
     this.#limits.clear();
   }
 
-  /** Forgets a deleted tenant and drops its modules from the runtime. */
-  async forget(tenant: string, modules: string[]): Promise<void> {
+  /**
+   * Forgets a deleted tenant: its modules and its isolates go from the runtime, so a tenant
+   * created later under the same id starts with nothing of this one.
+   */
+  forget(tenant: string): void {
     this.invalidate(tenant);
     this.#loaded.delete(tenant);
     this.#builtinsLoaded.delete(tenant);
     this.#failed.delete(tenant);
-    for (const module of [...modules, ...this.configModules(tenant).map((m) => m.name), BUILTINS_MODULE]) {
-      await this.#runtime.unload({ tenant, module });
-    }
+    this.#runtime.dropTenant(tenant);
   }
 
   async policies(tenant: string): Promise<ListedPolicyInfo[]> {
@@ -192,8 +199,8 @@ export class Catalog {
       const loaded = await this.#runtime.load({ tenant, module, ...source, limits });
       try {
         await this.#checkBindings(tenant, module, loaded.policies);
-        const version = await this.#store.addModuleVersion({ tenant, module, source, bundle: loaded.bundle, sha256: loaded.sha256, bundle_bytes: loaded.bundle_bytes, policies: loaded.policies });
-        const { bundle: _bundle, ...uploaded } = loaded;
+        const version = await this.#store.addModuleVersion({ tenant, module, source: keptSource(source, loaded.used_files), bundle: loaded.bundle, sha256: loaded.sha256, bundle_bytes: loaded.bundle_bytes, policies: loaded.policies });
+        const { bundle: _bundle, used_files: _used, ...uploaded } = loaded;
         return { ...uploaded, version };
       } catch (e) {
         await this.#restore(tenant, module, previous?.current_version);
@@ -218,7 +225,7 @@ export class Catalog {
         await this.#restore(tenant, module, current.current_version);
         throw e;
       }
-      const { bundle: _bundle, ...restored } = loaded;
+      const { bundle: _bundle, used_files: _used, ...restored } = loaded;
       return { ...restored, version };
     });
   }

@@ -7,6 +7,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { createRuntime, type Runtime } from "../runtime/index.ts";
 import { authorize } from "./auth.ts";
+import { installJsonParser } from "./body.ts";
 import { ensureAdminKey } from "./bootstrap.ts";
 import { Catalog } from "./catalog.ts";
 import type { HostConfig } from "./config.ts";
@@ -101,6 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
   installErrorHandlers(app);
+  installJsonParser(app);
   app.addHook("onRequest", async (request) => {
     const access = request.routeOptions.config.access;
     if (!access) return;

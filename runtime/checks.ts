@@ -1,8 +1,8 @@
 // Small checks and conversions at the runtime's edges: ids callers pass in, bundles handed
 // back for a reload, what a worker reports, and the limits a worker is given.
 import { createHash } from "node:crypto";
-import sjson from "secure-json-parse";
 import { PalisadeError } from "../sdk/index.ts";
+import { parseUntrusted } from "../sdk/json.ts";
 import { MODULE_NAME_PATTERN, TENANT_ID_PATTERN } from "../sdk/schemas.ts";
 import type { Bundled } from "./api.ts";
 import type { Bundle } from "./bundler/bundle.ts";
@@ -12,9 +12,6 @@ import type { CallError, Outcome, Reply, WorkerLimits } from "./protocol.ts";
 
 const TENANT = new RegExp(TENANT_ID_PATTERN);
 const MODULE = new RegExp(MODULE_NAME_PATTERN);
-
-/** Policy output and registries are hostile JSON: `__proto__` and `constructor.prototype` keys are refused. */
-export const HOSTILE_JSON = { protoAction: "error", constructorAction: "error" } as const;
 
 export function checkTenant(tenant: unknown): string {
   if (typeof tenant !== "string" || !TENANT.test(tenant)) {
@@ -49,7 +46,7 @@ export function checkBundle(bundled: Bundled, maxBundleBytes: number): Bundle {
 
 export function parseInspection(reply: Extract<Reply, { type: "loaded" }>): Inspection {
   try {
-    return sjson.parse(reply.inspection, undefined, HOSTILE_JSON) as Inspection;
+    return parseUntrusted(reply.inspection) as Inspection;
   } catch (e) {
     throw new PalisadeError("PAL_REGISTRY_INVALID", `POLICY_REGISTRY contains a forbidden key: ${(e as Error).message}`);
   }

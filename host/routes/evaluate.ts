@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Decision as DecisionSchema } from "../../sdk/schemas.ts";
 import { PalisadeError, type Decision, type PolicyEvent } from "../../sdk/index.ts";
 import { EvaluateBody } from "../../sdk/api.ts";
+import { limitBody } from "../body.ts";
 import { maskPointers } from "../mask.ts";
 import { errors, TenantParams } from "./shared.ts";
 
@@ -64,7 +65,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post("/v1/tenants/:t/evaluate", {
     bodyLimit: MAX_EVENT_BODY_BYTES,
     config: { access: { roles: ["admin", "agent"], tenant: true } },
-    // Both checks run before the body is read (after authentication): a parsed body can take
+    // Both checks run before the body is parsed (after authentication): a parsed body can take
     // many times its size in memory, so one tenant's flood is refused before it is held.
     // One tenant's flood must not queue out the others either: past its share it is told to retry.
     onRequest: async (request, reply) => {
@@ -82,15 +83,10 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
         else inflight.set(tenant, left);
       });
     },
-    preParsing: async (request, reply, payload) => {
-      const declared = Number(request.headers["content-length"]);
+    preParsing: limitBody(async (request) => {
       const { max_event_bytes: max } = await catalog.limits((request.params as { t: string }).t);
-      if (declared > bodyAllowance(max)) {
-        reply.header("connection", "close");
-        throw new PalisadeError("PAL_EVENT_TOO_LARGE", `the body is ${declared} bytes; events are limited to max_event_bytes (${max})`);
-      }
-      return payload;
-    },
+      return { max: bodyAllowance(max), because: `events are limited to max_event_bytes (${max})` };
+    }, "PAL_EVENT_TOO_LARGE"),
     schema: {
       tags: ["evaluate"], summary: "Ask for a verdict on one event",
       params: TenantParams, body: EvaluateBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413, 429) },

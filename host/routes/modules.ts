@@ -5,6 +5,7 @@ import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
 import { ModuleDetail, ModuleSummary, ModuleUploaded, Rollback } from "../../sdk/api.ts";
 import { ModuleSource } from "../../sdk/schemas.ts";
+import { limitBody } from "../body.ts";
 import { errors, NoContent, TenantParams } from "./shared.ts";
 
 const ModuleParams = Type.Object({ t: Type.String(), module: Type.String() });
@@ -12,6 +13,8 @@ const READERS = ["admin", "security", "author"] as const;
 const WRITERS = ["admin", "author"] as const;
 // Uploads are checked against the tenant's own size limits; this only stops absurd bodies early.
 const MAX_UPLOAD_BYTES = 32 << 20;
+// Sources may be 4 × max_bundle_bytes; JSON escaping can double them (quotes, newlines).
+const uploadAllowance = (maxBundleBytes: number) => Math.min(MAX_UPLOAD_BYTES, 8 * maxBundleBytes + (1 << 20));
 
 export const moduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store, catalog } = app.palisade;
@@ -19,6 +22,10 @@ export const moduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put("/v1/tenants/:t/modules/:module", {
     bodyLimit: MAX_UPLOAD_BYTES,
     config: { access: { roles: WRITERS, tenant: true } },
+    preParsing: limitBody(async (request) => {
+      const { max_bundle_bytes: max } = await catalog.limits((request.params as { t: string }).t);
+      return { max: uploadAllowance(max), because: `uploads are limited by max_bundle_bytes (${max}): sources may be 4 × that` };
+    }, "PAL_SOURCE_TOO_LARGE"),
     schema: {
       tags: ["modules"], summary: "Upload a new version of a module",
       description: "Bundles the source with esbuild (only files of the upload can be imported), loads it in the tenant's sandbox and checks its POLICY_REGISTRY. A compile error answers 422 with `file:line:col` diagnostics.",

@@ -45,9 +45,8 @@ export const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { roles: ["admin"], tenant: true } },
     schema: { tags: ["tenants"], summary: "Delete a tenant and everything it owns", params: TenantParams, response: { 204: NoContent, ...errors(401, 403, 404) } },
   }, async (request, reply) => {
-    const modules = (await store.listModules(request.params.t)).map((m) => m.module);
     if (!(await store.deleteTenant(request.params.t))) throw new PalisadeError("PAL_TENANT_NOT_FOUND", `tenant "${request.params.t}" not found`);
-    await catalog.forget(request.params.t, modules);
+    catalog.forget(request.params.t);
     metrics.forget(request.params.t);
     return reply.status(204).send(null);
   });

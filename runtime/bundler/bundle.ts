@@ -49,22 +49,29 @@ function cleanPath(p: string): string | null {
   return normal;
 }
 
-function toFiles(module: string, input: SourceInput): { files: Map<string, string>; entry: string } | Diagnostic[] {
-  if ("source" in input) return { files: new Map([[sourceFileName(module), input.source]]), entry: sourceFileName(module) };
+type Prepared = { files: Map<string, string>; entry: string; names: Map<string, string> };
+
+/** The upload as files by clean path; `names` maps each clean path back to the name it was sent as. */
+function toFiles(module: string, input: SourceInput): Prepared | Diagnostic[] {
+  if ("source" in input) return { files: new Map([[sourceFileName(module), input.source]]), entry: sourceFileName(module), names: new Map() };
   const files = new Map<string, string>();
-  const names = Object.keys(input.files);
-  if (names.length > MAX_UPLOAD_FILES) return [{ message: `the upload has ${names.length} files; at most ${MAX_UPLOAD_FILES} are allowed` }];
+  const names = new Map<string, string>();
+  const count = Object.keys(input.files).length;
+  if (count > MAX_UPLOAD_FILES) return [{ message: `the upload has ${count} files; at most ${MAX_UPLOAD_FILES} are allowed` }];
   const errors: Diagnostic[] = [];
   for (const [name, text] of Object.entries(input.files)) {
     const clean = cleanPath(name);
     if (name.length > MAX_PATH_LENGTH) errors.push({ message: `file path "${name.slice(0, 80)}…" is ${name.length} characters; at most ${MAX_PATH_LENGTH} are allowed` });
     else if (clean === null) errors.push({ message: `file path "${name}" must be relative and stay inside the upload` });
     else if (!LOADERS[path.extname(clean)]) errors.push({ message: `file "${name}" has an unsupported extension (use .ts, .js, .mjs or .json)` });
-    else files.set(clean, text);
+    else {
+      files.set(clean, text);
+      names.set(clean, name);
+    }
   }
   const entry = cleanPath(input.entry);
   if (entry === null || !files.has(entry)) errors.push({ message: `entry "${input.entry}" is not one of the uploaded files` });
-  return errors.length ? errors : { files, entry: entry! };
+  return errors.length ? errors : { files, entry: entry!, names };
 }
 
 function closedWorld(files: Map<string, string>): esbuild.Plugin {
@@ -136,7 +143,7 @@ export async function bundle(module: string, input: SourceInput, maxBundleBytes:
   return { ok: true, ...built };
 }
 
-async function build(prepared: { files: Map<string, string>; entry: string }): Promise<Bundle | Extract<BundleResult, { ok: false }>> {
+async function build(prepared: Prepared): Promise<Bundle | Extract<BundleResult, { ok: false }>> {
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
     result = await esbuildBuild({
@@ -164,6 +171,6 @@ async function build(prepared: { files: Map<string, string>; entry: string }): P
   }
   const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
-  const used = Object.keys(result.metafile.inputs).map((input) => input.replace(/^upload:/, ""));
+  const used = Object.keys(result.metafile.inputs).map((input) => input.replace(/^upload:/, "")).map((clean) => prepared.names.get(clean) ?? clean);
   return { code, map, sha256: createHash("sha256").update(code).digest("hex"), bundle_bytes: Buffer.byteLength(code), used_files: used };
 }

@@ -1,14 +1,12 @@
-// Turns the wrapper's tagged output strings into checked verdicts or call errors. Policy
+// Turns the realm wrapper's tagged output strings into checked verdicts or call errors. Policy
 // output is hostile JSON: it is size-checked in bytes, parsed so that `__proto__` and
 // `constructor.prototype` keys are refused rather than trusted, and validated with ajv.
-import sjson from "secure-json-parse";
 import type { Verdict } from "../../sdk/index.ts";
+import { nestsDeeperThan, parseUntrusted } from "../../sdk/json.ts";
 import type { CallError, CheckedVerdict } from "../protocol.ts";
 import { describeIssues, toIssues, validators } from "../validate.ts";
 
 export type CallOutput = { verdict: CheckedVerdict | null } | { error: CallError } | "pending" | "missing";
-
-const PARSE_OPTIONS = { protoAction: "error", constructorAction: "error" } as const;
 
 /**
  * How deeply policy output may nest. The isolate can build and serialise far deeper values
@@ -16,23 +14,6 @@ const PARSE_OPTIONS = { protoAction: "error", constructorAction: "error" } as co
  * deeper output is refused before it is parsed.
  */
 export const MAX_OUTPUT_DEPTH = 64;
-
-/** True when the JSON text nests objects and arrays deeper than `max`. One pass, no parsing. */
-export function nestsDeeperThan(json: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
-}
 
 function invalid(message: string): { error: CallError } {
   return { error: { kind: "invalid_result", message } };
@@ -74,7 +55,7 @@ export function parseCallOutput(out: string, sha: string, maxOutputBytes: number
   if (nestsDeeperThan(out, MAX_OUTPUT_DEPTH)) return invalid(`the result nests deeper than ${MAX_OUTPUT_DEPTH} levels`);
   let value: unknown;
   try {
-    value = sjson.parse(out.slice(1), undefined, PARSE_OPTIONS);
+    value = parseUntrusted(out.slice(1));
   } catch (e) {
     return invalid(`the result has a forbidden key: ${(e as Error).message}`);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_OUTPUT_DEPTH, nestsDeeperThan, parseCallOutput } from "../../runtime/worker/output.ts";
+import { nestsDeeperThan } from "../../sdk/json.ts";
+import { MAX_OUTPUT_DEPTH, parseCallOutput } from "../../runtime/worker/output.ts";
 
 describe("policy output checks", () => {
   it("measures nesting without being fooled by brackets inside strings", () => {
