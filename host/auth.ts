@@ -45,7 +45,7 @@ export async function authenticate(store: Store, header: string | undefined): Pr
   const match = /^Bearer\s+(\S{1,512})$/i.exec(header ?? "");
   if (!match) return null;
   const hash = hashKey(match[1]!);
-  const key = await store.findKey(hash);
+  const key = await store.keys.find(hash);
   // The lookup is by hash already; comparing again in constant time keeps that property even
   // for a store whose index lookup might not.
   if (!key || !timingSafeEqual(Buffer.from(key.hash, "hex"), Buffer.from(hash, "hex"))) return null;
@@ -62,7 +62,7 @@ export async function authorize(request: FastifyRequest, store: Store, roles: re
   if (!principal) throw new PalisadeError("PAL_UNAUTHORIZED", "send Authorization: Bearer <key> with a valid, unrevoked key");
   if (tenant !== undefined) {
     const foreign = principal.role !== "admin" && principal.tenant !== tenant;
-    if (foreign || !(await store.getTenant(tenant))) throw new PalisadeError("PAL_TENANT_NOT_FOUND", `tenant "${tenant}" not found`);
+    if (foreign || !(await store.tenants.get(tenant))) throw new PalisadeError("PAL_TENANT_NOT_FOUND", `tenant "${tenant}" not found`);
   }
   if (!roles.includes(principal.role)) {
     throw new PalisadeError("PAL_FORBIDDEN", `${/^[aeiou]/.test(principal.role) ? "an" : "a"} ${principal.role} key may not do this; it needs one of: ${roles.join(", ")}`);

@@ -11,9 +11,9 @@ export async function ensureAdminKey(store: Store, envKey: string | undefined): 
     if (envKey.length < 24 || /\s/.test(envKey)) {
       throw new PalisadeError("PAL_CONFIG_INVALID", "PALISADE_ADMIN_KEY must be at least 24 characters with no spaces");
     }
-    if (!(await store.findKey(hashKey(envKey)))) {
+    if (!(await store.keys.find(hashKey(envKey)))) {
       try {
-        await store.createKey({ id: newKey("admin").id, tenant: null, role: "admin", name: "PALISADE_ADMIN_KEY", created_at }, hashKey(envKey));
+        await store.keys.create({ id: newKey("admin").id, tenant: null, role: "admin", name: "PALISADE_ADMIN_KEY", created_at }, hashKey(envKey));
       } catch {
         // The hash is stored already, so this key was revoked: it must not come back.
         throw new PalisadeError("PAL_CONFIG_INVALID", "PALISADE_ADMIN_KEY was revoked; set a new key");
@@ -21,8 +21,8 @@ export async function ensureAdminKey(store: Store, envKey: string | undefined): 
     }
     return null;
   }
-  if (await store.hasAdminKey()) return null;
+  if (await store.keys.hasAdmin()) return null;
   const generated = newKey("admin");
-  await store.createKey({ id: generated.id, tenant: null, role: "admin", name: "bootstrap", created_at }, generated.hash);
+  await store.keys.create({ id: generated.id, tenant: null, role: "admin", name: "bootstrap", created_at }, generated.hash);
   return generated.key;
 }

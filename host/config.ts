@@ -28,6 +28,11 @@ export const ConfigSchema = Type.Object(
     bindings: Type.Optional(Type.Array(S.Binding, { description: "Bindings every tenant starts with." })),
     max_inflight_per_tenant: Type.Optional(Type.Integer({ minimum: 1, description: "Evaluations a tenant may have in flight; more get 429. Default 64." })),
     decision_retention: Type.Optional(Type.Integer({ minimum: 0, description: "Decisions kept per tenant unless its settings say otherwise. Default 100000." })),
+    max_decision_retention: Type.Optional(Type.Integer({ minimum: 0, description: "The most decisions a tenant's settings may keep. Default 1000000." })),
+    decision_log_mb: Type.Optional(Type.Integer({ minimum: 1, description: "Bytes of decision log kept per tenant, in MB; the oldest go first. Default 256." })),
+    max_sessions: Type.Optional(Type.Integer({ minimum: 1, description: "Live sessions with state per tenant; a new one past it is denied. Default 10000." })),
+    session_store_mb: Type.Optional(Type.Integer({ minimum: 1, description: "Bytes of session state per tenant, in MB; state updates past it are denied. Default 64." })),
+    metrics_token: Type.Optional(Type.String({ minLength: 24, description: "When set, /metrics answers only requests with Authorization: Bearer <this token>. PALISADE_METRICS_TOKEN overrides it." })),
   },
   { additionalProperties: false },
 );
@@ -54,7 +59,27 @@ export interface HostConfig {
   bindings: NonNullable<ConfigFile["bindings"]>;
   maxInflightPerTenant: number;
   decisionRetention: number;
+  maxDecisionRetention: number;
+  decisionLogBytes: number;
+  maxSessions: number;
+  sessionStoreBytes: number;
+  metricsToken: string | null;
 }
+
+/**
+ * The platform caps when neither the config nor an admin sets them: a tenant's own security
+ * key may raise its limits this far and no further. Time and memory matter most: they are
+ * what a hostile policy spends on a shared worker.
+ */
+export const DEFAULT_CAPS = Object.freeze({
+  memory_mb: 128,
+  timeout_ms: 1000,
+  max_bundle_bytes: 8 << 20,
+  max_event_bytes: 8 << 20,
+  max_output_bytes: 4 << 20,
+  max_modules: 200,
+  max_bindings: 500,
+});
 
 export interface ConfigOverrides {
   config?: string;
@@ -104,11 +129,16 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     policyModules: (file.policy_modules ?? []).map((m) =>
       resolveModule(typeof m === "string" ? m : m.module, typeof m === "string" ? null : m.tenants, paths, trees),
     ),
-    caps: file.caps ?? {},
+    caps: { ...DEFAULT_CAPS, ...file.caps },
     limits: file.limits ?? {},
     bindings: file.bindings ?? [],
     maxInflightPerTenant: file.max_inflight_per_tenant ?? 64,
     decisionRetention: file.decision_retention ?? 100_000,
+    maxDecisionRetention: file.max_decision_retention ?? 1_000_000,
+    decisionLogBytes: (file.decision_log_mb ?? 256) << 20,
+    maxSessions: file.max_sessions ?? 10_000,
+    sessionStoreBytes: (file.session_store_mb ?? 64) << 20,
+    metricsToken: process.env.PALISADE_METRICS_TOKEN || file.metrics_token || null,
   };
 }
 

@@ -3,5 +3,5 @@ export { buildServer } from "./server.ts";
 export type { PalisadeServer, ServerOptions, Services } from "./server.ts";
 export { loadConfig } from "./config.ts";
 export type { HostConfig, ConfigOverrides } from "./config.ts";
-export { SqliteStore } from "./store/sqlite-store.ts";
+export { SqliteStore } from "./store/sqlite/index.ts";
 export type { Store } from "./store/store.ts";

@@ -18,6 +18,8 @@ export function createMetrics(runtime: Runtime) {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [registry],
   });
+  const storeBytes = new Gauge({ name: "palisade_tenant_store_bytes", help: "What a tenant keeps in the store, in bytes, by kind (decision_log, session_state).", labelNames: ["tenant", "kind"], registers: [registry] });
+  const sessions = new Gauge({ name: "palisade_tenant_sessions", help: "A tenant's live sessions with state.", labelNames: ["tenant"], registers: [registry] });
   let restartsSeen = 0;
   new Counter({
     name: "palisade_worker_restarts_total",
@@ -61,10 +63,18 @@ export function createMetrics(runtime: Runtime) {
       for (const p of decision.policies) if (p.error) policyErrors.inc({ tenant, kind: p.error.kind });
       evaluateSeconds.observe(seconds);
     },
+    /** What the tenant holds in the store, so that operators see who nears a quota. */
+    usage(tenant: string, usage: { logBytes?: number; sessions?: number; stateBytes?: number }): void {
+      if (usage.logBytes !== undefined) storeBytes.set({ tenant, kind: "decision_log" }, usage.logBytes);
+      if (usage.stateBytes !== undefined) storeBytes.set({ tenant, kind: "session_state" }, usage.stateBytes);
+      if (usage.sessions !== undefined) sessions.set({ tenant }, usage.sessions);
+    },
     /** Drops a deleted tenant's series, so that they do not pile up as tenants come and go. */
     forget(tenant: string): void {
       for (const result of VERDICTS) decisions.remove({ tenant, result });
       for (const kind of ERROR_KINDS) policyErrors.remove({ tenant, kind });
+      for (const kind of ["decision_log", "session_state"]) storeBytes.remove({ tenant, kind });
+      sessions.remove({ tenant });
     },
   };
 }

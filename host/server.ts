@@ -9,7 +9,8 @@ import { createRuntime, type Runtime } from "../runtime/index.ts";
 import { authorize } from "./auth.ts";
 import { installJsonParser } from "./body.ts";
 import { ensureAdminKey } from "./bootstrap.ts";
-import { Catalog } from "./catalog.ts";
+import { Catalog } from "./catalog/index.ts";
+import { Decider } from "./decider.ts";
 import type { HostConfig } from "./config.ts";
 import { installErrorHandlers } from "./error-handler.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -21,7 +22,7 @@ import { keyRoutes } from "./routes/keys.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { moduleRoutes } from "./routes/modules.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
-import { SqliteStore } from "./store/sqlite-store.ts";
+import { SqliteStore } from "./store/sqlite/index.ts";
 import type { Store } from "./store/store.ts";
 
 export interface Services {
@@ -29,8 +30,12 @@ export interface Services {
   store: Store;
   runtime: Runtime;
   catalog: Catalog;
+  decider: Decider;
   metrics: Metrics;
 }
+
+/** How often expired sessions are swept out of the store. */
+const SWEEP_MS = 60_000;
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -74,9 +79,16 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     throw e;
   }
   const catalog = new Catalog(store, runtime, config, (message) => app.log.error(message));
-  app.decorate("palisade", { config, store, runtime, catalog, metrics: createMetrics(runtime) });
+  const metrics = createMetrics(runtime);
+  const decider = new Decider(store, runtime, catalog, config, metrics);
+  app.decorate("palisade", { config, store, runtime, catalog, decider, metrics });
   app.decorateRequest("principal", null);
+  const sweep = setInterval(() => {
+    store.sessions.expire().catch((e: unknown) => app.log.error({ err: e }, "sweeping expired sessions failed"));
+  }, SWEEP_MS);
+  sweep.unref();
   app.addHook("onClose", async () => {
+    clearInterval(sweep);
     await runtime.close();
     await store.close();
   });

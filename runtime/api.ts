@@ -48,7 +48,7 @@ export interface EvaluateRequest {
    * frozen, with its params: pass a new object to change a binding. (Checking and serialising
    * it once, not on every evaluation, is what keeps evaluation cheap.)
    */
-  bindings: Binding[];
+  bindings: readonly Binding[];
   event: PolicyEvent;
   limits?: Limits;
   /** Each binding's session state, by binding id; policies see it as `event.session_state`. */

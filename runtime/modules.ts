@@ -2,6 +2,7 @@
 // visible to that tenant only. Modules are also indexed by code id, to tell when no tenant
 // uses a code any more.
 import { PalisadeError } from "../sdk/index.ts";
+import { moduleOfHandler } from "../sdk/schemas.ts";
 import type { BundleMap } from "./bundler/source-map.ts";
 import type { CheckedPolicy } from "./bundler/registry.ts";
 
@@ -69,7 +70,7 @@ export class ModuleTable {
 
   /** Finds the policy a handler names. A handler is `<module>.<export>`. */
   resolve(tenant: string, handler: string): { module: LoadedModule; policy: CheckedPolicy } {
-    const moduleName = handler.slice(0, handler.lastIndexOf("."));
+    const moduleName = moduleOfHandler(handler);
     const module = this.get(tenant, moduleName);
     if (!module) {
       throw new PalisadeError("PAL_MODULE_NOT_FOUND", `module "${moduleName}" is not loaded for tenant "${tenant}" (handler ${handler})`);

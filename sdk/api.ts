@@ -17,7 +17,8 @@ export const Tenant = Type.Object({
   settings: Type.Object({
     log_events: Type.Boolean({ description: "Store event payloads in the decision log (off by default: they can hold secrets)." }),
     log_event_mask: Type.Array(Type.String(), { description: "JSON pointers of event fields replaced by \"[MASKED]\" when payloads are stored." }),
-    decision_retention: Type.Integer({ description: "How many decisions the log keeps for this tenant." }),
+    decision_retention: Type.Integer({ description: "How many decisions the log keeps for this tenant (also held to the host's byte budget per tenant)." }),
+    session_ttl_s: Type.Integer({ description: "Seconds a session lives after its state last changed; then its state and session bindings are dropped. Default 86400." }),
   }),
 });
 
@@ -30,7 +31,8 @@ export const TenantSettingsPatch = Type.Object(
   {
     log_events: Type.Optional(Type.Boolean()),
     log_event_mask: Type.Optional(Type.Array(Type.String({ pattern: "^(/([^~/]|~[01])*)+$" }), { maxItems: 100 })),
-    decision_retention: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+    decision_retention: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, description: "At most the host's max_decision_retention." })),
+    session_ttl_s: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86_400 })),
   },
   { additionalProperties: false },
 );

@@ -11,6 +11,9 @@ export const MODULE_NAME_PATTERN = "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*$";
 export const HANDLER_PATTERN = "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*\\.[A-Za-z_$][A-Za-z0-9_$]*$";
 export const BINDING_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
 
+/** The module a handler names: `myorg.policies.block_domains` → `myorg.policies`. */
+export const moduleOfHandler = (handler: string): string => handler.slice(0, handler.lastIndexOf("."));
+
 export const EVENT_TYPES = ["request", "tool_call", "tool_result", "response", "llm_request", "llm_response"] as const;
 export const VERDICTS = ["ALLOW", "ASK", "DENY"] as const;
 export const STATE_ACTIONS = ["set", "increment", "delete", "append"] as const;

@@ -5,6 +5,7 @@ import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
 import { BindingBody, ListedPolicy, ROLES, StoredBinding } from "../../sdk/api.ts";
 import { byEvaluationOrder } from "../../runtime/index.ts";
+import { TENANT_SCOPE } from "../catalog/index.ts";
 import { errors, NoContent, TenantParams } from "./shared.ts";
 
 const BindingParams = Type.Object({ t: Type.String(), id: Type.String() });
@@ -16,7 +17,7 @@ export const bindingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/v1/tenants/:t/policies", {
     config: { access: { roles: ROLES, tenant: true } },
     schema: { tags: ["bindings"], summary: "What can be bound: builtins, config modules and the tenant's modules", params: TenantParams, response: { 200: Type.Array(ListedPolicy), ...errors(401, 404) } },
-  }, (request) => catalog.policies(request.params.t));
+  }, (request) => catalog.loader.policies(request.params.t));
 
   app.put("/v1/tenants/:t/bindings/:id", {
     config: { access: { roles: WRITERS, tenant: true } },
@@ -27,8 +28,8 @@ export const bindingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const binding = { id: request.params.id, ...request.body };
-    const created = await catalog.putBinding(request.params.t, binding);
-    const stored = (await store.listBindings(request.params.t)).find((b) => b.id === binding.id)!;
+    const created = await catalog.bindings.put(request.params.t, TENANT_SCOPE, binding);
+    const stored = (await store.bindings.list(request.params.t, TENANT_SCOPE)).find((b) => b.id === binding.id)!;
     return reply.status(created ? 201 : 200).send({ ...stored, source: "tenant" });
   });
 
@@ -36,8 +37,8 @@ export const bindingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { roles: ROLES, tenant: true } },
     schema: { tags: ["bindings"], summary: "List bindings, in evaluation order", params: TenantParams, response: { 200: Type.Array(StoredBinding), ...errors(401, 404) } },
   }, async (request) => {
-    const own = new Map((await store.listBindings(request.params.t)).map((b) => [b.id, b.updated_at]));
-    return (await catalog.bindings(request.params.t))
+    const own = new Map((await store.bindings.list(request.params.t, TENANT_SCOPE)).map((b) => [b.id, b.updated_at]));
+    return (await catalog.bindings.ofTenant(request.params.t))
       .map((b) => ({ ...b, source: own.has(b.id) ? ("tenant" as const) : ("config" as const), updated_at: own.get(b.id) ?? "" }))
       .sort(byEvaluationOrder);
   });
@@ -46,7 +47,7 @@ export const bindingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { roles: WRITERS, tenant: true } },
     schema: { tags: ["bindings"], summary: "Detach a policy", params: BindingParams, response: { 204: NoContent, ...errors(401, 403, 404) } },
   }, async (request, reply) => {
-    if (!(await catalog.deleteBinding(request.params.t, request.params.id))) {
+    if (!(await catalog.bindings.delete(request.params.t, TENANT_SCOPE, request.params.id))) {
       throw new PalisadeError("PAL_BINDING_NOT_FOUND", `binding "${request.params.id}" not found`);
     }
     return reply.status(204).send(null);

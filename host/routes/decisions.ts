@@ -11,7 +11,7 @@ export const decisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ["decisions"], summary: "The decision log, newest first", params: TenantParams, querystring: DecisionQuery, response: { 200: DecisionPage, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
     const limit = request.query.limit ?? 50;
-    const decisions = await store.listDecisions(request.params.t, { ...request.query, limit });
+    const decisions = await store.decisions.list(request.params.t, { ...request.query, limit });
     return { decisions, next_before: decisions.length === limit ? decisions.at(-1)!.decision_id : null };
   });
 };

@@ -1,12 +1,10 @@
-// The agents' route: one event in, one decision out (DESIGN §2). The host sets
-// context.tenant from the key, feeds each binding its session state, logs the decision and
-// applies state updates in one transaction before answering.
+// The agents' route: one event in, one decision out (see decider.ts). The host sets
+// context.tenant from the key; a tenant's flood is refused before its bodies are read.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Decision as DecisionSchema } from "../../sdk/schemas.ts";
-import { PalisadeError, type Decision, type PolicyEvent } from "../../sdk/index.ts";
+import { PalisadeError } from "../../sdk/index.ts";
 import { EvaluateBody } from "../../sdk/api.ts";
 import { limitBody } from "../body.ts";
-import { maskPointers } from "../mask.ts";
 import { errors, TenantParams } from "./shared.ts";
 
 // Events are checked against the tenant's max_event_bytes; this only stops absurd bodies early.
@@ -15,52 +13,9 @@ const MAX_EVENT_BODY_BYTES = 16 << 20;
 /** The largest body that can hold an event of `maxEventBytes`, with room for whitespace. */
 const bodyAllowance = (maxEventBytes: number) => Math.max(2 * maxEventBytes, maxEventBytes + (1 << 20));
 
-/** What the decision log shows as the event's target: a tool or model name. */
-function targetOf(event: PolicyEvent): string | null {
-  if (event.target) return event.target;
-  const data = event.data as { name?: unknown; model?: unknown };
-  return typeof data.name === "string" ? data.name : typeof data.model === "string" ? data.model : null;
-}
-
 export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, runtime, catalog, metrics, config } = app.palisade;
+  const { catalog, decider, config } = app.palisade;
   const inflight = new Map<string, number>();
-  // Evaluations of one session run one after another: each must see the state the previous
-  // one committed, or two concurrent calls could both pass a per-session limit.
-  const sessions = new Map<string, Promise<unknown>>();
-
-  function inSession<T>(key: string | undefined, fn: () => Promise<T>): Promise<T> {
-    if (key === undefined) return fn();
-    const previous = sessions.get(key);
-    const next = previous ? previous.then(fn, fn) : fn();
-    sessions.set(key, next);
-    const forget = () => {
-      if (sessions.get(key) === next) sessions.delete(key);
-    };
-    next.then(forget, forget);
-    return next;
-  }
-
-  // Decides, then logs the decision and applies its state updates in one commit.
-  async function decideAndRecord(tenant: string, event: PolicyEvent): Promise<Omit<Decision, "state_updates">> {
-    const started = performance.now();
-    const sessionId = event.context?.session_id;
-    await catalog.ready(tenant);
-    const [bindings, limits, info] = await Promise.all([catalog.bindings(tenant), catalog.limits(tenant), store.getTenant(tenant)]);
-    const state = sessionId === undefined ? undefined : await store.sessionState(tenant, sessionId);
-    const { state_updates: updates = [], ...decision } = await runtime.evaluate({ tenant, bindings, event, limits, unavailable: "on_error", ...(state ? { state } : {}) });
-    const settings = info!.settings;
-    await store.recordDecision({
-      tenant,
-      decision,
-      event_type: event.type,
-      target: targetOf(event),
-      ...(settings.log_events ? { event: maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask) } : {}),
-      ...(sessionId !== undefined && updates.length ? { state: { session_id: sessionId, updates } } : {}),
-    }, settings.decision_retention);
-    metrics.observe(tenant, decision, (performance.now() - started) / 1000);
-    return decision;
-  }
 
   app.post("/v1/tenants/:t/evaluate", {
     bodyLimit: MAX_EVENT_BODY_BYTES,
@@ -84,17 +39,12 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
     },
     preParsing: limitBody(async (request) => {
-      const { max_event_bytes: max } = await catalog.limits((request.params as { t: string }).t);
+      const { max_event_bytes: max } = await catalog.limits.of((request.params as { t: string }).t);
       return { max: bodyAllowance(max), because: `events are limited to max_event_bytes (${max})` };
     }, "PAL_EVENT_TOO_LARGE"),
     schema: {
       tags: ["evaluate"], summary: "Ask for a verdict on one event",
       params: TenantParams, body: EvaluateBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413, 429) },
     },
-  }, async (request) => {
-    const tenant = request.params.t;
-    const event = request.body.event;
-    const session = event.context?.session_id;
-    return inSession(session === undefined ? undefined : `${tenant}\0${session}`, () => decideAndRecord(tenant, event));
-  });
+  }, (request) => decider.decide(request.params.t, request.body.event));
 };

@@ -24,7 +24,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     const created = newKey(role);
     const name = request.body.name ?? `${role} key`;
-    await store.createKey({ id: created.id, tenant: request.params.t, role, name, created_at: new Date().toISOString() }, created.hash);
+    await store.keys.create({ id: created.id, tenant: request.params.t, role, name, created_at: new Date().toISOString() }, created.hash);
     return reply.status(201).send({ id: created.id, key: created.key, role, tenant: request.params.t, name });
   });
 
@@ -35,7 +35,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: NoContent, ...errors(401, 403, 404) },
     },
   }, async (request, reply) => {
-    if (!(await store.revokeKey(request.params.t, request.params.id))) {
+    if (!(await store.keys.revoke(request.params.t, request.params.id))) {
       throw new PalisadeError("PAL_KEY_NOT_FOUND", `key "${request.params.id}" not found in tenant "${request.params.t}"`);
     }
     return reply.status(204).send(null);

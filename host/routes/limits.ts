@@ -14,7 +14,7 @@ export const limitRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/v1/tenants/:t/limits", {
     config: TENANT_LIMITS,
     schema: { tags: ["limits"], summary: "The tenant's effective limits", params: TenantParams, response: { 200: Limits, ...errors(401, 403, 404) } },
-  }, (request) => catalog.limits(request.params.t));
+  }, (request) => catalog.limits.of(request.params.t));
 
   app.put("/v1/tenants/:t/limits", {
     config: TENANT_LIMITS,
@@ -23,23 +23,23 @@ export const limitRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: TenantParams, body: Limits, response: { 200: Limits, ...errors(400, 401, 403, 404, 422) },
     },
   }, async (request) => {
-    checkWithinCaps(request.body, await catalog.caps());
-    await store.setLimits(request.params.t, request.body);
-    catalog.invalidate(request.params.t);
-    return catalog.limits(request.params.t);
+    checkWithinCaps(request.body, await catalog.limits.caps());
+    await store.limits.set(request.params.t, request.body);
+    catalog.limits.invalidate(request.params.t);
+    return catalog.limits.of(request.params.t);
   });
 
   app.get("/v1/limits/caps", {
     config: CAPS,
     schema: { tags: ["limits"], summary: "The platform caps", response: { 200: Limits, ...errors(401, 403) } },
-  }, () => catalog.caps());
+  }, () => catalog.limits.caps());
 
   app.put("/v1/limits/caps", {
     config: CAPS,
     schema: { tags: ["limits"], summary: "Set the platform caps that tenant limits may not exceed", body: Limits, response: { 200: Limits, ...errors(400, 401, 403) } },
   }, async (request) => {
-    await store.setCaps(request.body);
-    catalog.invalidateLimits();
+    await store.limits.setCaps(request.body);
+    catalog.limits.invalidateAll();
     return request.body;
   });
 };

@@ -23,7 +23,7 @@ export const moduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     bodyLimit: MAX_UPLOAD_BYTES,
     config: { access: { roles: WRITERS, tenant: true } },
     preParsing: limitBody(async (request) => {
-      const { max_bundle_bytes: max } = await catalog.limits((request.params as { t: string }).t);
+      const { max_bundle_bytes: max } = await catalog.limits.of((request.params as { t: string }).t);
       return { max: uploadAllowance(max), because: `uploads are limited by max_bundle_bytes (${max}): sources may be 4 × that` };
     }, "PAL_SOURCE_TOO_LARGE"),
     schema: {
@@ -33,7 +33,7 @@ export const moduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ModuleUploaded, ...errors(400, 401, 403, 404, 409, 413, 422) },
     },
   }, async (request, reply) => {
-    const uploaded = await catalog.upload(request.params.t, request.params.module, request.body);
+    const uploaded = await catalog.modules.upload(request.params.t, request.params.module, request.body);
     return reply.status(201).send(uploaded);
   });
 
@@ -41,8 +41,8 @@ export const moduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { roles: READERS, tenant: true } },
     schema: { tags: ["modules"], summary: "List the tenant's modules", params: TenantParams, response: { 200: Type.Array(ModuleSummary), ...errors(401, 403, 404) } },
   }, async (request) => {
-    const current = new Map((await store.currentVersions(request.params.t)).map((v) => [v.module, v]));
-    return (await store.listModules(request.params.t)).map((m) => ({
+    const current = new Map((await store.modules.current(request.params.t)).map((v) => [v.module, v]));
+    return (await store.modules.list(request.params.t)).map((m) => ({
       module: m.module,
       current_version: m.current_version,
       sha256: current.get(m.module)!.sha256,
@@ -56,9 +56,9 @@ export const moduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ["modules"], summary: "Show a module and its versions", params: ModuleParams, response: { 200: ModuleDetail, ...errors(401, 403, 404) } },
   }, async (request) => {
     const { t, module } = request.params;
-    const record = await store.getModule(t, module);
+    const record = await store.modules.get(t, module);
     if (!record) throw new PalisadeError("PAL_MODULE_NOT_FOUND", `module "${module}" not found`);
-    const versions = await store.listVersions(t, module);
+    const versions = await store.modules.listVersions(t, module);
     return {
       module,
       current_version: record.current_version,
@@ -71,12 +71,12 @@ export const moduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: { roles: READERS, tenant: true } },
     schema: { tags: ["modules"], summary: "Delete a module and all its versions (409 while bindings use it)", params: ModuleParams, response: { 204: NoContent, ...errors(401, 403, 404, 409) } },
   }, async (request, reply) => {
-    await catalog.removeModule(request.params.t, request.params.module);
+    await catalog.modules.remove(request.params.t, request.params.module);
     return reply.status(204).send(null);
   });
 
   app.post("/v1/tenants/:t/modules/:module/rollback", {
     config: { access: { roles: WRITERS, tenant: true } },
     schema: { tags: ["modules"], summary: "Make an earlier version current", params: ModuleParams, body: Rollback, response: { 200: ModuleUploaded, ...errors(400, 401, 403, 404, 409, 422) } },
-  }, (request) => catalog.rollback(request.params.t, request.params.module, request.body.version));
+  }, (request) => catalog.modules.rollback(request.params.t, request.params.module, request.body.version));
 };

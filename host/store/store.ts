@@ -1,11 +1,14 @@
-// What the host keeps, behind an interface small enough that a PostgreSQL store can be added
-// without touching the routes. Methods are async for that reason, even though SQLite is not.
+// What the host keeps, as a contract that more than one store implements (SQLite, PostgreSQL).
+// Grouped by resource: each group is one file in each implementation. Methods are async for
+// the sake of stores that talk to a server, even where SQLite is not. The contract tests in
+// test/host/store-contract.ts hold every implementation to the same behaviour.
 import type { Binding, Decision, Limits, ModuleSource, PolicyInfo, StateUpdate } from "../../sdk/index.ts";
 import type { LoggedDecisionInfo, Role, TenantInfo, TenantSettings } from "../../sdk/api.ts";
 import type { Bundled } from "../../runtime/index.ts";
 
 export interface KeyRecord {
   id: string;
+  /** null for admin keys, which are platform-wide. */
   tenant: string | null;
   role: Role;
   name: string;
@@ -33,6 +36,9 @@ export interface ModuleRecord {
   updated_at: string;
 }
 
+/** Where a binding applies: the whole tenant, one agent, or one session. */
+export type Scope = { kind: "tenant" } | { kind: "agent"; id: string } | { kind: "session"; id: string };
+
 export interface BindingRecord extends Binding {
   updated_at: string;
 }
@@ -44,8 +50,14 @@ export interface DecisionToLog {
   target: string | null;
   /** The (masked) event, only when the tenant opted in. */
   event?: unknown;
-  /** Applied in the same transaction as the log entry. */
-  state?: { session_id: string; updates: { binding: string; updates: StateUpdate[] }[] };
+  /** Applied in the same transaction as the log entry; the session lives `ttl_s` from now. */
+  state?: { session_id: string; ttl_s: number; updates: { binding: string; updates: StateUpdate[] }[] };
+}
+
+/** How much of the log a tenant keeps: a number of decisions, and their size in bytes. */
+export interface Retention {
+  decisions: number;
+  bytes: number;
 }
 
 export interface DecisionFilter {
@@ -54,48 +66,90 @@ export interface DecisionFilter {
   result?: string;
 }
 
-export interface Store {
-  createTenant(id: string, name: string, settings: TenantSettings): Promise<TenantInfo>;
-  getTenant(id: string): Promise<TenantInfo | undefined>;
-  listTenants(): Promise<TenantInfo[]>;
+export interface TenantStore {
+  create(id: string, name: string, settings: TenantSettings): Promise<TenantInfo>;
+  get(id: string): Promise<TenantInfo | undefined>;
+  list(): Promise<TenantInfo[]>;
   /** Deletes the tenant and everything it owns. */
-  deleteTenant(id: string): Promise<boolean>;
-  updateTenant(id: string, name: string, settings: TenantSettings): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  update(id: string, name: string, settings: TenantSettings): Promise<void>;
+}
 
-  createKey(key: KeyRecord, hash: string): Promise<void>;
+export interface KeyStore {
+  create(key: KeyRecord, hash: string): Promise<void>;
   /** The key whose sha256 is `hash`, unless revoked. */
-  findKey(hash: string): Promise<(KeyRecord & { hash: string }) | undefined>;
-  revokeKey(tenant: string, id: string): Promise<boolean>;
-  hasAdminKey(): Promise<boolean>;
+  find(hash: string): Promise<(KeyRecord & { hash: string }) | undefined>;
+  /** Revokes a tenant's key, or an admin key when `tenant` is null. */
+  revoke(tenant: string | null, id: string): Promise<boolean>;
+  /** The unrevoked keys of a tenant, or the admin keys when `tenant` is null. */
+  list(tenant: string | null): Promise<KeyRecord[]>;
+  hasAdmin(): Promise<boolean>;
+}
 
+export interface ModuleStore {
   /** Stores a new version and makes it current; returns its number. */
-  addModuleVersion(version: Omit<ModuleVersionRecord, "version" | "created_at">): Promise<number>;
-  setCurrentVersion(tenant: string, module: string, version: number): Promise<void>;
-  getModule(tenant: string, module: string): Promise<ModuleRecord | undefined>;
-  listModules(tenant: string): Promise<ModuleRecord[]>;
+  addVersion(version: Omit<ModuleVersionRecord, "version" | "created_at">): Promise<number>;
+  setCurrent(tenant: string, module: string, version: number): Promise<void>;
+  get(tenant: string, module: string): Promise<ModuleRecord | undefined>;
+  list(tenant: string): Promise<ModuleRecord[]>;
   getVersion(tenant: string, module: string, version: number): Promise<ModuleVersionRecord | undefined>;
   listVersions(tenant: string, module: string): Promise<ModuleVersionRecord[]>;
   /** The current version of every module of the tenant. */
-  currentVersions(tenant: string): Promise<ModuleVersionRecord[]>;
-  deleteModule(tenant: string, module: string): Promise<boolean>;
+  current(tenant: string): Promise<ModuleVersionRecord[]>;
+  delete(tenant: string, module: string): Promise<boolean>;
+}
 
+export interface BindingStore {
   /** Creates or replaces a binding; true when it was created. */
-  putBinding(tenant: string, binding: Binding): Promise<boolean>;
-  listBindings(tenant: string): Promise<BindingRecord[]>;
-  deleteBinding(tenant: string, id: string): Promise<boolean>;
+  put(tenant: string, scope: Scope, binding: Binding): Promise<boolean>;
+  list(tenant: string, scope: Scope): Promise<BindingRecord[]>;
+  delete(tenant: string, scope: Scope, id: string): Promise<boolean>;
+  /** The tenant's bindings in every scope, for max_bindings. */
+  count(tenant: string): Promise<number>;
+}
 
-  getLimits(tenant: string): Promise<Limits>;
-  setLimits(tenant: string, limits: Limits): Promise<void>;
-  getCaps(): Promise<Limits | undefined>;
+export interface LimitStore {
+  get(tenant: string): Promise<Limits>;
+  set(tenant: string, limits: Limits): Promise<void>;
+  caps(): Promise<Limits | undefined>;
   setCaps(caps: Limits): Promise<void>;
+}
 
-  /** Each binding's state in one session. */
-  sessionState(tenant: string, sessionId: string): Promise<Record<string, Record<string, unknown>>>;
-  /** Logs a decision and applies its state updates, atomically. */
-  recordDecision(entry: DecisionToLog, retention: number): Promise<void>;
-  listDecisions(tenant: string, filter: DecisionFilter): Promise<LoggedDecisionInfo[]>;
+export interface SessionStore {
+  /** Each binding's state in one session; empty once the session expired. */
+  state(tenant: string, sessionId: string): Promise<Record<string, Record<string, unknown>>>;
+  /** Whether the session is live (it has state or bindings, and has not expired). */
+  exists(tenant: string, sessionId: string): Promise<boolean>;
+  /** The tenant's live sessions, and the bytes of state they hold. */
+  usage(tenant: string): Promise<{ sessions: number; bytes: number }>;
+  /** Deletes every session past its expiry, with its state and bindings; returns how many. */
+  expire(now?: Date): Promise<number>;
+}
 
+export interface DecisionStore {
+  /** Logs a decision and applies its state updates, atomically; then keeps the log within `retention`. */
+  record(entry: DecisionToLog, retention: Retention): Promise<void>;
+  list(tenant: string, filter: DecisionFilter): Promise<LoggedDecisionInfo[]>;
+  /** What the tenant's log holds now. */
+  usage(tenant: string): Promise<{ decisions: number; bytes: number }>;
+}
+
+export interface Store {
+  readonly tenants: TenantStore;
+  readonly keys: KeyStore;
+  readonly modules: ModuleStore;
+  readonly bindings: BindingStore;
+  readonly limits: LimitStore;
+  readonly sessions: SessionStore;
+  readonly decisions: DecisionStore;
   /** True while the store can serve requests. */
   healthy(): boolean;
   close(): Promise<void>;
 }
+
+/** Versions kept per module; older ones (never the current one) are dropped on upload. */
+export const MAX_MODULE_VERSIONS = 100;
+/** Largest session state kept for one binding in one session, bytes of JSON. */
+export const MAX_STATE_BYTES = 256 * 1024;
+/** Longest reason of one policy that the log keeps; the decision itself keeps the whole one. */
+export const MAX_LOGGED_REASON = 1000;

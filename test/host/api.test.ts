@@ -222,7 +222,11 @@ describe("registry and bindings", () => {
 
   it("refuses params for a callable, an unknown handler, and unknown fields", async () => {
     expect(await host.call("PUT", "/v1/tenants/acme/bindings/b3", acme.security, { handler: "myorg.policies.my_policy", params: { x: 1 } })).toMatchObject({ status: 422, body: { error: { code: "PAL_PARAMS_INVALID" } } });
-    expect(await host.call("PUT", "/v1/tenants/acme/bindings/b3", acme.security, { handler: "myorg.policies.nope" })).toMatchObject({ status: 400, body: { error: { code: "PAL_BINDING_INVALID" } } });
+    // An unknown handler is a 404 that lists what can be bound.
+    const unknown = await host.call("PUT", "/v1/tenants/acme/bindings/b3", acme.security, { handler: "myorg.policies.nope" });
+    expect(unknown).toMatchObject({ status: 404, body: { error: { code: "PAL_HANDLER_NOT_FOUND" } } });
+    expect(unknown.body.error.details.handlers).toEqual(expect.arrayContaining(["myorg.policies.block_domains", "myorg.policies.my_policy", "palisade.builtins.block_tools"]));
+    expect(await host.call("PUT", "/v1/tenants/acme/bindings/b3", acme.security, { handler: "nomodule.x.y" })).toMatchObject({ status: 404, body: { error: { code: "PAL_MODULE_NOT_FOUND" } } });
     expect(await host.call("PUT", "/v1/tenants/acme/bindings/b3", acme.security, { handler: "myorg.policies.my_policy", mode: "loud" })).toMatchObject({ status: 400 });
     expect(await host.call("PUT", "/v1/tenants/acme/bindings/b3", acme.security, { handler: "myorg.policies.my_policy", extra: true })).toMatchObject({ status: 400 });
   });

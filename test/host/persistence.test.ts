@@ -96,7 +96,9 @@ describe("graceful shutdown", () => {
     const call = (method: string, path: string, body?: unknown) =>
       fetch(server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
     await call("POST", "/v1/tenants", { id: "acme" });
-    await call("PUT", "/v1/tenants/acme/limits", { timeout_ms: 5000 });
+    // Above the default caps (1 s), so the caps are raised first: the policy must not time out.
+    expect((await call("PUT", "/v1/limits/caps", { timeout_ms: 10_000 })).status).toBe(200);
+    expect((await call("PUT", "/v1/tenants/acme/limits", { timeout_ms: 5000 })).status).toBe(200);
     await call("PUT", "/v1/tenants/acme/modules/slow.p", { source: "export const slow = () => { const end = Date.now() + 400; while (Date.now() < end) {} return { result: 'DENY', reason: 'slow but sure' }; };\nexport const POLICY_REGISTRY = [{ handler: 'slow.p.slow' }];" });
     await call("PUT", "/v1/tenants/acme/bindings/slow", { handler: "slow.p.slow" });
     const inFlight = call("POST", "/v1/tenants/acme/evaluate", { event: { type: "response", data: { content: "x" } } });

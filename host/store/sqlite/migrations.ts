@@ -82,4 +82,47 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE module_versions ADD COLUMN bundle TEXT;
   ALTER TABLE module_versions ADD COLUMN bundle_map TEXT;
   `,
+  // Bindings get a scope (tenant, an agent, a session). Sessions get a row of their own with an
+  // expiry, which their state and session bindings go with. Decisions record their size, so
+  // that the log can be kept within a byte budget.
+  `
+  CREATE TABLE bindings_scoped (
+    tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    scope TEXT NOT NULL,
+    scope_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, scope, scope_id, id)
+  );
+  INSERT INTO bindings_scoped (tenant, scope, scope_id, id, spec, updated_at)
+    SELECT tenant, 'tenant', '', id, spec, updated_at FROM bindings;
+  DROP TABLE bindings;
+  ALTER TABLE bindings_scoped RENAME TO bindings;
+  CREATE TABLE sessions (
+    tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    session_id TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant, session_id)
+  );
+  CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+  INSERT INTO sessions (tenant, session_id, expires_at)
+    SELECT tenant, session_id, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+1 day') FROM session_state GROUP BY tenant, session_id;
+  CREATE TABLE session_state_v2 (
+    tenant TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    binding TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, session_id, binding),
+    FOREIGN KEY (tenant, session_id) REFERENCES sessions(tenant, session_id) ON DELETE CASCADE
+  );
+  INSERT INTO session_state_v2 SELECT tenant, session_id, binding, state, updated_at FROM session_state;
+  UPDATE sessions SET bytes = (SELECT COALESCE(SUM(length(state)), 0) FROM session_state s WHERE s.tenant = sessions.tenant AND s.session_id = sessions.session_id);
+  DROP TABLE session_state;
+  ALTER TABLE session_state_v2 RENAME TO session_state;
+  ALTER TABLE decisions ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+  UPDATE tenants SET settings = json_set(settings, '$.session_ttl_s', 86400) WHERE json_extract(settings, '$.session_ttl_s') IS NULL;
+  `,
 ];

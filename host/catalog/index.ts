@@ -1,0 +1,37 @@
+// What each tenant has (limits, modules, bindings), kept in step between the store (the record)
+// and the runtime (what runs). One service per resource; they share one queue of writes per
+// tenant, so a module upload and a binding change never interleave.
+import type { Runtime } from "../../runtime/index.ts";
+import type { HostConfig } from "../config.ts";
+import type { Store } from "../store/store.ts";
+import { BindingService } from "./bindings.ts";
+import { LimitsCache } from "./limits.ts";
+import { TenantLoader } from "./loader.ts";
+import { ModuleService } from "./modules.ts";
+import { KeyedSerial } from "./serial.ts";
+
+export class Catalog {
+  readonly limits: LimitsCache;
+  readonly loader: TenantLoader;
+  readonly bindings: BindingService;
+  readonly modules: ModuleService;
+
+  constructor(store: Store, runtime: Runtime, config: HostConfig, log: (message: string) => void) {
+    const writes = new KeyedSerial();
+    this.limits = new LimitsCache(store, config);
+    this.loader = new TenantLoader(store, runtime, config, this.limits, writes, log);
+    this.bindings = new BindingService(store, runtime, config, this.limits, this.loader, writes);
+    this.modules = new ModuleService(store, runtime, this.limits, this.loader, this.bindings, writes, log);
+  }
+
+  /** Forgets a deleted tenant here and in the runtime. */
+  forget(tenant: string): void {
+    this.limits.invalidate(tenant);
+    this.bindings.invalidate(tenant);
+    this.loader.forget(tenant);
+  }
+}
+
+export { KeyedSerial } from "./serial.ts";
+export { TENANT_SCOPE } from "./bindings.ts";
+export { isBuiltin } from "./loader.ts";

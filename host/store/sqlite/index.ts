@@ -1,0 +1,44 @@
+// The default store: one SQLite file in the data directory (database.ts), one file per
+// resource. This process must be the only one writing it; its caches depend on that.
+import type { Store } from "../store.ts";
+import { SqliteBindings } from "./bindings.ts";
+import { Database } from "./database.ts";
+import { SqliteDecisions } from "./decisions.ts";
+import { SqliteLimits } from "./limits.ts";
+import { SqliteModules } from "./modules.ts";
+import { SqliteSessions } from "./sessions.ts";
+import { SqliteKeys, SqliteTenants } from "./tenants.ts";
+
+export class SqliteStore implements Store {
+  readonly #db: Database;
+  readonly tenants: SqliteTenants;
+  readonly keys: SqliteKeys;
+  readonly modules: SqliteModules;
+  readonly bindings: SqliteBindings;
+  readonly limits: SqliteLimits;
+  readonly sessions: SqliteSessions;
+  readonly decisions: SqliteDecisions;
+
+  constructor(dataDir: string) {
+    this.#db = new Database(dataDir);
+    this.keys = new SqliteKeys(this.#db);
+    this.tenants = new SqliteTenants(this.#db, (tenant) => {
+      this.keys.forgetTenant(tenant);
+      this.decisions.forgetTenant(tenant);
+    });
+    this.modules = new SqliteModules(this.#db);
+    this.bindings = new SqliteBindings(this.#db);
+    this.limits = new SqliteLimits(this.#db);
+    this.sessions = new SqliteSessions(this.#db);
+    this.decisions = new SqliteDecisions(this.#db, this.sessions);
+  }
+
+  healthy(): boolean {
+    return this.#db.healthy();
+  }
+
+  async close(): Promise<void> {
+    this.decisions.flush();
+    this.#db.close();
+  }
+}

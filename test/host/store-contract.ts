@@ -1,0 +1,161 @@
+// The store contract as tests: every Store implementation runs these (SQLite in
+// store.test.ts; PostgreSQL where a server is available). `open` gives a fresh, empty store.
+import { describe, expect, it } from "vitest";
+import type { Decision } from "palisade/sdk";
+import { MAX_MODULE_VERSIONS, MAX_STATE_BYTES, type Store } from "../../host/store/store.ts";
+
+const SETTINGS = { log_events: false, log_event_mask: [], decision_retention: 100, session_ttl_s: 3600 };
+const RETAIN = { decisions: 100, bytes: 1 << 30 };
+const decision = (id: string, result: Decision["result"] = "ALLOW"): Decision => ({ decision_id: id, result, reason: null, data: null, decided_by: [], policies: [], duration_ms: 0.1 });
+const log = (id: string, extra: object = {}) => ({ tenant: "acme", decision: decision(id), event_type: "response", target: null, ...extra });
+const set = (session: string, binding: string, value: unknown, ttl_s = 3600) => ({ session_id: session, ttl_s, updates: [{ binding, updates: [{ key: "k", action: "set" as const, value }] }] });
+
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  async function withTenant(): Promise<Store> {
+    const store = await open();
+    await store.tenants.create("acme", "Acme", SETTINGS);
+    return store;
+  }
+
+  describe(`${name}: the store contract`, () => {
+    it("creates, reads, lists, updates and deletes tenants, refusing a duplicate id", async () => {
+      const store = await withTenant();
+      await expect(store.tenants.create("acme", "Again", SETTINGS)).rejects.toMatchObject({ code: "PAL_TENANT_EXISTS" });
+      expect(await store.tenants.get("acme")).toMatchObject({ id: "acme", name: "Acme", settings: SETTINGS });
+      await store.tenants.update("acme", "Acme Inc", { ...SETTINGS, log_events: true });
+      expect((await store.tenants.get("acme"))!.settings.log_events).toBe(true);
+      expect((await store.tenants.list()).map((t) => t.id)).toEqual(["acme"]);
+      expect(await store.tenants.delete("acme")).toBe(true);
+      expect(await store.tenants.get("acme")).toBeUndefined();
+      expect(await store.tenants.delete("acme")).toBe(false);
+      await store.close();
+    });
+
+    it("finds keys by hash until they are revoked; admin keys are revoked and listed apart", async () => {
+      const store = await withTenant();
+      await store.keys.create({ id: "k1", tenant: "acme", role: "agent", name: "a", created_at: "2026-01-01" }, "h1");
+      await store.keys.create({ id: "k2", tenant: null, role: "admin", name: "root", created_at: "2026-01-01" }, "h2");
+      expect(await store.keys.find("h1")).toMatchObject({ id: "k1", tenant: "acme", role: "agent", hash: "h1" });
+      expect(await store.keys.hasAdmin()).toBe(true);
+      expect((await store.keys.list(null)).map((k) => k.id)).toEqual(["k2"]);
+      expect((await store.keys.list("acme")).map((k) => k.id)).toEqual(["k1"]);
+      expect(await store.keys.revoke(null, "k1")).toBe(false); // not an admin key
+      expect(await store.keys.revoke("acme", "k1")).toBe(true);
+      expect(await store.keys.find("h1")).toBeUndefined();
+      expect(await store.keys.revoke(null, "k2")).toBe(true);
+      expect(await store.keys.hasAdmin()).toBe(false);
+      await store.close();
+    });
+
+    it("keeps the last MAX_MODULE_VERSIONS versions of a module, the current one marked", async () => {
+      const store = await withTenant();
+      const v = { tenant: "acme", module: "a.b", source: { source: "" }, sha256: "0", bundle_bytes: 1, policies: [], bundle: { code: "c", map: "{}" } };
+      for (let i = 0; i < MAX_MODULE_VERSIONS + 5; i++) await store.modules.addVersion(v);
+      const versions = (await store.modules.listVersions("acme", "a.b")).map((x) => x.version);
+      expect(versions).toHaveLength(MAX_MODULE_VERSIONS);
+      expect(versions[0]).toBe(6);
+      expect((await store.modules.get("acme", "a.b"))!.current_version).toBe(MAX_MODULE_VERSIONS + 5);
+      await store.modules.setCurrent("acme", "a.b", 50);
+      expect((await store.modules.current("acme")).map((m) => [m.module, m.version, m.bundle?.code])).toEqual([["a.b", 50, "c"]]);
+      expect(await store.modules.getVersion("acme", "a.b", 1)).toBeUndefined();
+      expect(await store.modules.delete("acme", "a.b")).toBe(true);
+      expect(await store.modules.list("acme")).toEqual([]);
+      await store.close();
+    });
+
+    it("keeps bindings apart by scope, and counts them over every scope", async () => {
+      const store = await withTenant();
+      expect(await store.bindings.put("acme", { kind: "tenant" }, { id: "b", handler: "a.b.c" })).toBe(true);
+      expect(await store.bindings.put("acme", { kind: "agent", id: "bot" }, { id: "b", handler: "a.b.d" })).toBe(true);
+      expect(await store.bindings.put("acme", { kind: "session", id: "s1" }, { id: "b", handler: "a.b.e" })).toBe(true);
+      expect(await store.bindings.put("acme", { kind: "tenant" }, { id: "b", handler: "a.b.f" })).toBe(false);
+      expect((await store.bindings.list("acme", { kind: "tenant" })).map((b) => b.handler)).toEqual(["a.b.f"]);
+      expect((await store.bindings.list("acme", { kind: "agent", id: "bot" })).map((b) => b.handler)).toEqual(["a.b.d"]);
+      expect(await store.bindings.list("acme", { kind: "agent", id: "other" })).toEqual([]);
+      expect(await store.bindings.count("acme")).toBe(3);
+      expect(await store.bindings.delete("acme", { kind: "session", id: "s1" }, "b")).toBe(true);
+      expect(await store.bindings.count("acme")).toBe(2);
+      await store.close();
+    });
+
+    it("stores limits per tenant and one set of caps", async () => {
+      const store = await withTenant();
+      expect(await store.limits.get("acme")).toEqual({});
+      await store.limits.set("acme", { timeout_ms: 20 });
+      expect(await store.limits.get("acme")).toEqual({ timeout_ms: 20 });
+      expect(await store.limits.caps()).toBeUndefined();
+      await store.limits.setCaps({ memory_mb: 64 });
+      expect(await store.limits.caps()).toEqual({ memory_mb: 64 });
+      await store.close();
+    });
+
+    it("applies state updates with their decision, and keeps the last good state past the size cap", async () => {
+      const store = await withTenant();
+      await store.decisions.record(log("d1", { state: set("s", "b", "small") }), RETAIN);
+      expect(await store.sessions.state("acme", "s")).toEqual({ b: { k: "small" } });
+      await store.decisions.record(log("d2", { state: set("s", "b", "x".repeat(MAX_STATE_BYTES)) }), RETAIN);
+      expect(await store.sessions.state("acme", "s")).toEqual({ b: { k: "small" } });
+      expect((await store.decisions.list("acme", { limit: 10 })).map((d) => d.decision_id)).toEqual(["d2", "d1"]);
+      expect(await store.sessions.exists("acme", "s")).toBe(true);
+      expect((await store.sessions.usage("acme")).sessions).toBe(1);
+      await store.close();
+    });
+
+    it("expires a session with its state and its session bindings; an expired session starts over", async () => {
+      const store = await withTenant();
+      await store.decisions.record(log("d1", { state: set("old", "b", 1, 60) }), RETAIN);
+      await store.decisions.record(log("d2", { state: set("new", "b", 2, 7200) }), RETAIN);
+      await store.bindings.put("acme", { kind: "session", id: "old" }, { id: "x", handler: "a.b.c" });
+      expect(await store.sessions.expire(new Date(Date.now() + 3600_000))).toBe(1);
+      expect(await store.sessions.state("acme", "old")).toEqual({});
+      expect(await store.sessions.exists("acme", "old")).toBe(false);
+      expect(await store.bindings.list("acme", { kind: "session", id: "old" })).toEqual([]);
+      expect(await store.sessions.state("acme", "new")).toEqual({ b: { k: 2 } });
+      expect(await store.sessions.usage("acme")).toMatchObject({ sessions: 1 });
+      await store.close();
+    });
+
+    it("keeps a tenant's log within its retention, by count and by bytes, oldest first", async () => {
+      const store = await withTenant();
+      for (let i = 0; i < 30; i++) await store.decisions.record(log(`c${i}`), { decisions: 10, bytes: 1 << 30 });
+      expect((await store.decisions.list("acme", { limit: 100 })).map((d) => d.decision_id)).toEqual(Array.from({ length: 10 }, (_, i) => `c${29 - i}`));
+      expect((await store.decisions.usage("acme")).decisions).toBe(10);
+      const big = { event: { blob: "y".repeat(10_000) } };
+      for (let i = 0; i < 20; i++) await store.decisions.record(log(`b${i}`, big), { decisions: 1000, bytes: 50_000 });
+      const usage = await store.decisions.usage("acme");
+      expect(usage.bytes).toBeLessThanOrEqual(50_000);
+      const kept = (await store.decisions.list("acme", { limit: 100 })).map((d) => d.decision_id);
+      expect(kept[0]).toBe("b19");
+      expect(kept.length).toBe(usage.decisions);
+      expect(kept.length).toBeGreaterThanOrEqual(3);
+      expect(kept.length).toBeLessThanOrEqual(5);
+      await store.close();
+    });
+
+    it("pages the log newest first, by decision id or time, filtered by result", async () => {
+      const store = await withTenant();
+      for (let i = 0; i < 5; i++) await store.decisions.record({ ...log(`p${i}`), decision: decision(`p${i}`, i % 2 ? "DENY" : "ALLOW") }, RETAIN);
+      expect((await store.decisions.list("acme", { limit: 2 })).map((d) => d.decision_id)).toEqual(["p4", "p3"]);
+      expect((await store.decisions.list("acme", { limit: 2, before: "p3" })).map((d) => d.decision_id)).toEqual(["p2", "p1"]);
+      expect((await store.decisions.list("acme", { limit: 10, result: "DENY" })).map((d) => d.decision_id)).toEqual(["p3", "p1"]);
+      await expect(store.decisions.list("acme", { limit: 1, before: "nonsense" })).rejects.toMatchObject({ code: "PAL_REQUEST_INVALID" });
+      await store.close();
+    });
+
+    it("deletes everything a tenant owns with it", async () => {
+      const store = await withTenant();
+      await store.keys.create({ id: "k1", tenant: "acme", role: "agent", name: "k", created_at: "" }, "h1");
+      await store.bindings.put("acme", { kind: "tenant" }, { id: "b", handler: "a.b.c" });
+      await store.decisions.record(log("d1", { state: set("s", "b", 1) }), RETAIN);
+      expect(await store.tenants.delete("acme")).toBe(true);
+      expect(await store.keys.find("h1")).toBeUndefined();
+      expect(await store.bindings.list("acme", { kind: "tenant" })).toEqual([]);
+      expect(await store.decisions.list("acme", { limit: 10 })).toEqual([]);
+      expect(await store.sessions.state("acme", "s")).toEqual({});
+      await store.tenants.create("acme", "New Acme", SETTINGS);
+      expect(await store.decisions.usage("acme")).toEqual({ decisions: 0, bytes: 0 });
+      expect(await store.sessions.usage("acme")).toEqual({ sessions: 0, bytes: 0 });
+      await store.close();
+    });
+  });
+}
