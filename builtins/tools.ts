@@ -44,8 +44,9 @@ export function ask_tools({ tools, reason }: { tools: string[]; reason?: string 
   return onMatch("ASK", tools, reason, (tool) => `Tool ${tool} needs approval.`);
 }
 
-// The host keeps session state only for events with a session id (DESIGN §1): without one a
-// counter never counts, so such calls are asked about rather than allowed forever.
+// The host keeps session state only for events with a session id (docs/design.md, "The policy
+// model"): without one a counter never counts, so such calls are asked about rather than
+// allowed forever.
 const withoutSession = (what: string): PolicyResponse => ({ result: "ASK", reason: `${what} needs context.session_id, and this event has none.` });
 
 export function max_tool_calls_per_session({ limit }: { limit: number }) {

@@ -49,24 +49,43 @@
 // copied onto their commands and the strings brace expansion builds share MAX_WORK. Hitting a
 // bound is an `error` (so `dynamic`), never a silent truncation.
 //
-// This file is the public API; the parser is in the files beside it (parser.ts is the
-// grammar, lexer.ts/words.ts/substitutions.ts read the text, commands.ts and the files it
-// uses look inside wrappers and the commands that run other commands).
+// Layering (imports run one way, top to bottom; no file imports one above it):
+//
+//   index.ts            the public API and the composition root: it hands each parse the
+//                       grammar's entry points (GRAMMAR) and the analysis (BUILDER).
+//   analysis/           what the commands mean. builder.ts receives each piece the grammar
+//                       reads; commands.ts peels wrappers (wrappers.ts) and looks inside the
+//                       commands that run commands (shells.ts, embedded.ts), parsing the
+//                       scripts it finds there with the grammar; record.ts adds to the
+//                       result; expand.ts does brace expansion.
+//   grammar/            text to syntax, knowing nothing of what a command does. parser.ts
+//                       (lists, pipelines, simple commands, redirections) → compound.ts (for,
+//                       case, function, [[) → lexer.ts (tokens, heredocs) → words.ts → dollar.ts
+//                       (quotes, $…, substitutions).
+//   types.ts, limits.ts, util.ts   declarations, bounds and helpers under both.
+//
+// The grammar is recursive across its files (a word holds commands, a compound command holds a
+// list); the lower files recurse through the Grammar entry points on the parse's shared state
+// instead of importing parser.ts. The grammar reports what it reads to a Builder, the
+// analysis, as it goes, rather than building a tree first: a syntax error then still leaves
+// the commands read before it, and the scripts parsed from inside commands (`sh -c`, eval)
+// share one set of bounds with the script around them.
+import { BUILDER } from "./analysis/builder.ts";
+import { unfedShells } from "./analysis/shells.ts";
+import { GRAMMAR, parseInto } from "./grammar/index.ts";
 import { MAX_SCRIPT } from "./limits.ts";
-import { parseInto } from "./parser.ts";
-import { unfedShells } from "./shells.ts";
 import type { ShellParse, Shared } from "./types.ts";
 
+export { SHELLS } from "./analysis/shells.ts";
+export { optionValue } from "./analysis/wrappers.ts";
 export { MAX_SCRIPT } from "./limits.ts";
 export { sedWrites } from "./sed.ts";
-export { SHELLS } from "./shells.ts";
 export type { Redirect, ShellParse, SimpleCommand } from "./types.ts";
 export { basename, own } from "./util.ts";
-export { optionValue } from "./wrappers.ts";
 
 /** Parses a command line into the simple commands it would run. Never throws. */
 export function parseShell(script: string): ShellParse {
-  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false, nesting: 0, work: 0 };
+  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false, nesting: 0, work: 0, grammar: GRAMMAR, build: BUILDER };
   if (script.length > MAX_SCRIPT) return { commands: [], functions: [], dynamic: true, error: `command longer than ${MAX_SCRIPT} characters` };
   // Bash drops NUL bytes from a script it reads, but a NUL ends a `-c` string or an argument:
   // there is no one reading. Parse the bash one, so what it finds can still be denied.

@@ -1,6 +1,7 @@
 // The shapes the shell parser works with: the result it returns (SimpleCommand, Redirect,
-// ShellParse), the state shared by one parse and its nested re-parses, and the syntax error
-// that stops a parse.
+// ShellParse), the state shared by one parse and its nested re-parses, the two interfaces
+// through which the grammar and the analysis call each other without importing each other
+// (Grammar, Builder; see index.ts), and the syntax error that stops a parse.
 
 export interface Redirect {
   op: string;
@@ -39,7 +40,10 @@ export interface ShellParse {
  * is in its own recursion; `work` counts what grows faster than the input (redirections copied
  * onto the commands of a group, brace expansion).
  */
-export interface Shared { out: SimpleCommand[]; functions: string[]; error: string | null; dynamic: boolean; expansions: number; parsed: number; stopped: boolean; nesting: number; work: number }
+export interface Shared {
+  out: SimpleCommand[]; functions: string[]; error: string | null; dynamic: boolean; expansions: number; parsed: number; stopped: boolean; nesting: number; work: number;
+  grammar: Grammar; build: Builder;
+}
 export interface Ctx { wrappers: string[]; fn: string | null; depth: number }
 export interface Pending { redirect: Redirect; delim: string; strip: boolean; quoted: boolean; exec: Ctx | null }
 export interface Source { text: string; pos: number; heredocs: Pending[] }
@@ -52,6 +56,38 @@ export type Token =
 export interface Parser { s: Source; tok: Token; ctx: Ctx; sh: Shared }
 export interface Arg { text: string; dynamic: boolean; glob: boolean }
 export interface Terms { ops: readonly string[]; words: readonly string[] }
+
+/**
+ * The grammar's entry points that the files below parser.ts recurse through (a word holds
+ * commands, a compound command holds a list), so that no grammar file imports the one above it.
+ */
+export interface Grammar {
+  /** Parses a whole script, or one found inside another; the indices of the commands it recorded. */
+  script(sh: Shared, text: string, ctx: Ctx): number[];
+  list(p: Parser, terms: Terms): void;
+  command(p: Parser): number[];
+  /** Reads the redirections after a compound command and applies them to its commands `idx`. */
+  withRedirects(p: Parser, idx: number[]): number[];
+  /** `$( … )`, `<( … )`, `>( … )` from after the opening parenthesis up to the matching `)`. */
+  substitution(p: Parser): void;
+}
+
+/**
+ * What the grammar reports as it reads (the analysis, analysis/builder.ts, implements it): each
+ * call records commands in `Shared.out` and returns their indices.
+ */
+export interface Builder {
+  /** A simple command: its words (before brace expansion), redirections and leading assignments. */
+  simple(p: Parser, words: Word[], redirects: Redirect[], assigns: string[]): number[];
+  /** `[[ … ]]`, its words as one command. */
+  cond(p: Parser, args: Arg[]): number[];
+  /** Redirections after a compound command: onto each of its commands `idx` (or an empty command). */
+  redirected(p: Parser, idx: number[], redirects: Redirect[]): number[];
+  /** The two sides of a `|`. */
+  piped(p: Parser, from: number[], to: number[]): void;
+  /** Commands ended by `&`. */
+  background(p: Parser, idx: number[]): void;
+}
 
 /**
  * Under xargs or find -exec, the strings the input replaces in a command's words (empty when the

@@ -1,31 +1,15 @@
-// Recording a simple command, after peeling off its wrappers (sudo, env, …) and looking inside
-// the commands that run other commands: shells, eval, su -c, watch, find -exec, git -c, alias.
-import { DECLARES, envCommands, execArgs, gitConfigCommands } from "./embedded.ts";
-import { scanExpansions } from "./lexer.ts";
-import { MAX_COMMANDS, MAX_HOPS } from "./limits.ts";
-import { parseInto } from "./parser.ts";
+// A simple command, after peeling off its wrappers (sudo, env, …) and looking inside the
+// commands that run other commands: shells, eval, su -c, watch, find -exec, git -c, alias.
+import { parseInto, scanExpansions } from "../grammar/index.ts";
+import { MAX_HOPS } from "../limits.ts";
+import { fedBy, type Arg, type Flags, type Input, type Parser, type Redirect } from "../types.ts";
+import { basename, own } from "../util.ts";
+import { DECLARES, envCommands, gitConfigCommands } from "./embedded.ts";
+import { push } from "./record.ts";
 import { SHELLS, STDIN_PATHS, shellCommand } from "./shells.ts";
-import { fedBy, syntax, type Arg, type Flags, type Input, type Parser, type Redirect } from "./types.ts";
-import { basename, own } from "./util.ts";
 import { WRAPPERS, optionValue, skipOptions, xargsReplace } from "./wrappers.ts";
 
 const INTERPRETER = /^(python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php[0-9.]*|lua[0-9.]*)$/;
-
-/** Adds one command to the result and returns its index (an error past MAX_COMMANDS). */
-export function push(p: Parser, args: Arg[], redirects: Redirect[], assignments: string[], wrappers: string[], f: Flags): number {
-  const out = p.sh.out;
-  if (out.length >= MAX_COMMANDS) {
-    p.sh.stopped = true;
-    throw syntax(`more than ${MAX_COMMANDS} commands`);
-  }
-  const argv = args.map((a) => a.text);
-  if (f.dynamic) p.sh.dynamic = true;
-  out.push({
-    argv, name: basename(argv[0] ?? ""), dynamic: f.dynamic, dynamicArgs: f.dynamicArgs, assignments, redirects,
-    wrappers: [...wrappers], background: false, pipedFrom: [], pipedTo: [], runsStdin: f.runsStdin, inFunction: p.ctx.fn,
-  });
-  return out.length - 1;
-}
 
 /**
  * Peels wrappers off a command and looks inside the commands that run other commands. `input`
@@ -116,4 +100,23 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
     return plain();
   }
   return plain({ dynamic: true });
+}
+
+const FD_PLACEHOLDERS = ["{}", "{/}", "{//}", "{.}", "{/.}"];
+
+// `find … -exec cmd {} ;` and `fd … -x cmd`: the command runs once per match, the match in
+// place of `{}` (fd: also `{/}`, `{.}`, …; appended when there is none).
+export function execArgs(p: Parser, rest: Arg[], wrappers: string[], name: string): number[] {
+  const idx: number[] = [];
+  const find = name === "find";
+  const starts = find ? ["-exec", "-execdir", "-ok", "-okdir"] : ["-x", "--exec", "-X", "--exec-batch"];
+  for (let i = 1; i < rest.length; i++) {
+    if (!starts.includes(rest[i]!.text)) continue;
+    let j = i + 1;
+    while (j < rest.length && rest[j]!.text !== ";" && rest[j]!.text !== "+") j++;
+    const cmd = rest.slice(i + 1, j);
+    if (cmd.length > 0) idx.push(...emit(p, cmd, [], [], [...wrappers, name], find ? ["{}"] : FD_PLACEHOLDERS));
+    i = j;
+  }
+  return idx;
 }

@@ -1,28 +1,8 @@
-// Commands written inside another command's arguments or environment: `find -exec`, `fd -x`,
-// the git config values that git runs as shell commands (`git -c alias.x='!cmd'`, core.pager,
-// …), and the environment variables that programs run (`GIT_SSH_COMMAND=cmd git fetch`).
-import { emit } from "./commands.ts";
-import { parseInto } from "./parser.ts";
-import type { Arg, Parser } from "./types.ts";
-
-const FD_PLACEHOLDERS = ["{}", "{/}", "{//}", "{.}", "{/.}"];
-
-// `find … -exec cmd {} ;` and `fd … -x cmd`: the command runs once per match, the match in
-// place of `{}` (fd: also `{/}`, `{.}`, …; appended when there is none).
-export function execArgs(p: Parser, rest: Arg[], wrappers: string[], name: string): number[] {
-  const idx: number[] = [];
-  const find = name === "find";
-  const starts = find ? ["-exec", "-execdir", "-ok", "-okdir"] : ["-x", "--exec", "-X", "--exec-batch"];
-  for (let i = 1; i < rest.length; i++) {
-    if (!starts.includes(rest[i]!.text)) continue;
-    let j = i + 1;
-    while (j < rest.length && rest[j]!.text !== ";" && rest[j]!.text !== "+") j++;
-    const cmd = rest.slice(i + 1, j);
-    if (cmd.length > 0) idx.push(...emit(p, cmd, [], [], [...wrappers, name], find ? ["{}"] : FD_PLACEHOLDERS));
-    i = j;
-  }
-  return idx;
-}
+// Commands written inside another command's configuration or environment: the git config
+// values that git runs as shell commands (`git -c alias.x='!cmd'`, core.pager, …), and the
+// environment variables that programs run (`GIT_SSH_COMMAND=cmd git fetch`).
+import { parseInto } from "../grammar/index.ts";
+import type { Arg, Parser } from "../types.ts";
 
 // git runs some config values as shell commands: `git -c alias.x='!rm -rf /' x`,
 // `-c core.pager=…`, `-c core.sshCommand=…`.

@@ -1,6 +1,6 @@
 // Brace expansion of the parsed words: `{rm,-rf,/}` and `{1..5}`, within its bounds.
-import { MAX_BRACE_WORD, MAX_EXPAND, MAX_EXPANSIONS, MAX_WORK } from "./limits.ts";
-import type { Arg, Shared, Word } from "./types.ts";
+import { MAX_BRACE_WORD, MAX_EXPAND, MAX_EXPANSIONS, MAX_WORK } from "../limits.ts";
+import type { Arg, Shared, Word } from "../types.ts";
 
 // Brace expansion is bounded per word (MAX_EXPAND results, words up to MAX_BRACE_WORD long)
 // and per parse (MAX_EXPANSIONS words); past that a word stays as written, flagged as a glob,

@@ -1,10 +1,10 @@
 // Shells that run code they are handed: `sh -c STRING`, a script in a heredoc or here-string,
 // or one piped in (`echo 'rm -rf /' | sh`), which is why pipes are linked here too.
-import { push } from "./commands.ts";
-import { MAX_PIPE_SIDE } from "./limits.ts";
-import { parseInto } from "./parser.ts";
-import { fedBy, type Arg, type Ctx, type Flags, type Input, type Parser, type Redirect, type Shared, type SimpleCommand } from "./types.ts";
-import { basename } from "./util.ts";
+import { parseInto } from "../grammar/index.ts";
+import { MAX_PIPE_SIDE } from "../limits.ts";
+import { fedBy, type Arg, type Ctx, type Flags, type Input, type Parser, type Redirect, type Shared, type SimpleCommand } from "../types.ts";
+import { basename } from "../util.ts";
+import { push } from "./record.ts";
 
 export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish", "csh", "tcsh"]);
 // Script operands that are the shell's own standard input.

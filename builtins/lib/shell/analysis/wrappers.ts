@@ -1,8 +1,8 @@
 // Wrapper commands (sudo, env, nohup, timeout, xargs, …): what each one runs, found by
 // skipping its options, and the option readers they share with commands.ts.
-import { MAX_HOPS } from "./limits.ts";
-import type { Arg } from "./types.ts";
-import { own } from "./util.ts";
+import { MAX_HOPS } from "../limits.ts";
+import type { Arg } from "../types.ts";
+import { own } from "../util.ts";
 
 /**
  * Index of the first operand after the options of `a` (a[0] is the command). `shortArg` lists

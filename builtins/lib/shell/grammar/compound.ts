@@ -1,11 +1,9 @@
 // Compound commands that start with a keyword: `for`/`select` (header skipped, body parsed by
 // the list around it), `case`, function definitions, and `[[ … ]]` as one command.
-import { push } from "./commands.ts";
-import { advance, cur, isOp, isWord, scanExpansions } from "./lexer.ts";
-import { parseCommand, parseList, skipNewlines, withRedirects } from "./parser.ts";
-import { scanArith } from "./substitutions.ts";
-import { syntax, type Arg, type Parser } from "./types.ts";
-import { range } from "./util.ts";
+import { syntax, type Arg, type Parser } from "../types.ts";
+import { range } from "../util.ts";
+import { scanArith } from "./dollar.ts";
+import { advance, cur, isOp, isWord, scanExpansions, skipNewlines } from "./lexer.ts";
 
 const CASE_ENDS = [";;", ";&", ";;&"];
 const ARITH_TESTS = new Set(["-eq", "-ne", "-lt", "-le", "-gt", "-ge"]);
@@ -43,10 +41,10 @@ export function parseCase(p: Parser): number[] {
     while (p.tok.t === "word" || isOp(p.tok, "|")) advance(p);
     if (!isOp(p.tok, ")")) throw syntax("bad case pattern");
     advance(p);
-    parseList(p, { ops: CASE_ENDS, words: ["esac"] });
+    p.sh.grammar.list(p, { ops: CASE_ENDS, words: ["esac"] });
     if (p.tok.t === "op" && CASE_ENDS.includes(p.tok.v)) advance(p);
   }
-  return withRedirects(p, range(start, p.sh.out.length));
+  return p.sh.grammar.withRedirects(p, range(start, p.sh.out.length));
 }
 
 export function parseFunction(p: Parser): number[] {
@@ -68,7 +66,7 @@ export function functionBody(p: Parser, name: string): number[] {
   const saved = p.ctx;
   p.ctx = { ...saved, fn: name };
   try {
-    return parseCommand(p);
+    return p.sh.grammar.command(p);
   } finally {
     p.ctx = saved;
   }
@@ -89,5 +87,5 @@ export function parseCond(p: Parser): number[] {
   args.push({ text: "]]", dynamic: false, glob: false });
   // The operands of -eq, -lt, … are arithmetic, which runs the substitutions in their text.
   args.forEach((a, i) => { if (ARITH_TESTS.has(args[i - 1]?.text ?? "") || ARITH_TESTS.has(args[i + 1]?.text ?? "")) scanExpansions(p, a.text); });
-  return withRedirects(p, [push(p, args, [], [], p.ctx.wrappers, { dynamic: false, dynamicArgs: args.some((a) => a.dynamic), runsStdin: false })]);
+  return p.sh.grammar.withRedirects(p, p.sh.build.cond(p, args));
 }

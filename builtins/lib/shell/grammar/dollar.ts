@@ -1,13 +1,117 @@
-// The code inside a word: `$( … )`, `<( … )`, `>( … )` and backticks are parsed as commands;
-// `$(( … ))` and `${ … }` are scanned to their end, running any substitutions inside them.
-import { advance, isOp } from "./lexer.ts";
-import { MAX_DEPTH } from "./limits.ts";
-import { deeper, parseInto, parseList } from "./parser.ts";
-import { syntax, type Parser } from "./types.ts";
-import { builder, readDollar, readDouble, type Builder } from "./words.ts";
+// The parts of a word that the shell expands: double quotes, `$'…'` (its C escapes decoded),
+// `$NAME`, `${ … }` and `$(( … ))` (scanned to their end, running the substitutions inside) and
+// the command substitutions `$( … )` and backticks, whose commands the grammar parses (through
+// Shared.grammar, as they hold whole lists).
+import { deeper } from "../limits.ts";
+import { syntax, type Parser } from "../types.ts";
+import { own } from "../util.ts";
+
+/** The text of a word as it is read, with what its reading found. */
+export interface WordText { text: string; dynamic: boolean; glob: boolean; quoted: boolean; braces: number[]; bracket: boolean }
+export const wordText = (): WordText => ({ text: "", dynamic: false, glob: false, quoted: false, braces: [], bracket: false });
+
+export function readDouble(p: Parser, w: WordText): void {
+  const s = p.s;
+  const t = s.text;
+  w.quoted = true;
+  for (;;) {
+    const c = t[s.pos];
+    if (c === undefined) throw syntax("unterminated double quote");
+    if (c === '"') { s.pos++; return; }
+    if (c === "\\") {
+      const n = t[s.pos + 1];
+      if (n === "\n") s.pos += 2;
+      else if (n !== undefined && '$`"\\'.includes(n)) { w.text += n; s.pos += 2; }
+      else { w.text += c; s.pos++; }
+    } else if (c === "$") readDollar(p, w, true);
+    else if (c === "`") readBacktick(p, w);
+    else { w.text += c; s.pos++; }
+  }
+}
+
+export function readDollar(p: Parser, w: WordText, inDouble: boolean): void {
+  const s = p.s;
+  const t = s.text;
+  const start = s.pos;
+  const n = t[start + 1];
+  if (n === "(") {
+    s.pos += 2;
+    // `$((` is arithmetic unless it does not close with `))`, then it is `$( (…) )`.
+    if (t[s.pos] === "(") {
+      s.pos++;
+      if (!scanArith(p)) { s.pos = start + 2; p.sh.grammar.substitution(p); }
+    } else p.sh.grammar.substitution(p);
+  } else if (n === "{") {
+    s.pos += 2;
+    scanParam(p);
+  } else if (n === "'" && !inDouble) {
+    s.pos += 2;
+    w.text += ansiC(p);
+    w.quoted = true;
+    return;
+  } else if (n === '"' && !inDouble) {
+    s.pos += 2;
+    readDouble(p, w);
+    return;
+  } else if (n !== undefined && /[A-Za-z_]/.test(n)) {
+    s.pos += 2;
+    while (s.pos < t.length && /[A-Za-z0-9_]/.test(t[s.pos]!)) s.pos++;
+  } else if (n !== undefined && /[0-9@*#?$!-]/.test(n)) {
+    s.pos += 2;
+  } else {
+    w.text += "$";
+    s.pos++;
+    return;
+  }
+  w.text += t.slice(start, s.pos);
+  w.dynamic = true;
+}
+
+const ANSI: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
+
+// `$'…'` with its C escapes decoded, so `$'\x72m'` is `rm`. Bash ends the string at a decoded
+// NUL (`$'rm\0x'` is `rm`) but still reads up to the closing quote.
+function ansiC(p: Parser): string {
+  const s = p.s;
+  const t = s.text;
+  let out = "";
+  let cut = false;
+  const add = (text: string) => {
+    if (cut) return;
+    const nul = text.indexOf("\0");
+    cut = nul >= 0;
+    out += cut ? text.slice(0, nul) : text;
+  };
+  const digits = (re: RegExp, max: number) => {
+    let d = "";
+    while (d.length < max && t[s.pos] !== undefined && re.test(t[s.pos]!)) d += t[s.pos++];
+    return d;
+  };
+  for (;;) {
+    const c = t[s.pos];
+    if (c === undefined) throw syntax("unterminated $'");
+    if (c === "'") { s.pos++; return out; }
+    if (c !== "\\") { add(c); s.pos++; continue; }
+    const n = t[s.pos + 1] ?? "";
+    s.pos += 2;
+    const esc = own(ANSI, n);
+    if (esc !== undefined) add(esc);
+    else if (n === "x" || n === "u" || n === "U") {
+      const d = digits(/[0-9a-fA-F]/, n === "x" ? 2 : n === "u" ? 4 : 8);
+      const code = d ? parseInt(d, 16) : NaN;
+      add(code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : `\\${n}${d}`);
+    } else if (n >= "0" && n <= "7") {
+      s.pos--;
+      add(String.fromCharCode(parseInt(digits(/[0-7]/, 3), 8) & 0xff));
+    } else if (n === "c") {
+      const ch = t[s.pos++] ?? "";
+      add(String.fromCharCode(ch.charCodeAt(0) & 0x1f));
+    } else add(`\\${n}`);
+  }
+}
 
 // Runs the commands of a `` `…` `` substitution; the backslash-escapes inside are undone first.
-export function readBacktick(p: Parser, w: Builder): void {
+export function readBacktick(p: Parser, w: WordText): void {
   const s = p.s;
   const t = s.text;
   let i = s.pos + 1;
@@ -22,16 +126,7 @@ export function readBacktick(p: Parser, w: Builder): void {
   w.text += t.slice(s.pos, i + 1);
   w.dynamic = true;
   s.pos = i + 1;
-  parseInto(p.sh, inner, { ...p.ctx, wrappers: [] });
-}
-
-// `$( … )`, `<( … )`, `>( … )`: parsed in place, up to the matching `)`.
-export function nested(p: Parser): void {
-  if (p.ctx.depth >= MAX_DEPTH || p.sh.stopped) throw syntax("nested too deeply");
-  const q: Parser = { s: p.s, tok: { t: "eof", start: 0 }, ctx: { wrappers: [], fn: p.ctx.fn, depth: p.ctx.depth + 1 }, sh: p.sh };
-  advance(q);
-  parseList(q, { ops: [")"], words: [] });
-  if (!isOp(q.tok, ")")) throw syntax("unterminated command substitution");
+  p.sh.grammar.script(p.sh, inner, { ...p.ctx, wrappers: [] });
 }
 
 // After `((`: up to the matching `))`, running any substitutions inside. False when the
@@ -43,7 +138,7 @@ export function scanArith(p: Parser): boolean {
 function arith(p: Parser): boolean {
   const s = p.s;
   const t = s.text;
-  const scratch = builder();
+  const scratch = wordText();
   let depth = 0;
   for (;;) {
     const c = t[s.pos];
@@ -73,7 +168,7 @@ export function scanParam(p: Parser): void {
 function param(p: Parser): void {
   const s = p.s;
   const t = s.text;
-  const scratch = builder();
+  const scratch = wordText();
   for (;;) {
     const c = t[s.pos];
     if (c === undefined) throw syntax("unterminated ${");

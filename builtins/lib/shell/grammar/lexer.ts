@@ -1,10 +1,9 @@
 // The lexer: turns the script into tokens (words, operators, redirection operators) and, at
 // each newline, reads the bodies of the heredocs opened on the line before. Words themselves
 // are read by words.ts.
-import { parseInto } from "./parser.ts";
-import { readBacktick } from "./substitutions.ts";
-import { ShellSyntaxError, type Parser, type Token } from "./types.ts";
-import { builder, readDollar, readWord } from "./words.ts";
+import { ShellSyntaxError, type Parser, type Token } from "../types.ts";
+import { readBacktick, readDollar, wordText } from "./dollar.ts";
+import { readWord } from "./words.ts";
 
 /** Blanks between tokens (a newline is a token). Not `\r`: bash reads it as part of a word. */
 const BLANK = " \t";
@@ -17,6 +16,10 @@ export const isWord = (tok: Token, raw: string) => tok.t === "word" && tok.w.raw
 
 export function advance(p: Parser): void {
   p.tok = lex(p);
+}
+
+export function skipNewlines(p: Parser): void {
+  while (isOp(p.tok, "\n")) advance(p);
 }
 
 function lex(p: Parser): Token {
@@ -86,7 +89,7 @@ function readHeredocs(p: Parser): void {
       body += text + "\n";
     }
     h.redirect.body = body;
-    if (h.exec) parseInto(p.sh, body, h.exec);
+    if (h.exec) p.sh.grammar.script(p.sh, body, h.exec);
     else if (!h.quoted) scanExpansions(p, body);
   }
 }
@@ -95,7 +98,7 @@ function readHeredocs(p: Parser): void {
 // arithmetic expression (`let 'x=a[$(cmd)]'` runs cmd).
 export function scanExpansions(p: Parser, text: string): void {
   const q: Parser = { s: { text, pos: 0, heredocs: [] }, tok: { t: "eof", start: 0 }, ctx: { ...p.ctx, wrappers: [] }, sh: p.sh };
-  const scratch = builder();
+  const scratch = wordText();
   try {
     while (q.s.pos < text.length) {
       const c = text[q.s.pos];

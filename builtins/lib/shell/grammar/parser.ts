@@ -1,17 +1,14 @@
 // The grammar: lists (; & && || newlines), pipelines, subshells, brace groups, simple commands
-// and their redirections and heredocs. parseInto parses a whole script, or one found inside
-// another (sh -c, eval, backticks), within the depth and size bounds. Compound commands that
-// start with a keyword (for, case, function, [[) are in compound.ts.
-import { emit, push } from "./commands.ts";
+// and their redirections and heredocs, reported to the analysis (Shared.build) as they are
+// read. parseInto parses a whole script, or one found inside another (sh -c, eval, backticks),
+// within the depth and size bounds. Compound commands that start with a keyword (for, case,
+// function, [[) are in compound.ts.
+import { MAX_DEPTH, MAX_PARSED, deeper } from "../limits.ts";
+import { ShellSyntaxError, syntax, type Ctx, type Grammar, type Parser, type Redirect, type Shared, type Terms, type Word } from "../types.ts";
+import { range } from "../util.ts";
 import { functionBody, parseCase, parseCond, parseFor, parseFunction } from "./compound.ts";
-import { envCommands } from "./embedded.ts";
-import { expandWords } from "./expand.ts";
-import { advance, describe, isOp, isWord } from "./lexer.ts";
-import { MAX_DEPTH, MAX_NESTING, MAX_PARSED, MAX_WORK } from "./limits.ts";
-import { feedScript, link, readsScript } from "./shells.ts";
-import { scanArith } from "./substitutions.ts";
-import { ShellSyntaxError, syntax, type Ctx, type Parser, type Redirect, type Shared, type Terms, type Word } from "./types.ts";
-import { range } from "./util.ts";
+import { scanArith } from "./dollar.ts";
+import { advance, describe, isOp, isWord, skipNewlines } from "./lexer.ts";
 import { ASSIGNMENT } from "./words.ts";
 
 const NO_TERMS: Terms = { ops: [], words: [] };
@@ -45,22 +42,27 @@ export function parseInto(sh: Shared, text: string, ctx: Ctx): number[] {
   return range(start, sh.out.length);
 }
 
+// `$( … )`, `<( … )`, `>( … )`: parsed in place, up to the matching `)`.
+function substitution(p: Parser): void {
+  if (p.ctx.depth >= MAX_DEPTH || p.sh.stopped) throw syntax("nested too deeply");
+  const q: Parser = { s: p.s, tok: { t: "eof", start: 0 }, ctx: { wrappers: [], fn: p.ctx.fn, depth: p.ctx.depth + 1 }, sh: p.sh };
+  advance(q);
+  parseList(q, { ops: [")"], words: [] });
+  if (!isOp(q.tok, ")")) throw syntax("unterminated command substitution");
+}
+
 function atEnd(p: Parser, terms: Terms): boolean {
   const tok = p.tok;
   return tok.t === "eof" || (tok.t === "op" && terms.ops.includes(tok.v)) || (tok.t === "word" && terms.words.includes(tok.w.raw));
 }
 
-export function skipNewlines(p: Parser): void {
-  while (isOp(p.tok, "\n")) advance(p);
-}
-
-export function parseList(p: Parser, terms: Terms): void {
+function parseList(p: Parser, terms: Terms): void {
   for (;;) {
     while (isOp(p.tok, "\n") || isOp(p.tok, ";")) advance(p);
     if (atEnd(p, terms)) return;
     const idx = parseAndOr(p);
     if (isOp(p.tok, "&")) {
-      for (const i of idx) p.sh.out[i]!.background = true;
+      p.sh.build.background(p, idx);
       advance(p);
     } else if (isOp(p.tok, ";") || isOp(p.tok, "\n")) advance(p);
     else if (atEnd(p, terms)) return;
@@ -85,28 +87,14 @@ function parsePipeline(p: Parser): number[] {
     advance(p);
     skipNewlines(p);
     const next = parseCommand(p);
-    link(p, prev, next);
+    p.sh.build.piped(p, prev, next);
     all.push(...next);
     prev = next;
   }
   return all;
 }
 
-/**
- * Runs a step of the parser that may recurse (a compound command, `${…}`, `$((…))`) one level
- * deeper; past MAX_NESTING levels, of all the parses nested in this one, it is an error.
- */
-export function deeper<T>(p: Parser, step: () => T): T {
-  if (p.sh.nesting >= MAX_NESTING) throw syntax("nested too deeply");
-  p.sh.nesting++;
-  try {
-    return step();
-  } finally {
-    p.sh.nesting--;
-  }
-}
-
-export function parseCommand(p: Parser): number[] {
+function parseCommand(p: Parser): number[] {
   return deeper(p, () => parseCompound(p));
 }
 
@@ -142,17 +130,11 @@ function group(p: Parser, terms: Terms): number[] {
   return range(start, p.sh.out.length);
 }
 
-// Redirections after a compound command apply to everything inside it. Copying them onto each
-// command grows with the nesting (`{ { …; } >a; } >b`), so it counts as work.
-export function withRedirects(p: Parser, idx: number[]): number[] {
+// Redirections after a compound command apply to everything inside it.
+function withRedirects(p: Parser, idx: number[]): number[] {
   const redirects: Redirect[] = [];
   while (p.tok.t === "redir") redirects.push(parseRedirect(p));
-  if (redirects.length === 0) return idx;
-  if (idx.length === 0) return [push(p, [], redirects, [], p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
-  p.sh.work += idx.length * redirects.length;
-  if (p.sh.work > MAX_WORK) throw syntax("too many redirections");
-  for (const i of idx) p.sh.out[i]!.redirects.push(...redirects);
-  return [...idx, ...idx.filter((i) => readsScript(p.sh.out[i]!)).flatMap((i) => feedScript(p, i, redirects))];
+  return redirects.length === 0 ? idx : p.sh.build.redirected(p, idx, redirects);
 }
 
 function parseRedirect(p: Parser): Redirect {
@@ -218,12 +200,8 @@ function parseSimple(p: Parser): number[] {
       return functionBody(p, w.text);
     }
   }
-  if (words.length === 0) {
-    if (redirects.length === 0 && assigns.length === 0) return [];
-    envCommands(p, assigns, p.ctx.wrappers);
-    return [push(p, [], redirects, assigns, p.ctx.wrappers, { dynamic: false, dynamicArgs: false, runsStdin: false })];
-  }
-  return emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
+  if (words.length === 0 && redirects.length === 0 && assigns.length === 0) return [];
+  return p.sh.build.simple(p, words, redirects, assigns);
 }
 
 // `coproc NAME { …; }` and `coproc NAME ( … )` name the coprocess; in `coproc NAME args` the
@@ -241,3 +219,6 @@ function skipArray(p: Parser): void {
   if (!isOp(p.tok, ")")) throw syntax("unterminated array assignment");
   advance(p);
 }
+
+/** The entry points the lower grammar files recurse through (see Grammar in types.ts). */
+export const GRAMMAR: Grammar = { script: parseInto, list: parseList, command: parseCommand, withRedirects, substitution };
