@@ -1,7 +1,8 @@
 // What the shell and GitHub policies share: which tools are shells, how to read the command
-// out of a shell tool's arguments, and small readers over a parsed command's argv.
+// out of a shell tool's arguments, how to walk what it runs, and small readers over a parsed
+// command's argv.
 import { globListSchema } from "./glob.ts";
-import { MAX_SCRIPT, parseShell, type ShellParse, type SimpleCommand } from "./shell/index.ts";
+import { MAX_SCRIPT, basename, parseShell, type ShellParse, type SimpleCommand } from "./shell/index.ts";
 
 export const DEFAULT_SHELL_TOOLS = [
   "bash", "bash_*", "*_bash", "sh", "zsh", "shell", "shell_*", "*_shell", "terminal", "terminal_*", "*_terminal",
@@ -113,89 +114,6 @@ export function hasFlag(argv: readonly string[], short: string, long: readonly s
   return false;
 }
 
-const GIT_VALUE_OPTIONS = ["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--exec-path"];
-
-/**
- * `git [global options] <sub> <args…>` → { sub, args } (args without the subcommand). An alias
- * given on the command line (`git -c alias.p='push -f' p`) is expanded; `!shell` aliases are
- * parsed as commands by lib/shell/ instead.
- */
-export function gitCommand(argv: readonly string[]): { sub: string; args: string[] } {
-  let i = 1;
-  const aliases = new Map<string, string>();
-  while (i < argv.length && argv[i]!.startsWith("-")) {
-    const m = argv[i] === "-c" ? /^alias\.([^=]+)=([^!].*)$/is.exec(argv[i + 1] ?? "") : null;
-    if (m) aliases.set(m[1]!.toLowerCase(), m[2]!);
-    i += GIT_VALUE_OPTIONS.includes(argv[i]!) ? 2 : 1;
-  }
-  const sub = argv[i] ?? "";
-  const alias = aliases.get(sub.toLowerCase());
-  if (alias !== undefined) {
-    const [aliasSub = "", ...aliasArgs] = alias.trim().split(/\s+/);
-    return { sub: aliasSub, args: [...aliasArgs, ...argv.slice(i + 1)] };
-  }
-  return { sub, args: argv.slice(i + 1) };
-}
-
-// git's own subcommands by what they do to the local repository: reads, writes, and those that
-// depend on their arguments (true when the call writes). Any other subcommand is an alias or a
-// git-* program on the PATH: nobody can tell what it does.
-export const GIT_READ = new Set([
-  "status", "log", "diff", "show", "blame", "annotate", "grep", "ls-files", "ls-tree", "ls-remote", "rev-parse", "rev-list", "describe",
-  "shortlog", "cat-file", "whatchanged", "name-rev", "merge-base", "for-each-ref", "show-ref", "show-branch", "count-objects",
-  "check-ignore", "check-attr", "check-mailmap", "check-ref-format", "var", "version", "help", "diff-tree", "diff-files", "diff-index",
-  "cherry", "range-diff", "verify-commit", "verify-tag", "verify-pack", "fsck", "get-tar-commit-id", "request-pull", "column", "",
-]);
-export const GIT_WRITE = new Set([
-  "add", "commit", "push", "pull", "merge", "rebase", "reset", "checkout", "switch", "restore", "rm", "mv", "clean", "cherry-pick",
-  "revert", "am", "apply", "init", "clone", "gc", "prune", "repack", "filter-branch", "filter-repo", "replace", "update-ref",
-  "update-index", "commit-tree", "format-patch", "mergetool", "stage", "maintenance", "rerere", "write-tree", "read-tree", "hash-object",
-  "mktag", "mktree", "pack-refs", "prune-packed", "send-email", "fast-import", "bundle", "difftool", "citool", "gui", "svn", "p4",
-]);
-const subOf = (args: string[]) => operands(["git", ...args])[0];
-export const GIT_SOMETIMES: Record<string, (args: string[]) => boolean> = {
-  branch: (a) =>
-    hasFlag(["b", ...a], "dDmMcCfut", ["--delete", "--move", "--copy", "--force", "--set-upstream-to", "--unset-upstream", "--edit-description", "--track"]) ||
-    (operands(["b", ...a]).length > 0 && !hasFlag(["b", ...a], "lar", ["--list", "--contains", "--no-contains", "--merged", "--no-merged", "--points-at", "--all", "--remotes", "--show-current"])),
-  tag: (a) =>
-    hasFlag(["t", ...a], "dafsmuF", ["--delete", "--annotate", "--force", "--sign", "--message", "--file", "--local-user"]) ||
-    (operands(["t", ...a]).length > 0 && !hasFlag(["t", ...a], "ln", ["--list", "--contains", "--no-contains", "--points-at", "--merged", "--no-merged"])),
-  remote: (a) => { const s = subOf(a); return s !== undefined && s !== "show" && s !== "get-url"; },
-  config: (a) => {
-    const argv = ["c", ...a];
-    const s = operands(argv, ["-f", "--file", "--blob", "--type", "--default"]);
-    if (hasFlag(argv, "l", ["--get", "--get-all", "--get-regexp", "--list", "--get-urlmatch", "--get-color", "--get-colorbool"]) || s[0] === "get" || s[0] === "list") return false;
-    return hasFlag(argv, "e", ["--unset", "--unset-all", "--add", "--replace-all", "--edit", "--rename-section", "--remove-section"]) || ["set", "unset", "edit", "rename-section", "remove-section"].includes(s[0] ?? "") || s.length >= 2;
-  },
-  stash: (a) => !["list", "show"].includes(subOf(a) ?? ""),
-  reflog: (a) => !["show", "exists", undefined].includes(subOf(a)),
-  worktree: (a) => subOf(a) !== "list",
-  submodule: (a) => !["status", "summary"].includes(subOf(a) ?? ""),
-  notes: (a) => !["list", "show", undefined].includes(subOf(a)),
-  fetch: (a) => operands(["f", ...a]).some((o) => o.includes(":")),
-  lfs: (a) => !["ls-files", "status", "env", "version", "logs"].includes(subOf(a) ?? ""),
-  "sparse-checkout": (a) => subOf(a) !== "list",
-  bisect: (a) => !["log", "visualize", "view"].includes(subOf(a) ?? ""),
-  "symbolic-ref": (a) => a.includes("-d") || a.includes("--delete") || operands(["s", ...a]).length >= 2,
-  archive: (a) => hasFlag(["a", ...a], "o", ["--output"]),
-};
-/** Is `sub` one of git's own subcommands (not an alias)? */
-export const gitKnows = (sub: string) => GIT_READ.has(sub) || GIT_WRITE.has(sub) || Object.hasOwn(GIT_SOMETIMES, sub);
-
-/** `owner/repo` from a URL (`https://github.com/o/r/pull/1`), an scp-style remote or an `owner/repo` string; else null. */
-export function repoFrom(value: string): string | null {
-  const v = value.trim();
-  if (v.length > 500) return null;
-  const m =
-    /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]+@)?[^/]+\/([^/\s]+)\/([^/?#\s]+?)(?:\.git)?(?:[/?#].*)?$/i.exec(v) ??
-    /^[^@/\s]+@[^:/\s]+:([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(v) ??
-    /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?$/.exec(v);
-  return m ? `${m[1]}/${m[2]}` : null;
-}
-
-/** Is this a URL or scp-style remote (as opposed to a remote's name like `origin`)? */
-export const isRemoteUrl = (value: string) => /^[a-z][a-z0-9+.-]*:\/\/|^[^@/\s]+@[^:/\s]+:/i.test(value);
-
 /** Worst of several findings; reasons of the worst level, deduplicated and capped. */
 export function worst<L extends string>(findings: { level: L; reason: string }[], order: readonly L[]): { level: L; reason: string } | null {
   for (const level of order) {
@@ -211,26 +129,30 @@ export const shown = (argv: readonly string[]) => {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 };
 
-/** gh subcommands that only read GitHub (`gh pr view`, `gh run watch`, `gh release download`). */
-export const GH_READS = new Set(["view", "list", "ls", "status", "diff", "checks", "watch", "download", "verify"]);
+/** What a shell policy found, at one of its levels. */
+export type Finding<L extends string> = { level: L; reason: string };
 
-/** `gh api …`: the HTTP method (as gh picks it), the endpoint and the -f/-F fields. */
-export function ghApi(argv: readonly string[]): { method: string; endpoint: string; fields: string[] } {
-  let method: string | null = null;
-  let endpoint = "";
-  let body = false;
-  const fields: string[] = [];
-  for (let i = 2; i < argv.length; i++) {
-    const t = argv[i]!;
-    if (t === "-X" || t === "--method") method = argv[++i] ?? "";
-    else if (t.startsWith("--method=")) method = t.slice(9);
-    else if (/^-X./.test(t)) method = t.slice(2);
-    else if (t === "-f" || t === "-F" || t === "--field" || t === "--raw-field") fields.push(argv[++i] ?? "");
-    else if (t.startsWith("--field=") || t.startsWith("--raw-field=")) fields.push(t.slice(t.indexOf("=") + 1));
-    else if (/^-[fF]./.test(t)) fields.push(t.slice(2));
-    else if (t === "--input") { body = true; i++; }
-    else if (["-H", "--header", "-q", "--jq", "-t", "--template", "--hostname", "--cache", "-p", "--preview"].includes(t)) i++;
-    else if (!t.startsWith("-") && !endpoint) endpoint = t;
+/** Each redirection once: a group's are on every command in it (`{ …; } > out`). */
+export const redirections = (parse: ShellParse) => new Set(parse.commands.flatMap((c) => c.redirects));
+
+// `python -m twine upload`, `python3 -m pip …`: judge the module as the command.
+export function moduleCommand(c: SimpleCommand): SimpleCommand | null {
+  const m = c.argv.indexOf("-m");
+  if (!/^python[0-9.]*$/.test(c.name) || m < 0 || !c.argv[m + 1]) return null;
+  return { ...c, name: c.argv[m + 1]!, argv: c.argv.slice(m + 1) };
+}
+
+/**
+ * The commands a program may run from its arguments, for a program whose options nobody here
+ * reads (a runner or wrapper nobody listed, or a listed one with options it does not know:
+ * `firejail --x rm -rf /`): from each of the first few words that `knows` names, the rest of
+ * the argv. A policy judges them, but not as surely as a command it sees run.
+ */
+export function argumentCommands(c: SimpleCommand, knows: (name: string) => boolean): SimpleCommand[] {
+  const out: SimpleCommand[] = [];
+  for (let k = 1; k < c.argv.length && out.length < 4; k++) {
+    const name = basename(c.argv[k]!);
+    if (knows(name)) out.push({ ...c, name, argv: c.argv.slice(k) });
   }
-  return { method: (method ?? (fields.length > 0 || body ? "POST" : "GET")).toUpperCase(), endpoint, fields };
+  return out;
 }

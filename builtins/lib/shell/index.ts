@@ -79,7 +79,6 @@ import type { ShellParse, Shared } from "./types.ts";
 export { SHELLS } from "./analysis/shells.ts";
 export { optionValue } from "./analysis/wrappers.ts";
 export { MAX_SCRIPT } from "./limits.ts";
-export { sedWrites } from "./sed.ts";
 export type { Redirect, ShellParse, SimpleCommand } from "./types.ts";
 export { basename, own } from "./util.ts";
 

@@ -1,0 +1,69 @@
+// blast_radius over one parse: each command's check, with what every command shares (a
+// privileged runner, a download piped into a shell, a fork bomb, writes to a device, a checked
+// command among the arguments of a program the policy does not know).
+import { argumentCommands, moduleCommand, operands, redirections, shown, visitCommands, type Finding } from "../shell-call.ts";
+import type { ShellParse, SimpleCommand } from "../shell/index.ts";
+import { isDevice, nextCwd, relative } from "../system-paths.ts";
+import { checkFor } from "./checks.ts";
+
+export type Blast = Finding<"catastrophic" | "risky">;
+
+const PRIVILEGED = new Set(["sudo", "doas", "su", "runuser", "pkexec"]);
+const DOWNLOADERS = new Set(["curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lwp-request", "nc", "ncat"]);
+const PRINTS = new Set(["echo", "printf"]);
+
+// A program this policy does not know may run its arguments as a command (`firejail rm -rf /`,
+// a runner nobody listed): what would be catastrophic there is risky here.
+function runsArguments(c: SimpleCommand, risky: (r: string) => void, inCwd: (p: string) => string | null): void {
+  for (const inner of argumentCommands(c, (name) => checkFor(name) !== undefined)) {
+    checkFor(inner.name)!(inner, (r) => risky(`${c.name} may run ${shown(inner.argv)}: ${r}`), () => {}, inCwd);
+  }
+}
+
+/** The downloader at the start of the pipe into `c`, when `c` runs its standard input as code. */
+function downloadInto(commands: SimpleCommand[], c: SimpleCommand): string | null {
+  if (!c.runsStdin) return null;
+  const seen = new Set<number>();
+  const queue = [...c.pipedFrom];
+  while (queue.length > 0 && seen.size < 64) {
+    const i = queue.shift()!;
+    if (seen.has(i)) continue;
+    seen.add(i);
+    const from = commands[i]!;
+    if (DOWNLOADERS.has(from.name)) return from.name;
+    queue.push(...from.pipedFrom);
+  }
+  return null;
+}
+
+export function blastFindings(parse: ShellParse): Blast[] {
+  const found: Blast[] = [];
+  const cat = (reason: string) => found.push({ level: "catastrophic", reason });
+  const risky = (reason: string) => found.push({ level: "risky", reason });
+  let cwd: string | null = null;
+  const inCwd = (path: string) => (cwd !== null && relative(path) ? `${cwd}/${path}` : null);
+  // A download piped into a shell is the finding, whether or not its script can be seen.
+  const download = (c: SimpleCommand) => {
+    const from = downloadInto(parse.commands, c);
+    if (from) risky(`Pipes a download from ${from} into ${c.name}.`);
+    return from !== null;
+  };
+  for (const r of redirections(parse)) if (r.write && isDevice(r.target)) cat(`Write to device ${r.target} (catastrophic).`);
+  visitCommands(parse, (c) => {
+    if (c.name === "cd") cwd = nextCwd(cwd, operands(c.argv)[0]);
+    download(c);
+    if (c.argv.length === 0) return;
+    const priv = [...c.wrappers, c.name].find((w) => PRIVILEGED.has(w));
+    if (priv) risky(`Runs with ${priv}: ${shown(c.argv)}.`);
+    if (c.inFunction !== null && c.name === c.inFunction && (c.background || c.pipedTo.length > 0 || c.pipedFrom.length > 0)) {
+      cat(`Fork bomb: function ${c.name} starts copies of itself (catastrophic).`);
+    }
+    const cmd = moduleCommand(c) ?? c;
+    const check = checkFor(cmd.name);
+    if (check) check(cmd, cat, risky, inCwd);
+    else if (!PRINTS.has(cmd.name)) runsArguments(cmd, risky, inCwd);
+  }, (reason, c) => {
+    if (!c || !download(c)) risky(reason);
+  });
+  return found;
+}

@@ -1,0 +1,111 @@
+// git and gh as the shell and GitHub policies read them: git's subcommands and what they do to
+// the local repository, the repository a remote names, and gh's read-only subcommands and
+// `gh api` calls.
+import { hasFlag, operands } from "./shell-call.ts";
+
+const GIT_VALUE_OPTIONS = ["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--exec-path"];
+
+/**
+ * `git [global options] <sub> <args…>` → { sub, args } (args without the subcommand). An alias
+ * given on the command line (`git -c alias.p='push -f' p`) is expanded; `!shell` aliases are
+ * parsed as commands by lib/shell/ instead.
+ */
+export function gitCommand(argv: readonly string[]): { sub: string; args: string[] } {
+  let i = 1;
+  const aliases = new Map<string, string>();
+  while (i < argv.length && argv[i]!.startsWith("-")) {
+    const m = argv[i] === "-c" ? /^alias\.([^=]+)=([^!].*)$/is.exec(argv[i + 1] ?? "") : null;
+    if (m) aliases.set(m[1]!.toLowerCase(), m[2]!);
+    i += GIT_VALUE_OPTIONS.includes(argv[i]!) ? 2 : 1;
+  }
+  const sub = argv[i] ?? "";
+  const alias = aliases.get(sub.toLowerCase());
+  if (alias !== undefined) {
+    const [aliasSub = "", ...aliasArgs] = alias.trim().split(/\s+/);
+    return { sub: aliasSub, args: [...aliasArgs, ...argv.slice(i + 1)] };
+  }
+  return { sub, args: argv.slice(i + 1) };
+}
+
+// git's own subcommands by what they do to the local repository: reads, writes, and those that
+// depend on their arguments (true when the call writes). Any other subcommand is an alias or a
+// git-* program on the PATH: nobody can tell what it does.
+export const GIT_READ = new Set([
+  "status", "log", "diff", "show", "blame", "annotate", "grep", "ls-files", "ls-tree", "ls-remote", "rev-parse", "rev-list", "describe",
+  "shortlog", "cat-file", "whatchanged", "name-rev", "merge-base", "for-each-ref", "show-ref", "show-branch", "count-objects",
+  "check-ignore", "check-attr", "check-mailmap", "check-ref-format", "var", "version", "help", "diff-tree", "diff-files", "diff-index",
+  "cherry", "range-diff", "verify-commit", "verify-tag", "verify-pack", "fsck", "get-tar-commit-id", "request-pull", "column", "",
+]);
+export const GIT_WRITE = new Set([
+  "add", "commit", "push", "pull", "merge", "rebase", "reset", "checkout", "switch", "restore", "rm", "mv", "clean", "cherry-pick",
+  "revert", "am", "apply", "init", "clone", "gc", "prune", "repack", "filter-branch", "filter-repo", "replace", "update-ref",
+  "update-index", "commit-tree", "format-patch", "mergetool", "stage", "maintenance", "rerere", "write-tree", "read-tree", "hash-object",
+  "mktag", "mktree", "pack-refs", "prune-packed", "send-email", "fast-import", "bundle", "difftool", "citool", "gui", "svn", "p4",
+]);
+const subOf = (args: string[]) => operands(["git", ...args])[0];
+export const GIT_SOMETIMES: Record<string, (args: string[]) => boolean> = {
+  branch: (a) =>
+    hasFlag(["b", ...a], "dDmMcCfut", ["--delete", "--move", "--copy", "--force", "--set-upstream-to", "--unset-upstream", "--edit-description", "--track"]) ||
+    (operands(["b", ...a]).length > 0 && !hasFlag(["b", ...a], "lar", ["--list", "--contains", "--no-contains", "--merged", "--no-merged", "--points-at", "--all", "--remotes", "--show-current"])),
+  tag: (a) =>
+    hasFlag(["t", ...a], "dafsmuF", ["--delete", "--annotate", "--force", "--sign", "--message", "--file", "--local-user"]) ||
+    (operands(["t", ...a]).length > 0 && !hasFlag(["t", ...a], "ln", ["--list", "--contains", "--no-contains", "--points-at", "--merged", "--no-merged"])),
+  remote: (a) => { const s = subOf(a); return s !== undefined && s !== "show" && s !== "get-url"; },
+  config: (a) => {
+    const argv = ["c", ...a];
+    const s = operands(argv, ["-f", "--file", "--blob", "--type", "--default"]);
+    if (hasFlag(argv, "l", ["--get", "--get-all", "--get-regexp", "--list", "--get-urlmatch", "--get-color", "--get-colorbool"]) || s[0] === "get" || s[0] === "list") return false;
+    return hasFlag(argv, "e", ["--unset", "--unset-all", "--add", "--replace-all", "--edit", "--rename-section", "--remove-section"]) || ["set", "unset", "edit", "rename-section", "remove-section"].includes(s[0] ?? "") || s.length >= 2;
+  },
+  stash: (a) => !["list", "show"].includes(subOf(a) ?? ""),
+  reflog: (a) => !["show", "exists", undefined].includes(subOf(a)),
+  worktree: (a) => subOf(a) !== "list",
+  submodule: (a) => !["status", "summary"].includes(subOf(a) ?? ""),
+  notes: (a) => !["list", "show", undefined].includes(subOf(a)),
+  fetch: (a) => operands(["f", ...a]).some((o) => o.includes(":")),
+  lfs: (a) => !["ls-files", "status", "env", "version", "logs"].includes(subOf(a) ?? ""),
+  "sparse-checkout": (a) => subOf(a) !== "list",
+  bisect: (a) => !["log", "visualize", "view"].includes(subOf(a) ?? ""),
+  "symbolic-ref": (a) => a.includes("-d") || a.includes("--delete") || operands(["s", ...a]).length >= 2,
+  archive: (a) => hasFlag(["a", ...a], "o", ["--output"]),
+};
+/** Is `sub` one of git's own subcommands (not an alias)? */
+export const gitKnows = (sub: string) => GIT_READ.has(sub) || GIT_WRITE.has(sub) || Object.hasOwn(GIT_SOMETIMES, sub);
+
+/** `owner/repo` from a URL (`https://github.com/o/r/pull/1`), an scp-style remote or an `owner/repo` string; else null. */
+export function repoFrom(value: string): string | null {
+  const v = value.trim();
+  if (v.length > 500) return null;
+  const m =
+    /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]+@)?[^/]+\/([^/\s]+)\/([^/?#\s]+?)(?:\.git)?(?:[/?#].*)?$/i.exec(v) ??
+    /^[^@/\s]+@[^:/\s]+:([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(v) ??
+    /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?$/.exec(v);
+  return m ? `${m[1]}/${m[2]}` : null;
+}
+
+/** Is this a URL or scp-style remote (as opposed to a remote's name like `origin`)? */
+export const isRemoteUrl = (value: string) => /^[a-z][a-z0-9+.-]*:\/\/|^[^@/\s]+@[^:/\s]+:/i.test(value);
+
+/** gh subcommands that only read GitHub (`gh pr view`, `gh run watch`, `gh release download`). */
+export const GH_READS = new Set(["view", "list", "ls", "status", "diff", "checks", "watch", "download", "verify"]);
+
+/** `gh api …`: the HTTP method (as gh picks it), the endpoint and the -f/-F fields. */
+export function ghApi(argv: readonly string[]): { method: string; endpoint: string; fields: string[] } {
+  let method: string | null = null;
+  let endpoint = "";
+  let body = false;
+  const fields: string[] = [];
+  for (let i = 2; i < argv.length; i++) {
+    const t = argv[i]!;
+    if (t === "-X" || t === "--method") method = argv[++i] ?? "";
+    else if (t.startsWith("--method=")) method = t.slice(9);
+    else if (/^-X./.test(t)) method = t.slice(2);
+    else if (t === "-f" || t === "-F" || t === "--field" || t === "--raw-field") fields.push(argv[++i] ?? "");
+    else if (t.startsWith("--field=") || t.startsWith("--raw-field=")) fields.push(t.slice(t.indexOf("=") + 1));
+    else if (/^-[fF]./.test(t)) fields.push(t.slice(2));
+    else if (t === "--input") { body = true; i++; }
+    else if (["-H", "--header", "-q", "--jq", "-t", "--template", "--hostname", "--cache", "-p", "--preview"].includes(t)) i++;
+    else if (!t.startsWith("-") && !endpoint) endpoint = t;
+  }
+  return { method: (method ?? (fields.length > 0 || body ? "POST" : "GET")).toUpperCase(), endpoint, fields };
+}
