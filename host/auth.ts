@@ -40,11 +40,16 @@ export function newKey(role: Role): { id: string; key: string; hash: string } {
   return { id: `key_${randomBytes(8).toString("hex")}`, key, hash: hashKey(key) };
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  return /^Bearer\s+(\S{1,512})$/i.exec(header ?? "")?.[1] ?? null;
+}
+
 /** Resolves the request's bearer key, or null when there is none or it is unknown or revoked. */
 export async function authenticate(store: Store, header: string | undefined): Promise<Principal | null> {
-  const match = /^Bearer\s+(\S{1,512})$/i.exec(header ?? "");
-  if (!match) return null;
-  const hash = hashKey(match[1]!);
+  const token = bearerToken(header);
+  if (token === null) return null;
+  const hash = hashKey(token);
   const key = await store.keys.find(hash);
   // The lookup is by hash already; comparing again in constant time keeps that property even
   // for a store whose index lookup might not.

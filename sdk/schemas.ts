@@ -173,7 +173,10 @@ export const ModuleSource = Type.Union([
   Type.Object({ source: Type.String({ description: "One TypeScript or JavaScript file." }) }, { additionalProperties: false }),
   Type.Object(
     {
-      files: Type.Record(Type.String(), Type.String(), { description: "Path → text; imports may only name these files." }),
+      files: Type.Record(Type.String(), Type.String(), {
+        description: "Path → text; imports may only name these files. At most 500 files, paths of at most 256 characters.",
+        maxProperties: 500, propertyNames: { maxLength: 256 },
+      }),
       entry: Type.String({ description: "The path of the entry file among `files`." }),
     },
     { additionalProperties: false },

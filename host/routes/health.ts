@@ -1,5 +1,10 @@
-// Liveness, readiness and Prometheus metrics. No authentication: they reveal no tenant data.
+// Liveness, readiness and Prometheus metrics. Liveness and readiness need no key: they reveal
+// no tenant data. Metrics are labelled by tenant id, so with `metrics_token` set they answer
+// only that bearer token (compared in constant time), and 401 to anyone else.
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { PalisadeError } from "../../sdk/index.ts";
+import { bearerToken, hashKey } from "../auth.ts";
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/healthz", { schema: { tags: ["operations"], summary: "The process is up" } }, () => ({ status: "ok" }));
@@ -11,7 +16,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "unavailable", store: store.healthy(), workers });
   });
 
-  app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics" } }, async (_request, reply) => {
+  const token = app.palisade.config.metricsToken;
+  const expected = token === null ? null : Buffer.from(hashKey(token), "hex");
+  app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics (with metrics_token set: Authorization: Bearer <token>)" } }, async (request, reply) => {
+    if (expected) {
+      const sent = bearerToken(request.headers.authorization);
+      // Hashes of equal length, so the comparison takes the same time whatever was sent.
+      if (sent === null || !timingSafeEqual(Buffer.from(hashKey(sent), "hex"), expected)) {
+        throw new PalisadeError("PAL_UNAUTHORIZED", "/metrics needs Authorization: Bearer <metrics_token>");
+      }
+    }
     const { registry } = app.palisade.metrics;
     return reply.type(registry.contentType).send(await registry.metrics());
   });

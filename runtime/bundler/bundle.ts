@@ -52,12 +52,12 @@ function cleanPath(p: string): string | null {
 type Prepared = { files: Map<string, string>; entry: string; names: Map<string, string> };
 
 /** The upload as files by clean path; `names` maps each clean path back to the name it was sent as. */
-function toFiles(module: string, input: SourceInput): Prepared | Diagnostic[] {
+function toFiles(module: string, input: SourceInput): Prepared | Diagnostic[] | { tooMany: string } {
   if ("source" in input) return { files: new Map([[sourceFileName(module), input.source]]), entry: sourceFileName(module), names: new Map() };
   const files = new Map<string, string>();
   const names = new Map<string, string>();
   const count = Object.keys(input.files).length;
-  if (count > MAX_UPLOAD_FILES) return [{ message: `the upload has ${count} files; at most ${MAX_UPLOAD_FILES} are allowed` }];
+  if (count > MAX_UPLOAD_FILES) return { tooMany: `the upload has ${count} files; at most ${MAX_UPLOAD_FILES} are allowed` };
   const errors: Diagnostic[] = [];
   for (const [name, text] of Object.entries(input.files)) {
     const clean = cleanPath(name);
@@ -122,6 +122,7 @@ const recent = new Lru<string, Bundle>(64 << 20, (b) => b.code.length + b.map.le
 export async function bundle(module: string, input: SourceInput, maxBundleBytes: number, scope: string): Promise<BundleResult> {
   const prepared = toFiles(module, input);
   if (Array.isArray(prepared)) return { ok: false, reason: "invalid", errors: prepared };
+  if ("tooMany" in prepared) return { ok: false, reason: "source_too_large", errors: [{ message: prepared.tooMany }] };
   // esbuild's own work grows with the input, so oversized uploads are refused before it
   // starts. Names count too: an upload of many files that nothing imports is still work.
   let sourceBytes = 0;

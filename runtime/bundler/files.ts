@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { PalisadeError } from "../../sdk/index.ts";
+import { MAX_UPLOAD_FILES } from "./bundle.ts";
 
 const SOURCE_EXTENSIONS = /\.(ts|mts|js|mjs|json)$/;
-const MAX_FILES = 500;
 
 /** Every source file under `root` (not in node_modules), by path relative to it. */
 export function readSourceTree(root: string): Record<string, string> {
@@ -19,8 +19,8 @@ export function readSourceTree(root: string): Record<string, string> {
   } catch (e) {
     throw new PalisadeError("PAL_SOURCE_INVALID", `cannot read ${root}: ${(e as Error).message}`);
   }
-  if (names.length > MAX_FILES) {
-    throw new PalisadeError("PAL_SOURCE_INVALID", `${root} holds over ${MAX_FILES} source files; point at the folder of the policies`);
+  if (names.length > MAX_UPLOAD_FILES) {
+    throw new PalisadeError("PAL_SOURCE_INVALID", `${root} holds over ${MAX_UPLOAD_FILES} source files; point at the folder of the policies`);
   }
   return Object.fromEntries(names.map((f) => [f, readFileSync(path.join(root, f), "utf8")]));
 }
