@@ -1,4 +1,4 @@
-// Hostile input (DESIGN §5). Every case asserts the same three things:
+// Hostile input (docs/design.md, "Hostile input"). Every case asserts the same three things:
 //  1. the caller's process is alive, has never loaded isolated-vm, and the runtime still answers;
 //  2. the verdict is the binding's on_error result with the right error kind (or, for probes
 //     that must not fail, that the policy found nothing of the host), and uploads are refused
@@ -7,6 +7,10 @@
 // Hostile tenants are placed on the same worker as the well-behaved tenant "good", so
 // "unaffected" is tested where it is hardest. In the shared runtime no case may cost a worker
 // restart; the cases that kill a worker on purpose get a runtime of their own.
+//
+// No outcome depends on how loaded the machine is: a case that must end in a timeout runs under
+// FAST (50 ms), and every other case under a time limit that load cannot reach (DEFAULTS), so a
+// memory bomb ends as memory and a deep recursion as a throw, never as a timeout by luck.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRuntime, type LoadRequest, type Runtime, type RuntimeOptions } from "palisade/runtime";
@@ -15,7 +19,8 @@ import { shard } from "../../runtime/supervisor/pool.ts";
 import { rejection } from "../helpers/rejection.ts";
 
 const WORKERS = 2;
-const DEFAULTS: Limits = { timeout_ms: 50, memory_mb: 32 };
+const DEFAULTS: Limits = { timeout_ms: 10_000, memory_mb: 32 };
+const FAST: Limits = { timeout_ms: 50 };
 const EVENT: PolicyEvent = { type: "tool_call", data: { name: "fetch", arguments: { url: "https://example.com" } } };
 const GOOD_SOURCE = 'export function ok() { return { result: "ALLOW", reason: "ok" }; }\nexport const POLICY_REGISTRY = [{ handler: "good.p.ok" }];\n';
 const FINE = 'export function fine() { return { result: "ALLOW", reason: "fine" }; }';
@@ -124,7 +129,9 @@ async function runCase(c: Case, runtime = rt, { mayKillWorker = false } = {}): P
   await runtime.load({ tenant, module: "evil.p", source: c.source });
   const restarts = runtime.stats().worker_restarts;
   const binding: Binding = { id: "b", handler: "evil.p.f", ...(c.on_error ? { on_error: c.on_error } : {}) };
-  const d = await runtime.evaluate({ tenant, bindings: [binding], event: c.event ?? EVENT, ...(c.limits ? { limits: c.limits } : {}) });
+  // A case that can only end in a timeout needs no long limit to wait out.
+  const limits = c.limits ?? (c.kinds?.length === 1 && c.kinds[0] === "timeout" ? FAST : undefined);
+  const d = await runtime.evaluate({ tenant, bindings: [binding], event: c.event ?? EVENT, ...(limits ? { limits } : {}) });
   if (c.check) c.check(d);
   else expectOnError(d, c.on_error ?? "DENY", c.kinds!, c.message);
   if (!mayKillWorker) expect(runtime.stats().worker_restarts, `the case cost a worker restart: ${logs.slice(-3).join(" | ")}`).toBe(restarts);
@@ -179,14 +186,12 @@ const HEAP_BOMB = "const all: any[] = []; for (;;) all.push({ n: all.length, lis
 
 describe("memory: heap and ArrayBuffer bombs, huge strings and outputs", () => {
   const cases: Case[] = [
-    { name: "heap bomb (growing array of objects)", source: evil(HEAP_BOMB), limits: { timeout_ms: 10_000 }, kinds: ["memory"] },
-    { name: "heap bomb within the default 50 ms", source: evil(HEAP_BOMB), on_error: "ASK", kinds: ["memory", "timeout"] },
+    { name: "heap bomb (growing array of objects)", source: evil(HEAP_BOMB), kinds: ["memory"] },
+    { name: "heap bomb, on_error ASK", source: evil(HEAP_BOMB), on_error: "ASK", kinds: ["memory"] },
     { name: "ArrayBuffer bomb", source: evil("const all: ArrayBuffer[] = []; for (;;) all.push(new ArrayBuffer(16 * 1024 * 1024));"), kinds: ["memory"] },
-    { name: "ArrayBuffer bomb on the thread pool", source: evil("const all: ArrayBuffer[] = []; for (;;) all.push(new ArrayBuffer(16 * 1024 * 1024));"), limits: { timeout_ms: 10_000 }, on_error: "ASK", kinds: ["memory"] },
-    // Building 50e6 characters takes about the 50 ms limit on a loaded machine, so it may end
-    // as a timeout (by the watchdog) instead; every one of these is a fail-closed outcome.
-    { name: "huge string as the reason (50e6 characters)", source: evil('return { result: "ALLOW", reason: "x".repeat(50e6) };'), on_error: "ASK", kinds: ["invalid_result", "memory", "timeout"] },
-    { name: "huge string as the reason, on the thread pool", source: evil('return { result: "ALLOW", reason: "x".repeat(50e6) };'), limits: { timeout_ms: 10_000 }, kinds: ["invalid_result", "memory"] },
+    { name: "ArrayBuffer bomb, on_error ASK", source: evil("const all: ArrayBuffer[] = []; for (;;) all.push(new ArrayBuffer(16 * 1024 * 1024));"), on_error: "ASK", kinds: ["memory"] },
+    // With room in the heap for it, a 50e6-character reason can only fail as too large an output.
+    { name: "huge string as the reason (50e6 characters)", source: evil('return { result: "ALLOW", reason: "x".repeat(50e6) };'), limits: { memory_mb: 512 }, on_error: "ASK", kinds: ["invalid_result"] },
     { name: "output over max_output_bytes", source: evil('return { result: "ALLOW", data: "x".repeat(300 * 1024) };'), kinds: ["invalid_result"], message: /max_output_bytes is 262144/ },
     {
       name: "output over max_output_bytes counted in bytes, not characters",
@@ -213,7 +218,7 @@ describe("crashes: getters and Proxies on thrown and returned values", () => {
       kinds: ["throw"],
     },
     { name: "thrown object whose message has a looping Symbol.toPrimitive", source: evil("throw { message: { [Symbol.toPrimitive]() { for (;;) {} }, toString() { for (;;) {} } } };"), kinds: ["throw"] },
-    { name: "thrown huge message", source: evil('throw new Error("x".repeat(10e6));'), on_error: "ASK", kinds: ["throw", "memory", "timeout"] },
+    { name: "thrown huge message", source: evil('throw new Error("x".repeat(10e6));'), limits: { memory_mb: 256 }, on_error: "ASK", kinds: ["throw"], message: /Error: x{1000}…$/ },
     { name: "async policy rejecting with a looping getter", source: evil("throw { get message() { for (;;) {} } };", { async: true }), on_error: "ASK", kinds: ["timeout"] },
     { name: "returned value with a looping getter", source: evil("return { get result() { for (;;) {} } };"), kinds: ["timeout"] },
     { name: "returned value with a looping getter, on the thread pool", source: evil("return { get result() { for (;;) {} } };"), limits: { timeout_ms: 300 }, on_error: "ASK", kinds: ["timeout"] },
@@ -235,15 +240,12 @@ describe("escapes: recursion, the Function constructor, host globals", () => {
   const RECURSE = 'const down = (n: number): number => down(n + 1) + 1;\nreturn { result: "ALLOW", reason: String(down(0)) };';
   const NEST = (depth: number) => `let o: any = {}; for (let i = 0; i < ${depth}; i++) o = { a: o }; return { result: "ALLOW", data: o };`;
   const cases: Case[] = [
-    // Overflowing the stack takes most of the 50 ms limit on a loaded machine (48 ms seen), so it
-    // may end as a timeout instead; either is fail-closed.
-    { name: "deep recursion", source: evil(RECURSE), on_error: "ASK", kinds: ["throw", "timeout"], message: /Maximum call stack size exceeded|timeout_ms/ },
-    { name: "deep recursion on the thread pool", source: evil(RECURSE), limits: { timeout_ms: 300 }, kinds: ["throw"], message: /Maximum call stack size exceeded/ },
+    { name: "deep recursion", source: evil(RECURSE), on_error: "ASK", kinds: ["throw"], message: /Maximum call stack size exceeded/ },
     { name: "recursion inside a getter read while serialising", source: evil('return { result: "ALLOW", get reason(): string { return this.reason; } };'), kinds: ["invalid_result"] },
     // Data the isolate can serialise but the worker or the host cannot (their JSON.stringify
     // recurses) must be refused as invalid_result; it must never take the worker down.
-    { name: "data nested 100,000 levels deep", source: evil(NEST(100_000)), kinds: ["invalid_result", "timeout", "memory"] },
-    { name: "data nested 10,000 levels deep, on the thread pool", source: evil(NEST(10_000)), limits: { timeout_ms: 1_000 }, on_error: "ASK", kinds: ["invalid_result", "timeout", "memory"] },
+    { name: "data nested 100,000 levels deep", source: evil(NEST(100_000)), limits: { memory_mb: 256 }, kinds: ["invalid_result"] },
+    { name: "data nested 10,000 levels deep", source: evil(NEST(10_000)), limits: { memory_mb: 256 }, on_error: "ASK", kinds: ["invalid_result"], message: /nests deeper than 64 levels/ },
     {
       name: 'constructor.constructor("return process")() finds no process',
       source: evil(`let found: string;
@@ -322,7 +324,7 @@ describe("toJSON and Symbol.toPrimitive: what the value serialises to is what is
     { name: "toJSON returning a wrong shape", source: evil('return { result: "ALLOW", toJSON() { return { result: "MAYBE" }; } };'), kinds: ["invalid_result"] },
     { name: "toJSON that throws", source: evil('return { result: "ALLOW", toJSON() { throw new Error("no JSON for you"); } };'), on_error: "ASK", kinds: ["invalid_result"], message: /no JSON for you/ },
     { name: "toJSON that loops", source: evil('return { result: "ALLOW", toJSON() { for (;;) {} } };'), kinds: ["timeout"] },
-    { name: "toJSON in data returning a huge string", source: evil('return { result: "ALLOW", data: { toJSON() { return "x".repeat(1e6); } } };'), on_error: "ASK", kinds: ["invalid_result", "memory"] },
+    { name: "toJSON in data returning a huge string", source: evil('return { result: "ALLOW", data: { toJSON() { return "x".repeat(1e6); } } };'), limits: { memory_mb: 256 }, on_error: "ASK", kinds: ["invalid_result"], message: /max_output_bytes/ },
     { name: "Symbol.toPrimitive on a plain object serialises as {}", source: evil('return { result: { [Symbol.toPrimitive]() { return "ALLOW"; } } };'), kinds: ["invalid_result"] },
     { name: "a String object whose Symbol.toPrimitive says ALLOW is ALLOW", source: evil(stringWith('return "ALLOW";')), check: (d) => expect(d).toMatchObject({ result: "ALLOW", policies: [{ result: "ALLOW", error: null }] }) },
     { name: "a String object whose Symbol.toPrimitive says MAYBE", source: evil(stringWith('return "MAYBE";')), on_error: "ASK", kinds: ["invalid_result"] },
@@ -367,6 +369,8 @@ describe("verdicts of the wrong shape are invalid_result", () => {
 interface UploadCase {
   name: string;
   upload: Omit<LoadRequest, "tenant" | "module">;
+  /** Limits of the load: a top level that must time out gets FAST (its budget is 10 × timeout_ms). */
+  limits?: Limits;
   code: string;
   message: string | RegExp;
   diagnostic?: { file?: string; line?: number; column?: number };
@@ -406,22 +410,22 @@ describe("uploads: built-ins, missing files, syntax errors, bad registries, host
     { name: "registry that is not an array", upload: { source: 'export const f = () => null;\nexport const POLICY_REGISTRY = { handler: "evil.p.f" };' }, code: "PAL_REGISTRY_INVALID", message: "POLICY_REGISTRY must be array" },
     { name: "no registry at all", upload: { source: "export const f = () => null;" }, code: "PAL_REGISTRY_INVALID", message: "does not export POLICY_REGISTRY" },
     { name: "registry entry with an own __proto__ key", upload: { source: `export const f = () => null;\nexport const POLICY_REGISTRY = JSON.parse('[{"handler":"evil.p.f","__proto__":{"polluted":"yes"}}]');` }, code: "PAL_REGISTRY_INVALID", message: "forbidden key" },
-    { name: "registry with a looping getter", upload: { source: 'export const f = () => null;\nexport const POLICY_REGISTRY = [{ get handler() { for (;;) {} } }];' }, code: "PAL_MODULE_LOAD_FAILED", message: "timeout" },
-    { name: "registry that is a looping Proxy", upload: { source: "export const f = () => null;\nexport const POLICY_REGISTRY = new Proxy([], { get() { for (;;) {} } });" }, code: "PAL_MODULE_LOAD_FAILED", message: "timeout" },
+    { name: "registry with a looping getter", upload: { source: 'export const f = () => null;\nexport const POLICY_REGISTRY = [{ get handler() { for (;;) {} } }];' }, limits: FAST, code: "PAL_MODULE_LOAD_FAILED", message: "timeout" },
+    { name: "registry that is a looping Proxy", upload: { source: "export const f = () => null;\nexport const POLICY_REGISTRY = new Proxy([], { get() { for (;;) {} } });" }, limits: FAST, code: "PAL_MODULE_LOAD_FAILED", message: "timeout" },
     {
       name: "module top level that throws",
       upload: { source: 'export const f = () => null;\nexport const POLICY_REGISTRY = [{ handler: "evil.p.f" }];\nthrow new Error("refusing to load");\n' },
       code: "PAL_MODULE_LOAD_FAILED", message: "refusing to load", diagnostic: { file: "evil/p.ts", line: 3 },
     },
-    { name: "module top level that loops forever", upload: { source: `export const f = () => null;\nexport const POLICY_REGISTRY = [{ handler: "evil.p.f" }];\n${LOOP_FOREVER}\n` }, code: "PAL_MODULE_LOAD_FAILED", message: "timeout" },
-    { name: "module top level that throws a looping getter", upload: { source: 'export const f = () => null;\nthrow { get message() { for (;;) {} } };\n' }, code: "PAL_MODULE_LOAD_FAILED", message: "timeout" },
+    { name: "module top level that loops forever", upload: { source: `export const f = () => null;\nexport const POLICY_REGISTRY = [{ handler: "evil.p.f" }];\n${LOOP_FOREVER}\n` }, limits: FAST, code: "PAL_MODULE_LOAD_FAILED", message: "timeout" },
+    { name: "module top level that throws a looping getter", upload: { source: 'export const f = () => null;\nthrow { get message() { for (;;) {} } };\n' }, limits: FAST, code: "PAL_MODULE_LOAD_FAILED", message: "timeout" },
     { name: "module top level memory bomb", upload: { source: `export const f = () => null;\n${HEAP_BOMB}\n` }, code: "PAL_MODULE_LOAD_FAILED", message: "memory" },
   ];
 
   it.each(cases)("$name", async (c) => {
     const tenant = tenantFor(c.name);
     const restarts = rt.stats().worker_restarts;
-    const e = await rejection(rt.load({ tenant, module: "evil.p", ...c.upload } as LoadRequest), c.code);
+    const e = await rejection(rt.load({ tenant, module: "evil.p", ...c.upload, ...(c.limits ? { limits: c.limits } : {}) } as LoadRequest), c.code);
     if (typeof c.message === "string") expect(e.message).toContain(c.message);
     else expect(e.message).toMatch(c.message);
     if (c.diagnostic) expect(e.details.diagnostics[0]).toMatchObject(c.diagnostic);
@@ -433,7 +437,7 @@ describe("uploads: built-ins, missing files, syntax errors, bad registries, host
 
 // ---------------------------------------------------------------- what the host passes in
 
-describe("input from callers (the runtime side of DESIGN §5's HTTP class)", () => {
+describe("input from callers (the runtime side of the HTTP class of hostile input)", () => {
   const bindings: Binding[] = [{ id: "good", handler: "good.p.ok" }];
 
   it("refuses an oversized event before it reaches a worker", async () => {
@@ -505,11 +509,13 @@ describe("input from callers (the runtime side of DESIGN §5's HTTP class)", () 
 describe("crashes that may take a worker down (each in a runtime of its own)", () => {
   const FILL = evil('new Array(1e8).fill(0);\nreturn { result: "ALLOW", reason: "filled" };');
   const AB_SWALLOW = evil("const all: ArrayBuffer[] = [];\nfor (;;) { try { all.push(new ArrayBuffer(1 << 20)); } catch { /* keep going */ } }");
+  // What stops these is not a limit but whichever of isolated-vm's memory check, the watchdog
+  // or the worker's own exit comes first; the subject here is that the failure stays contained.
   const UNINTERRUPTIBLE = ["crash", "memory", "timeout"] as const;
   const cases: Case[] = [
-    { name: "uninterruptible built-in new Array(1e8).fill(0)", source: FILL, on_error: "ASK", kinds: UNINTERRUPTIBLE },
+    { name: "uninterruptible built-in new Array(1e8).fill(0)", source: FILL, limits: FAST, on_error: "ASK", kinds: UNINTERRUPTIBLE },
     { name: "new Array(1e8).fill(0) on the thread pool", source: FILL, limits: { timeout_ms: 300 }, kinds: UNINTERRUPTIBLE },
-    { name: "ArrayBuffer bomb that swallows allocation failures", source: AB_SWALLOW, kinds: UNINTERRUPTIBLE },
+    { name: "ArrayBuffer bomb that swallows allocation failures", source: AB_SWALLOW, limits: FAST, kinds: UNINTERRUPTIBLE },
     { name: "ArrayBuffer bomb that swallows allocation failures, on the thread pool", source: AB_SWALLOW, limits: { timeout_ms: 300 }, on_error: "ASK", kinds: UNINTERRUPTIBLE },
   ];
   it.each(cases)("$name: on_error verdict, then the tenant and others work", async (c) => {
@@ -521,7 +527,7 @@ describe("crashes that may take a worker down (each in a runtime of its own)", (
     }
   });
 
-  // DESIGN §5: other tenants are unaffected. One worker, so "good" shares it with the hostile
+  // Other tenants are unaffected. One worker, so "good" shares it with the hostile
   // tenant. The hostile binding is prepared beforehand, so its call starts as soon as the worker
   // receives the request; the neighbour's request is sent once that one is in flight.
   it("a neighbour on the same worker gets its own verdict while an uninterruptible call runs", async () => {
@@ -532,7 +538,7 @@ describe("crashes that may take a worker down (each in a runtime of its own)", (
       await own.load({ tenant, module: "evil.p", source: FILL });
       await own.prepare({ tenant, binding });
       expectGoodVerdict(await evaluateGood(own));
-      const hostile = own.evaluate({ tenant, bindings: [binding], event: EVENT });
+      const hostile = own.evaluate({ tenant, bindings: [binding], event: EVENT, limits: FAST });
       await vi.waitFor(() => expect(own.stats().workers[0]!.inflight).toBeGreaterThan(0), { timeout: 30_000, interval: 5 });
       const neighbour = await evaluateGood(own);
       expectOnError(await hostile, "DENY", ["crash", "memory", "timeout"]);
