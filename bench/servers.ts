@@ -14,17 +14,19 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Runs `script` with Node 24 and waits for it to print the URL it serves. */
+/** Runs `script` with Node 24 and waits for it to print the URL it serves (on stdout or stderr). */
 export function startProcess(script: string, args: string[], env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    const watch = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (match) {
-        child.stdout!.removeAllListeners("data");
+        child.stdout!.removeListener("data", watch);
+        child.stderr!.removeListener("data", watch);
         child.stdout!.resume();
+        child.stderr!.pipe(process.stderr); // its warnings, as before
         resolve({
           url: match[1]!,
           child,
@@ -34,7 +36,9 @@ export function startProcess(script: string, args: string[], env: Record<string,
           }),
         });
       }
-    });
+    };
+    child.stdout!.on("data", watch);
+    child.stderr!.on("data", watch);
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}: ${out}`)));
   });
 }
@@ -44,7 +48,7 @@ export async function startHost(dataDir?: string): Promise<Server & { dataDir: s
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), "palisade-bench-"));
   const config = path.join(dir, "bench.yaml");
   writeFileSync(config, "log_level: warn\nmax_inflight_per_tenant: 100000\n");
-  const server = await startProcess(fileURLToPath(new URL("../host/main.ts", import.meta.url)), ["--config", config, "--data", dir, "--port", "0"], { PALISADE_ADMIN_KEY: ADMIN_KEY });
+  const server = await startProcess(fileURLToPath(new URL("../cli/main.ts", import.meta.url)), ["serve", "--config", config, "--data", dir, "--port", "0"], { PALISADE_ADMIN_KEY: ADMIN_KEY });
   return { ...server, dataDir: dir };
 }
 

@@ -4,7 +4,8 @@
 //   PALISADE_KEY=pal_agent_… PALISADE_TENANT=acme npm run example:agent
 //
 // With failClosed, an unreachable host means DENY: the agent never acts unchecked.
-import { PalisadeClient, type PolicyEvent } from "palisade/sdk";
+import type { PolicyEvent } from "palisade/sdk";
+import { PalisadeClient } from "palisade/sdk/client";
 
 const tenant = process.env.PALISADE_TENANT ?? "acme";
 const client = new PalisadeClient({

@@ -48,6 +48,8 @@ export interface ConfigModule {
 }
 
 export interface HostConfig {
+  /** The config file this came from, or null (defaults and flags only). */
+  file: string | null;
   host: string;
   port: number;
   dataDir: string;
@@ -95,8 +97,9 @@ const validate = ajv.compile(ConfigSchema);
 export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
   let file: ConfigFile = {};
   let base = process.cwd();
+  let where: string | null = null;
   if (overrides.config) {
-    const where = path.resolve(overrides.config);
+    where = path.resolve(overrides.config);
     base = path.dirname(where);
     let text: string;
     try {
@@ -121,6 +124,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
   const paths = (file.policy_paths ?? []).map((p) => path.resolve(base, p));
   const trees = new Map<string, Record<string, string>>();
   return {
+    file: where,
     host: overrides.host ?? file.host ?? "127.0.0.1",
     port: overrides.port ?? file.port ?? 8181,
     dataDir: path.resolve(overrides.data ?? (file.data_dir ? path.resolve(base, file.data_dir) : "./.palisade")),

@@ -1,6 +1,6 @@
-// buildServer() returns a fastify app that is ready but not listening: main.ts listens, tests
-// call inject() or listen on port 0. Dependencies hang off `app.palisade` and are closed in
-// onClose.
+// buildServer() returns a fastify app that is ready but not listening: `palisade serve` listens,
+// tests call inject() or listen on port 0. The store and the runtime are options (made from the
+// config when not given); they hang off `app.palisade` and are closed in onClose.
 import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { createRuntime, type Runtime } from "../runtime/index.ts";
 import { authorize } from "./auth.ts";
 import { installJsonParser } from "./body.ts";
-import { ensureAdminKey } from "./bootstrap.ts";
+import { ensureAdminKey, type AdminKeyStart } from "./bootstrap.ts";
 import { Catalog } from "./catalog/index.ts";
 import { Decider } from "./decider.ts";
 import type { HostConfig } from "./config.ts";
@@ -17,11 +17,13 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { bindingRoutes } from "./routes/bindings.ts";
 import { decisionRoutes } from "./routes/decisions.ts";
 import { evaluateRoutes } from "./routes/evaluate.ts";
+import { adminKeyRoutes } from "./routes/admin-keys.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { moduleRoutes } from "./routes/modules.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
+import { checkConfig } from "./startup.ts";
 import { SqliteStore } from "./store/sqlite/index.ts";
 import type { Store } from "./store/store.ts";
 
@@ -45,6 +47,10 @@ declare module "fastify" {
 
 export interface ServerOptions {
   config: HostConfig;
+  /** The store; default: SQLite in the config's data directory. Closed with the server. */
+  store?: Store;
+  /** The sandbox runtime; default: one made from the config. Closed with the server. */
+  runtime?: Runtime;
   /** The admin key to accept (PALISADE_ADMIN_KEY). Without it, one is generated on first start. */
   adminKey?: string;
   /** pino options, or false for no logs. Default: the config's log level, to stdout. */
@@ -52,13 +58,13 @@ export interface ServerOptions {
 }
 
 export type PalisadeServer = FastifyInstance & {
-  /** Set when this start generated the bootstrap admin key; it is not stored, only its hash. */
-  generatedAdminKey: string | null;
+  /** What this start did about admin keys: a key it generated (shown once), keys it revoked. */
+  adminKeys: AdminKeyStart;
 };
 
 export async function buildServer(options: ServerOptions): Promise<PalisadeServer> {
   const { config } = options;
-  const store = new SqliteStore(config.dataDir);
+  const store = options.store ?? new SqliteStore(config.dataDir);
   const app = Fastify({
     // Request logs carry method, url and status, never headers; the redaction is a second lock.
     logger: options.logger === false ? false : { level: config.logLevel, redact: ["req.headers.authorization"], ...options.logger },
@@ -69,12 +75,19 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
 
   let runtime: Runtime;
   try {
-    runtime = await createRuntime({
+    runtime = options.runtime ?? await createRuntime({
       ...(config.workers ? { workers: config.workers } : {}),
       defaults: config.limits,
       log: (line) => app.log.warn({ worker: true }, line),
     });
   } catch (e) {
+    await store.close();
+    throw e;
+  }
+  try {
+    await checkConfig(runtime, config, (message) => app.log.warn(message));
+  } catch (e) {
+    await runtime.close();
     await store.close();
     throw e;
   }
@@ -125,12 +138,13 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   await app.register(healthRoutes);
   await app.register(tenantRoutes);
   await app.register(keyRoutes);
+  await app.register(adminKeyRoutes);
   await app.register(moduleRoutes);
   await app.register(bindingRoutes);
   await app.register(limitRoutes);
   await app.register(evaluateRoutes);
   await app.register(decisionRoutes);
 
-  const generatedAdminKey = await ensureAdminKey(store, options.adminKey);
-  return Object.assign(app, { generatedAdminKey }) as unknown as PalisadeServer;
+  const adminKeys = await ensureAdminKey(store, options.adminKey);
+  return Object.assign(app, { adminKeys }) as unknown as PalisadeServer;
 }

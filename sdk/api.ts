@@ -56,6 +56,17 @@ export const CreatedKey = Type.Object({
   name: Type.String(),
 });
 
+/** A key as listed: everything but the key itself, which is shown only when it is made. */
+export const KeyInfo = Type.Object({
+  id: Type.String(),
+  role: Type.Enum(ROLES),
+  tenant: Type.Union([Type.String(), Type.Null()]),
+  name: Type.String(),
+  created_at: Type.String(),
+});
+
+export const CreateAdminKey = Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+
 export const ModuleUploaded = Type.Object({
   module: Type.String(),
   version: Type.Integer(),
@@ -136,6 +147,7 @@ export type TenantInfo = Static<typeof Tenant>;
 export type TenantSettings = TenantInfo["settings"];
 export type UpdateTenantInput = Static<typeof UpdateTenant>;
 export type CreatedKeyInfo = Static<typeof CreatedKey>;
+export type KeyListing = Static<typeof KeyInfo>;
 export type ModuleUploadedInfo = Static<typeof ModuleUploaded>;
 export type ModuleSummaryInfo = Static<typeof ModuleSummary>;
 export type ModuleDetailInfo = Static<typeof ModuleDetail>;

@@ -24,6 +24,7 @@ export const ERRORS = {
   PAL_TENANT_EXISTS: { status: 409, message: "Tenant already exists" },
   PAL_MODULE_IN_USE: { status: 409, message: "Module is used by bindings" },
   PAL_LIMIT_REACHED: { status: 409, message: "Tenant limit reached" },
+  PAL_KEY_LAST_ADMIN: { status: 409, message: "The last admin key cannot be revoked" },
   PAL_BODY_TOO_LARGE: { status: 413, message: "Request body too large" },
   PAL_EVENT_TOO_LARGE: { status: 413, message: "Event too large" },
   PAL_SOURCE_TOO_LARGE: { status: 413, message: "Source too large" },

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
-import { CreateKey, CreatedKey } from "../../sdk/api.ts";
+import { CreateKey, CreatedKey, KeyInfo } from "../../sdk/api.ts";
 import { newKey } from "../auth.ts";
 import { errors, NoContent, TenantParams } from "./shared.ts";
 
@@ -27,6 +27,11 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await store.keys.create({ id: created.id, tenant: request.params.t, role, name, created_at: new Date().toISOString() }, created.hash);
     return reply.status(201).send({ id: created.id, key: created.key, role, tenant: request.params.t, name });
   });
+
+  app.get("/v1/tenants/:t/keys", {
+    config: { access: { roles: ["admin", "security"], tenant: true } },
+    schema: { tags: ["keys"], summary: "List the tenant's keys (without the keys themselves)", params: TenantParams, response: { 200: Type.Array(KeyInfo), ...errors(401, 403, 404) } },
+  }, (request) => store.keys.list(request.params.t));
 
   app.delete("/v1/tenants/:t/keys/:id", {
     config: { access: { roles: ["admin", "security"], tenant: true } },

@@ -6,7 +6,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { ADMIN_KEY, startHost, tenantWithKeys, testDir, type TestHost } from "../helpers/host.ts";
 import { MYORG } from "../helpers/sources.ts";
 
-const MAIN = fileURLToPath(new URL("../../host/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 
 describe("persistence", () => {
   it("keeps tenants, keys, modules, bindings, limits and the log across a restart", async () => {
@@ -124,19 +124,22 @@ async function start(dataDir: string): Promise<TestHost> {
 
 /** Starts `palisade serve` as its own process and waits for its URL; killed when the test ends. */
 function serve(dataDir: string): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [MAIN, "--data", dataDir, "--port", "0"], {
+  const child = spawn(process.execPath, [CLI, "serve", "--data", dataDir, "--port", "0"], {
     env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Failing before its own kill, a test would leave the server and its sandbox workers running.
   onTestFinished(() => void child.kill("SIGKILL"));
   return new Promise((resolve, reject) => {
+    // Logs are JSON on stdout; the banner with the URL is on stderr.
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /serving (http:\/\/[\d.:]+)/.exec(out);
+    child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    let err = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      err += chunk.toString();
+      const match = /serving (http:\/\/[\d.:]+)/.exec(err);
       if (match) resolve({ url: match[1]!, child, output: () => out });
     });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${err}${out}`)));
   });
 }

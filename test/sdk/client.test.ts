@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PalisadeClient, isPalisadeError } from "palisade/sdk";
+import { isPalisadeError } from "palisade/sdk";
+import { PalisadeClient } from "palisade/sdk/client";
 import { ADMIN_KEY, startHost, type TestHost } from "../helpers/host.ts";
 import { rejection } from "../helpers/rejection.ts";
 

@@ -1,7 +1,8 @@
 // The TypeScript types and the JSON schemas come from one source; these checks keep it so.
 import { Ajv } from "ajv";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { PalisadeClient, schemas, type Binding, type BindingInput, type Decision, type Limits, type PolicyEvent, type PolicyResponse, type RegistryEntry, type UpdateTenantInput, type Verdict } from "palisade/sdk";
+import { PalisadeClient } from "palisade/sdk/client";
+import { schemas, type Binding, type BindingInput, type Decision, type Limits, type PolicyEvent, type PolicyResponse, type RegistryEntry, type UpdateTenantInput, type Verdict } from "palisade/sdk";
 import { BindingBody, UpdateTenant } from "../../sdk/api.ts";
 
 const ajv = new Ajv({ strict: true, discriminator: true });

@@ -1,7 +1,7 @@
 // The entry-file options of the commands that read a module. The harness (and through it the
 // runtime) is imported only when such a command runs, so `palisade --help` starts fast.
-import type { PolicyModule } from "../testing/index.ts";
-import type { ModuleSource } from "../types.ts";
+import type { PolicyModule } from "../sdk/testing/index.ts";
+import type { ModuleSource } from "../sdk/types.ts";
 
 export const MODULE_OPTIONS = {
   module: { type: "string" },
@@ -17,12 +17,12 @@ const options = (values: ModuleValues) => ({ ...(values.module ? { module: value
 
 /** The entry and its folder's files, and the module name, as `upload` sends them. */
 export async function readEntry(entry: string, values: ModuleValues): Promise<{ module: string; source: ModuleSource }> {
-  const { readPolicyModule } = await import("../testing/index.ts");
+  const { readPolicyModule } = await import("../sdk/testing/index.ts");
   return readPolicyModule(entry, options(values));
 }
 
 /** The module, loaded in a local sandbox. */
 export async function loadEntry(entry: string, values: ModuleValues): Promise<PolicyModule> {
-  const { loadPolicyModule } = await import("../testing/index.ts");
+  const { loadPolicyModule } = await import("../sdk/testing/index.ts");
   return loadPolicyModule(entry, options(values));
 }

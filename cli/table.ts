@@ -1,5 +1,5 @@
 // The registry as a table, for bundle and upload.
-import type { PolicyInfo } from "../types.ts";
+import type { PolicyInfo } from "../sdk/types.ts";
 
 /** Handler, kind, name and params (required ones starred), in aligned columns. */
 export function registryTable(policies: PolicyInfo[]): string {

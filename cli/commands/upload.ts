@@ -22,7 +22,7 @@ Example:
     const { values, positionals } = parse(argv, { ...HOST_OPTIONS, ...MODULE_OPTIONS }, 1);
     const host = hostSettings(values);
     const { module, source } = await readEntry(positionals[0]!, values);
-    const { PalisadeClient } = await import("../../client/client.ts");
+    const { PalisadeClient } = await import("../../sdk/client/index.ts");
     const client = new PalisadeClient({ url: host.url, key: host.key, timeoutMs: 60_000 });
     const uploaded = await client.uploadModule(host.tenant, module, source);
     print(`uploaded ${uploaded.module} v${uploaded.version} to ${host.tenant} (${uploaded.bundle_bytes.toLocaleString("en")} bytes, sha256 ${uploaded.sha256.slice(0, 12)}…)`);

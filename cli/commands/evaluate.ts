@@ -22,7 +22,7 @@ Example:
     if (!values.event) throw new UsageError("--event is required");
     const event = jsonArgument(values.event, "--event");
     const host = hostSettings(values);
-    const { PalisadeClient } = await import("../../client/client.ts");
+    const { PalisadeClient } = await import("../../sdk/client/index.ts");
     const decision = await new PalisadeClient({ url: host.url, key: host.key }).evaluate(host.tenant, event as never);
     print(JSON.stringify(decision, null, 2));
     return 0;

@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import Type, { type Static } from "typebox";
 import { parse as parseYaml } from "yaml";
-import * as S from "../schemas.ts";
-import type { PolicyOutcome } from "../testing/index.ts";
+import * as S from "../sdk/schemas.ts";
+import type { PolicyOutcome } from "../sdk/testing/index.ts";
 import { UsageError } from "./command.ts";
 
 const Case = Type.Object(

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `palisade` command. Errors are one line and a hint; --verbose adds the stack.
-import { isPalisadeError } from "../errors.ts";
+import { isPalisadeError } from "../sdk/errors.ts";
 import { bundle } from "./commands/bundle.ts";
 import { check } from "./commands/check.ts";
 import { evalCommand } from "./commands/eval.ts";

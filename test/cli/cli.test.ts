@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
 
-const CLI = fileURLToPath(new URL("../../sdk/cli/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../../examples/myorg/policies.ts", import.meta.url));
 const CASES = fileURLToPath(new URL("../../examples/myorg/cases.yaml", import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), "palisade-cli-"));
@@ -50,14 +50,21 @@ process.on("exit", () => process.stderr.write("\\nLOADED " + JSON.stringify([...
       const { stderr } = await palisade(args, { NODE_OPTIONS: `--import=${hook}` });
       return JSON.parse(stderr.slice(stderr.lastIndexOf("LOADED ") + 7)) as string[];
     };
-    const heavy = /\/(runtime|host\/main\.ts|node_modules\/(ajv|typebox|yaml|fastify|esbuild|isolated-vm)\/)/;
+    const heavy = /\/(runtime|host|cli\/serve\.ts|node_modules\/(ajv|typebox|yaml|fastify|esbuild|isolated-vm)\/)\//;
     const help = await loaded(["--help"]);
-    expect(help.some((u) => u.endsWith("/sdk/cli/main.ts"))).toBe(true);
+    expect(help.some((u) => u.endsWith("/cli/main.ts"))).toBe(true);
     expect(help.filter((u) => heavy.test(u))).toEqual([]);
     expect((await loaded(["test", "--help"])).filter((u) => heavy.test(u))).toEqual([]);
     const evaluate = await loaded(["evaluate", "--event", '{"type":"response","data":{"content":"x"}}', "--url", "http://127.0.0.1:1", "--tenant", "acme", "--key", "k"]);
     expect(evaluate.some((u) => u.endsWith("/sdk/client/client.ts"))).toBe(true);
     expect(evaluate.filter((u) => heavy.test(u))).toEqual([]);
+    // What sandbox workers and policy types import does not bring the HTTP client along.
+    const script = file("import-sdk.mjs", `await import(${JSON.stringify(new URL("../../sdk/index.ts", import.meta.url).href)});`);
+    const sdk = await new Promise<string[]>((resolve, reject) => {
+      execFile(process.execPath, ["--import", hook, script], (error, _stdout, stderr) => (error ? reject(error) : resolve(JSON.parse(stderr.slice(stderr.lastIndexOf("LOADED ") + 7)) as string[])));
+    });
+    expect(sdk.some((u) => u.endsWith("/sdk/index.ts"))).toBe(true);
+    expect(sdk.filter((u) => u.includes("/sdk/client/"))).toEqual([]);
   });
 
   it("answers an unknown command and bad usage with exit 2 and a hint", async () => {

@@ -1,4 +1,4 @@
-import type { PolicyOutcome } from "../../testing/index.ts";
+import type { PolicyOutcome } from "../../sdk/testing/index.ts";
 import type { Command } from "../command.ts";
 import { parse, print } from "../command.ts";
 import { loadEntry, MODULE_HELP, MODULE_OPTIONS } from "../load.ts";
