@@ -3,6 +3,7 @@
 // their message, which might carry internals.
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ERRORS, isPalisadeError, PalisadeError } from "../sdk/index.ts";
+import { describeIssues, toIssues, type ValidationError } from "../sdk/issues.ts";
 
 function body(error: PalisadeError) {
   return { error: error.toJSON() };
@@ -21,8 +22,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
     let known: PalisadeError | undefined;
     if (isPalisadeError(error)) known = error instanceof PalisadeError ? error : PalisadeError.from(error);
     else if (error.validation) {
-      const issues = error.validation.map((v) => ({ instancePath: `${error.validationContext ? `/${error.validationContext}` : ""}${v.instancePath}`, message: v.message ?? "is invalid" }));
-      known = new PalisadeError("PAL_REQUEST_INVALID", `invalid request: ${issues.map((i) => `${i.instancePath || "(root)"} ${i.message}`).join("; ")}`, { issues });
+      const context = error.validationContext ? `/${error.validationContext}` : "";
+      const issues = toIssues(error.validation as ValidationError[]).map((i) => ({ ...i, instancePath: `${context}${i.instancePath}` }));
+      known = new PalisadeError("PAL_REQUEST_INVALID", `invalid request: ${describeIssues(issues)}`, { issues });
     } else if (error.code && FASTIFY[error.code]) known = FASTIFY[error.code]!(error);
     else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
       known = new PalisadeError("PAL_REQUEST_INVALID", error.message);

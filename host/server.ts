@@ -70,7 +70,8 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     logger: options.logger === false ? false : { level: config.logLevel, redact: ["req.headers.authorization"], ...options.logger },
     bodyLimit: 1 << 20,
     // Unknown fields are refused (not silently dropped); events fail against their own type.
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, discriminator: true } },
+    // verbose: errors carry their schema, so an unknown field is answered with the allowed ones.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, discriminator: true, verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   let runtime: Runtime;

@@ -1,33 +1,15 @@
 // ajv validators for every shape the runtime accepts, compiled from the SDK schemas on first
 // use (workers need only one of them, and start-up should not pay for the rest).
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
+import { describeIssues, toIssues } from "../sdk/issues.ts";
 import * as S from "../sdk/schemas.ts";
 import { PalisadeError, type Binding, type ErrorCode, type EventType, type Limits, type ModuleSource, type PolicyEvent, type PolicyResponse, type RegistryEntry } from "../sdk/index.ts";
 
-const ajv = new Ajv({ allErrors: true, strict: true, discriminator: true });
+// verbose: errors carry their schema, so an unknown property can be told with the allowed ones.
+const ajv = new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true });
 
-/** One validation problem, located by JSON pointer. */
-export interface Issue {
-  instancePath: string;
-  message: string;
-}
-
-export function toIssues(errors: readonly ErrorObject[] | null | undefined, max = 20): Issue[] {
-  const issues: Issue[] = [];
-  for (const e of errors ?? []) {
-    // The discriminator repeats what the enum on `type` already said, less clearly.
-    if (e.keyword === "discriminator") continue;
-    const message = e.keyword === "additionalProperties"
-      ? `must NOT have additional property "${String(e.params.additionalProperty)}"`
-      : e.keyword === "enum" ? `must be one of ${(e.params.allowedValues as unknown[]).join(", ")}` : (e.message ?? "is invalid");
-    issues.push({ instancePath: e.instancePath, message });
-  }
-  return issues.slice(0, max);
-}
-
-export function describeIssues(issues: readonly Issue[]): string {
-  return issues.map((i) => `${i.instancePath || "(root)"} ${i.message}`).join("; ");
-}
+export { describeIssues, toIssues };
+export type { Issue } from "../sdk/issues.ts";
 
 function lazy<T>(schema: object): ValidateFunction<T> {
   let compiled: ValidateFunction<T> | undefined;

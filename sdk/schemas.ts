@@ -10,6 +10,8 @@ export const MODULE_NAME_PATTERN = "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*$";
 /** A handler is `<module name>.<export name>`; the export may use any JS identifier case. */
 export const HANDLER_PATTERN = "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*\\.[A-Za-z_$][A-Za-z0-9_$]*$";
 export const BINDING_ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
+/** ALLOW, ASK or DENY in any case. */
+export const VERDICT_PATTERN = "^(?:[aA][lL][lL][oO][wW]|[aA][sS][kK]|[dD][eE][nN][yY])$";
 
 /** The module a handler names: `myorg.policies.block_domains` → `myorg.policies`. */
 export const moduleOfHandler = (handler: string): string => handler.slice(0, handler.lastIndexOf("."));
@@ -127,9 +129,10 @@ export const StateUpdate = Type.Object(
   { additionalProperties: false },
 );
 
-// `result` is case-insensitive (DESIGN §1); the runtime upper-cases it after validation.
+// `result` is case-insensitive (docs/design.md, "The policy model"); the runtime upper-cases it
+// after validation.
 const CaseInsensitiveVerdict = Type.Unsafe<"ALLOW" | "ASK" | "DENY" | "allow" | "ask" | "deny">(
-  Type.String({ pattern: "^(?:[aA][lL][lL][oO][wW]|[aA][sS][kK]|[dD][eE][nN][yY])$" }),
+  Type.String({ pattern: VERDICT_PATTERN }),
 );
 
 export const PolicyResponse = Type.Object(

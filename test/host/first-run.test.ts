@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildServer, loadConfig } from "palisade/host";
-import { ADMIN_KEY, startHost, testDir } from "../helpers/host.ts";
+import { ADMIN_KEY, startHost, tenantWithKeys, testDir } from "../helpers/host.ts";
 
 function configIn(dir: string, yaml: string): string {
   mkdirSync(path.join(dir, "policies/myorg"), { recursive: true });
@@ -88,6 +88,23 @@ describe("admin keys", () => {
       expect((await second.inject({ method: "GET", url: "/v1/tenants", headers: { authorization: `Bearer ${ADMIN_KEY}` } })).statusCode).toBe(200);
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe("a refused request says which field, what is allowed and how to fix it", () => {
+  it("names an unknown property with the allowed ones, and a bad verdict with the verdicts", async () => {
+    const host = await startHost();
+    try {
+      const keys = await tenantWithKeys(host, "words");
+      const unknown = await host.call("PUT", "/v1/tenants/words/bindings/b1", keys.security, { handler: "palisade.builtins.block_tools", parms: {} });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error.message).toMatch(/has an unknown property "parms"; allowed: [a-z_, ]*\bparams\b/);
+      const verdict = await host.call("PUT", "/v1/tenants/words/bindings/b2", keys.security, { handler: "palisade.builtins.block_tools", params: { tools: ["rm"] }, on_error: "maybe" });
+      expect(verdict.status).toBe(400);
+      expect(verdict.body.error.message).toContain('/on_error must be one of: "ALLOW", "ASK", "DENY"');
+    } finally {
+      await host.close();
     }
   });
 });

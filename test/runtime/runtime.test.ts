@@ -52,8 +52,8 @@ describe("load", () => {
   it.each([
     ["no POLICY_REGISTRY", "export const f = () => null;", "the module does not export POLICY_REGISTRY"],
     ["a registry that is not an array", "export const f = () => null; export const POLICY_REGISTRY = { handler: 'r.p.f' };", "POLICY_REGISTRY must be array"],
-    ["an unknown kind", "export const f = () => null; export const POLICY_REGISTRY = [{ handler: 'r.p.f', kind: 'magic' }];", "POLICY_REGISTRY/0/kind must be one of callable, factory"],
-    ["an unknown field", "export const f = () => null; export const POLICY_REGISTRY = [{ handler: 'r.p.f', param_schema: {} }];", 'must NOT have additional property "param_schema"'],
+    ["an unknown kind", "export const f = () => null; export const POLICY_REGISTRY = [{ handler: 'r.p.f', kind: 'magic' }];", 'POLICY_REGISTRY/0/kind must be one of: "callable", "factory"'],
+    ["an unknown field", "export const f = () => null; export const POLICY_REGISTRY = [{ handler: 'r.p.f', param_schema: {} }];", 'POLICY_REGISTRY/0 has an unknown property "param_schema"; allowed: handler, kind, name, description, params_schema, internal_only'],
     ["a handler of another module", "export const f = () => null; export const POLICY_REGISTRY = [{ handler: 'other.p.f' }];", 'handler must be "r.p.<export name>"'],
     ["a missing export", "export const f = () => null; export const POLICY_REGISTRY = [{ handler: 'r.p.g' }];", 'the module has no export named "g"'],
     ["an export that is not a function", "export const g = 42; export const POLICY_REGISTRY = [{ handler: 'r.p.g' }];", 'export "g" is a number, not a function'],
