@@ -1,5 +1,5 @@
 // The policies every sandbox in the bench runs, written once as plain JavaScript: the two of
-// DESIGN §1, and a CPU-heavier one that scans ~50 KB of LLM messages with regexes.
+// the example module of docs/design.md, and a CPU-heavier one that scans ~50 KB of LLM messages with regexes.
 import type { Binding, PolicyEvent } from "palisade/sdk";
 
 export const POLICY_JS = String.raw`

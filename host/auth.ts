@@ -1,4 +1,4 @@
-// API keys and who may do what (DESIGN §4). A key is shown once; the store keeps its sha256.
+// API keys and who may do what (docs/design.md, "HTTP API"). A key is shown once; the store keeps its sha256.
 // A tenant key that names another tenant gets 404, never 403, so keys cannot probe for
 // tenants; within its own tenant, a key with the wrong role gets 403.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
@@ -60,7 +60,7 @@ export async function authenticate(store: Store, header: string | undefined): Pr
 /**
  * Authenticates the request's key and checks that it may use a route. It runs before the body
  * is read, so callers without a key cannot make the server parse anything. For tenant routes, pass the tenant from the
- * path; the tenant must exist. Throws 401, 404 or 403 as DESIGN §4 says.
+ * path; the tenant must exist. Throws 401, 404 or 403 as "HTTP API" in docs/design.md says.
  */
 export async function authorize(request: FastifyRequest, store: Store, roles: readonly Role[], tenant?: string): Promise<Principal> {
   const principal = (request.principal = await authenticate(store, request.headers.authorization));

@@ -1,4 +1,4 @@
-// The combination rules of DESIGN §2, pure. The worker uses `shortCircuits` and
+// The combination rules ("Combining a decision" in docs/design.md), pure. The worker uses `shortCircuits` and
 // `chainsData` to stop early and pass `data` along; the supervisor uses `decide` to build the
 // decision, including when a worker died and every outcome is a crash.
 import type { BindingStateUpdates, Decision, PolicyErrorInfo, PolicyResult, Verdict } from "../sdk/index.ts";
@@ -118,7 +118,7 @@ export function decide(
     decided_by: denied ? [denied.binding] : asks.length ? asks : allows,
     policies,
     duration_ms: meta.duration_ms,
-    // Held back on ASK: the agent has not acted yet, so nothing happened to count (DESIGN §1).
+    // Held back on ASK: the agent has not acted yet, so nothing happened to count (docs/design.md, "The policy model").
     state_updates: result === "ASK" ? [] : updates,
   };
 }

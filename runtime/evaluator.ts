@@ -11,6 +11,7 @@ import type { ResolvedLimits } from "./options.ts";
 import type { Outcome } from "./protocol.ts";
 import { WorkerExited } from "./supervisor/pool.ts";
 import { checkEvent } from "./validate.ts";
+import { parseToolArguments } from "../sdk/tool-arguments.ts";
 
 export class Evaluator {
   readonly #bindings: BindingResolver;
@@ -28,11 +29,12 @@ export class Evaluator {
   async evaluate(request: EvaluateRequest): Promise<Decision> {
     const started = performance.now();
     const tenant = checkTenant(request?.tenant);
-    const eventType = checkEvent(request.event);
+    const input = parseToolArguments(request.event) as PolicyEvent;
+    const eventType = checkEvent(input);
     if (!Array.isArray(request.bindings)) throw new PalisadeError("PAL_BINDING_INVALID", "bindings must be an array");
     const bindings = request.bindings.map((b) => this.#bindings.check(b));
     const limits = this.#limits(request.limits);
-    const { event, data } = serialise(tenant, request.event, limits.max_event_bytes);
+    const { event, data } = serialise(tenant, input, limits.max_event_bytes);
 
     const active = bindings.filter((b) => b.enabled !== false && (!b.events || b.events.includes(eventType))).sort(byEvaluationOrder);
     const plan = active.map(planned);

@@ -1,4 +1,4 @@
-// The HTTP API's bodies and answers (DESIGN §4), as JSON schemas. The host validates with
+// The HTTP API's bodies and answers (docs/design.md, "HTTP API"), as JSON schemas. The host validates with
 // them and generates /openapi.json from them; the client takes its types from them.
 import Type, { type Static } from "typebox";
 import * as S from "./schemas.ts";

@@ -3,9 +3,9 @@
 // derives the TypeScript types from the same constants, so the two cannot drift.
 import Type, { type Static } from "typebox";
 
-/** `^[a-z0-9][a-z0-9-]{0,62}$` (DESIGN §4). */
+/** `^[a-z0-9][a-z0-9-]{0,62}$` (docs/design.md, "HTTP API"). */
 export const TENANT_ID_PATTERN = "^[a-z0-9][a-z0-9-]{0,62}$";
-/** Dotted module names such as `myorg.policies` (DESIGN §1). */
+/** Dotted module names such as `myorg.policies` (docs/design.md, "The policy model"). */
 export const MODULE_NAME_PATTERN = "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*$";
 /** A handler is `<module name>.<export name>`; the export may use any JS identifier case. */
 export const HANDLER_PATTERN = "^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)*\\.[A-Za-z_$][A-Za-z0-9_$]*$";
@@ -27,7 +27,7 @@ export const Handler = Type.String({ pattern: HANDLER_PATTERN, maxLength: 300 })
 export const EventType = Type.Enum(EVENT_TYPES);
 export const Verdict = Type.Enum(VERDICTS);
 
-// ---------------------------------------------------------------- events (DESIGN §1)
+// ---------------------------------------------------------------- events (docs/design.md, "The policy model")
 
 const Usage = Type.Object({
   input_tokens: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -55,15 +55,18 @@ const Attachment = Type.Object({
   text: Type.Optional(Type.String()),
 });
 
+// A string of JSON (OpenAI's wire shape) is accepted at the door and parsed before this check.
+const ToolArguments = Type.Record(Type.String(), Type.Unknown(), { description: "An object. JSON text of an object is accepted too, and parsed before any policy sees it." });
+
 const ToolCallRequest = Type.Object({
   name: Type.String(),
-  arguments: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  arguments: Type.Optional(ToolArguments),
 });
 
 /** The `data` schema of each event type. */
 export const EVENT_DATA = {
   request: Type.Object({ user_content: Type.String(), attachments: Type.Optional(Type.Array(Attachment)) }),
-  tool_call: Type.Object({ name: Type.String({ minLength: 1 }), arguments: Type.Record(Type.String(), Type.Unknown()) }),
+  tool_call: Type.Object({ name: Type.String({ minLength: 1 }), arguments: ToolArguments }),
   tool_result: Type.Object({ name: Type.String({ minLength: 1 }), result: Type.Unknown() }),
   response: Type.Object({ content: Type.String() }),
   llm_request: Type.Object({ model: Type.String(), messages: Type.Array(Message) }),
@@ -218,7 +221,7 @@ export const Limits = Type.Object(
   { additionalProperties: false },
 );
 
-// ---------------------------------------------------------------- decisions (DESIGN §2)
+// ---------------------------------------------------------------- decisions (docs/design.md, "Combining a decision")
 
 export const PolicyErrorInfo = Type.Object({
   kind: Type.Enum(ERROR_KINDS),

@@ -1,4 +1,4 @@
-// How a binding's session state changes under its policy's `state_updates` (DESIGN §1).
+// How a binding's session state changes under its policy's `state_updates` (docs/design.md, "The policy model").
 // Pure, so the host's store and a caller who keeps a decision's state_updates itself (it is
 // exported from palisade/sdk) apply them the same way.
 import type { StateUpdate } from "./types.ts";

@@ -46,5 +46,5 @@ export type Limits = Static<typeof S.Limits>;
 export type PolicyErrorInfo = Static<typeof S.PolicyErrorInfo>;
 export type PolicyResult = Static<typeof S.PolicyResult>;
 export type BindingStateUpdates = Static<typeof S.BindingStateUpdates>;
-/** The combined verdict for one event (DESIGN §2). */
+/** The combined verdict for one event (docs/design.md, "Combining a decision"). */
 export type Decision = Static<typeof S.Decision>;

@@ -37,7 +37,7 @@ async function load(url: string, keys: Map<string, string>, tenants: string[]): 
   return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
-/** Binding i of n: the DESIGN §1 policies with varied params, as a tenant would stack them. */
+/** Binding i of n: the example policies with varied params, as a tenant would stack them. */
 function binding(i: number) {
   return i % 2 === 0
     ? { handler: "bench.policies.block_domains", params: { blocked_domains: [`evil-${i}.com`, "malware.example"] }, order: i }

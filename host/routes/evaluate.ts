@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Decision as DecisionSchema } from "../../sdk/schemas.ts";
 import { PalisadeError } from "../../sdk/index.ts";
 import { EvaluateBody } from "../../sdk/api.ts";
+import { parseToolArguments } from "../../sdk/tool-arguments.ts";
 import { limitBody } from "../body.ts";
 import { errors, TenantParams } from "./shared.ts";
 
@@ -42,6 +43,11 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { max_event_bytes: max } = await catalog.limits.of((request.params as { t: string }).t);
       return { max: bodyAllowance(max), because: `events are limited to max_event_bytes (${max})` };
     }, "PAL_EVENT_TOO_LARGE"),
+    // Before the schema check, so JSON-text tool arguments are checked as the object they hold.
+    preValidation: async (request) => {
+      const body = request.body as { event?: unknown } | null;
+      if (body && typeof body === "object") body.event = parseToolArguments(body.event);
+    },
     schema: {
       tags: ["evaluate"], summary: "Ask for a verdict on one event",
       params: TenantParams, body: EvaluateBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413, 429) },

@@ -1,4 +1,4 @@
-// Checks the POLICY_REGISTRY a module produced in the sandbox (DESIGN §1): the entries'
+// Checks the POLICY_REGISTRY a module produced in the sandbox (docs/design.md, "The policy model"): the entries'
 // shape, that every handler names a function this module exports, and that every
 // params_schema compiles. The result is the module's policy list and its params validators.
 import type { ValidateFunction } from "ajv";

@@ -1,5 +1,5 @@
 // What a worker does with each request: load a module into a tenant's isolate, create a
-// binding's evaluator, or run a chain of policy calls against one event (DESIGN §2, with
+// binding's evaluator, or run a chain of policy calls against one event ("Combining a decision" in docs/design.md, with
 // `decide.ts` saying when to stop and when `data` passes on).
 import { chainsData, shortCircuits } from "../decide.ts";
 import type { CallError, CallSpec, Outcome, Reply, ToWorker, WorkerLimits } from "../protocol.ts";

@@ -1,4 +1,4 @@
-// A typed HTTP client for the host (DESIGN §4), for agents and platforms. Failures are
+// A typed HTTP client for the host (docs/design.md, "HTTP API"), for agents and platforms. Failures are
 // PalisadeErrors carrying the host's code and the HTTP status; with `failClosed`, an
 // evaluation the host cannot answer comes back as a DENY decision instead of a throw.
 import { ERRORS, PalisadeError, type ErrorCode } from "../errors.ts";

@@ -96,7 +96,7 @@ export class PolicyModule {
     };
   }
 
-  /** Runs bindings against an event and combines them as the host does (DESIGN §2). */
+  /** Runs bindings against an event and combines them as the host does (docs/design.md, "Combining a decision"). */
   async decide(bindings: Binding[], event: PolicyEvent, state?: Record<string, Record<string, unknown>>): Promise<Decision> {
     try {
       return await this.#runtime.evaluate({ tenant: this.#tenant, bindings, event, ...(this.#limits ? { limits: this.#limits } : {}), ...(state ? { state } : {}) });

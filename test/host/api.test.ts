@@ -1,4 +1,4 @@
-// The HTTP contract of DESIGN §4, over real HTTP against a real server with real sandbox
+// The HTTP contract ("HTTP API" in docs/design.md), over real HTTP against a real server with real sandbox
 // workers and a temporary data directory.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_KEY, startHost, tenantWithKeys, type Reply, type TestHost } from "../helpers/host.ts";
@@ -23,7 +23,7 @@ afterAll(() => host.close());
 
 describe("roles and tenancy", () => {
   type Role = "admin" | "security" | "author" | "agent";
-  // Every tenant route, the roles DESIGN §4 lets use it, and a body that passes validation.
+  // Every tenant route, the roles allowed to use it, and a body that passes validation.
   const routes: { method: string; path: string; roles: Role[]; body?: unknown }[] = [
     { method: "GET", path: "/v1/tenants/acme", roles: ["admin", "security", "author", "agent"] },
     { method: "PATCH", path: "/v1/tenants/acme", roles: ["admin", "security"], body: {} },
@@ -273,7 +273,7 @@ describe("limits", () => {
 });
 
 describe("evaluate", () => {
-  it("answers the decision of DESIGN §2", async () => {
+  it("answers the documented decision", async () => {
     const reply = await host.call("POST", "/v1/tenants/acme/evaluate", acme.agent, { event: toolCall("https://evil.com/x") });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({

@@ -108,3 +108,22 @@ describe("a refused request says which field, what is allowed and how to fix it"
     }
   });
 });
+
+describe("tool-call arguments as JSON text", () => {
+  it("reach the policy as an object over HTTP, and bad text is refused naming the field", async () => {
+    const host = await startHost();
+    try {
+      const keys = await tenantWithKeys(host, "wire");
+      const bound = await host.call("PUT", "/v1/tenants/wire/bindings/block", keys.security, { handler: "palisade.builtins.block_domains", params: { blocked_domains: ["evil.com"] } });
+      expect(bound.status).toBe(201);
+      const denied = await host.call("POST", "/v1/tenants/wire/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "fetch", arguments: '{"url": "https://evil.com/x"}' } } });
+      expect(denied).toMatchObject({ status: 200, body: { result: "DENY", decided_by: ["block"] } });
+      const allowed = await host.call("POST", "/v1/tenants/wire/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "fetch", arguments: '{"url": "https://fine.org"}' } } });
+      expect(allowed).toMatchObject({ status: 200, body: { result: "ALLOW" } });
+      const bad = await host.call("POST", "/v1/tenants/wire/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "fetch", arguments: "[1]" } } });
+      expect(bad).toMatchObject({ status: 400, body: { error: { code: "PAL_EVENT_INVALID", message: expect.stringContaining("/data/arguments is JSON text of an array") } } });
+    } finally {
+      await host.close();
+    }
+  });
+});

@@ -12,7 +12,7 @@ const abstain = (binding: string): Outcome => ({ binding, verdict: null, duratio
 const fail = (binding: string, kind: "timeout" | "crash" | "throw" = "timeout"): Outcome => ({ binding, error: { kind, message: "boom" }, duration_ms: 50 });
 const meta = { decision_id: "d1", duration_ms: 1 };
 
-describe("decide (DESIGN §2)", () => {
+describe("decide: the combination rules", () => {
   it("is ALLOW with no reason when nothing is bound", () => {
     const d = decide([], [], meta);
     expect(d).toMatchObject({ result: "ALLOW", reason: null, decided_by: [], policies: [], data: null, state_updates: [] });

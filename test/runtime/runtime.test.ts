@@ -88,7 +88,7 @@ describe("evaluate", () => {
   const block: Binding = { id: "block", handler: "myorg.policies.block_domains", params: { blocked_domains: ["evil.com"] } };
   const mine: Binding = { id: "mine", handler: "myorg.policies.my_policy" };
 
-  it("denies with the DESIGN §2 decision shape", async () => {
+  it("denies with the documented decision shape", async () => {
     const d = await rt.evaluate({ tenant: "acme", bindings: [block, mine], event: toolCall({ url: "https://EVIL.com/x" }) });
     expect(d).toMatchObject({
       result: "DENY", reason: "block: Domain evil.com blocked.", data: null, decided_by: ["block"],
@@ -97,6 +97,13 @@ describe("evaluate", () => {
     expect(d.decision_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(d.duration_ms).toBeGreaterThan(0);
     expect(d.policies[0]!.duration_ms).toBeGreaterThan(0);
+  });
+
+  it("parses tool-call arguments sent as JSON text, embedded as over HTTP", async () => {
+    const event = { type: "tool_call", data: { name: "fetch", arguments: '{"url": "https://evil.com/x"}' } } as unknown as PolicyEvent;
+    expect(await rt.evaluate({ tenant: "acme", bindings: [block], event })).toMatchObject({ result: "DENY", decided_by: ["block"] });
+    const bad = { type: "tool_call", data: { name: "fetch", arguments: "nope" } } as unknown as PolicyEvent;
+    await expect(rt.evaluate({ tenant: "acme", bindings: [block], event: bad })).rejects.toMatchObject({ code: "PAL_EVENT_INVALID" });
   });
 
   it("allows when every policy allows or abstains, and when nothing is bound", async () => {
