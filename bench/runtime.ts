@@ -9,11 +9,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import ivm from "isolated-vm";
-import { createRuntime } from "palisade/runtime";
+import { createRuntime, createWrapperProbe } from "palisade/runtime";
 import type { Binding, PolicyEvent } from "palisade/sdk";
-import { bundle } from "../runtime/bundler/bundle.ts";
-import { CodeStore } from "../runtime/worker/code-store.ts";
-import { TenantSandbox } from "../runtime/worker/sandbox.ts";
 import { footprint, mbPerIsolate } from "./footprint.ts";
 import { percentile, progress, round, throughput, timeSequential, type Timing } from "./stats.ts";
 
@@ -52,19 +49,12 @@ async function rawFloor(): Promise<Timing> {
 }
 
 async function wrapperInProcess(): Promise<{ sequential: Timing; pipelinedPerSec: number }> {
-  const built = await bundle("myorg.policies", { source: MYORG }, 1 << 20, "bench");
-  if (!built.ok) throw new Error("bundle failed");
-  const code = new CodeStore();
-  code.put(built.sha256, built.code);
-  const sandbox = await TenantSandbox.create({ memoryMb: 64, graceMs: 100, stuckMs: 2000, onCatastrophicError: () => {}, onStuck: () => {} });
-  await sandbox.adopt(code, built.sha256, 500);
-  await sandbox.instantiate("k", built.sha256, "block_domains", "factory", JSON.stringify(BLOCK.params), 500);
+  const probe = await createWrapperProbe({ module: "myorg.policies", source: MYORG, export: "block_domains", kind: "factory", params: BLOCK.params });
   const { data, ...rest } = EVENT;
   const json = `{"data":${JSON.stringify(data)},"session_state":{},${JSON.stringify(rest).slice(1)}`;
-  let id = 0;
-  const sequential = await timeSequential(Math.min(N, 10_000), 1000, () => sandbox.call(built.sha256, ++id, "k", json, 1 << 18, 50));
-  const pipelinedPerSec = await throughput(N * 2, 64, () => sandbox.call(built.sha256, ++id, "k", json, 1 << 18, 50));
-  sandbox.dispose();
+  const sequential = await timeSequential(Math.min(N, 10_000), 1000, () => probe.call(json));
+  const pipelinedPerSec = await throughput(N * 2, 64, () => probe.call(json));
+  probe.dispose();
   return { sequential, pipelinedPerSec };
 }
 

@@ -8,7 +8,7 @@ import type { Bundled } from "./api.ts";
 import type { Bundle } from "./bundler/bundle.ts";
 import type { Inspection } from "./bundler/registry.ts";
 import type { ResolvedLimits } from "./options.ts";
-import type { CallError, Outcome, Reply, WorkerLimits } from "./protocol.ts";
+import { roundMs, type CallError, type Outcome, type Reply, type WorkerLimits } from "./protocol.ts";
 
 const TENANT = new RegExp(TENANT_ID_PATTERN);
 const MODULE = new RegExp(MODULE_NAME_PATTERN);
@@ -57,7 +57,6 @@ export function workerLimits(limits: ResolvedLimits): WorkerLimits {
 }
 
 /** Milliseconds to three decimals, as decisions report them. */
-export const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export function crashed(binding: string, message: string, elapsedMs: number): Outcome {
   const error: CallError = { kind: "crash", message };

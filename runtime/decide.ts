@@ -2,7 +2,7 @@
 // `chainsData` to stop early and pass `data` along; the supervisor uses `decide` to build the
 // decision, including when a worker died and every outcome is a crash.
 import type { BindingStateUpdates, Decision, PolicyErrorInfo, PolicyResult, Verdict } from "../sdk/index.ts";
-import type { CallError, Outcome } from "./protocol.ts";
+import { roundMs, type CallError, type Outcome } from "./protocol.ts";
 
 /** The part of a binding the rules need. */
 export interface PlannedBinding {
@@ -44,7 +44,7 @@ export function completeOutcomes(plan: readonly PlannedBinding[], outcomes: read
     let outcome = outcomes[i];
     if (!outcome || outcome.binding !== binding.id) {
       const error = { kind: "crash" as const, message: "the sandbox worker did not report this policy" };
-      outcome = { binding: binding.id, error, duration_ms: Math.round(elapsedMs * 1000) / 1000 };
+      outcome = { binding: binding.id, error, duration_ms: roundMs(elapsedMs) };
     }
     checked.push(outcome);
     if (shortCircuits(binding, outcome)) break;

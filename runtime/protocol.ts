@@ -77,6 +77,9 @@ export interface CallError {
   frame?: { line: number; column: number };
 }
 
+/** Durations cross the boundary in ms, rounded to the µs: finer digits are only noise. */
+export const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;
+
 export interface Outcome {
   binding: string;
   /** `null` means the policy abstained. Absent when `error` is set. */

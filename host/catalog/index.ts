@@ -34,4 +34,4 @@ export class Catalog {
 
 export { KeyedSerial } from "./serial.ts";
 export { TENANT_SCOPE } from "./bindings.ts";
-export { isBuiltin } from "./loader.ts";
+export { isBuiltin, OPERATOR_BUNDLE_BYTES } from "./loader.ts";

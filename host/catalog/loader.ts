@@ -14,7 +14,7 @@ import type { KeyedSerial } from "./serial.ts";
 
 export const isBuiltin = (handler: string) => moduleOfHandler(handler) === BUILTINS_MODULE;
 // The operator's own code (config modules, builtins) is not held to a tenant's bundle size.
-const OPERATOR_BUNDLE_BYTES = 64 << 20;
+export const OPERATOR_BUNDLE_BYTES = 64 << 20;
 const RETRY_MS = 5_000;
 const MAX_RETRY_MS = 5 * 60_000;
 

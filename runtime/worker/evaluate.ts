@@ -2,7 +2,7 @@
 // binding's evaluator, or run a chain of policy calls against one event ("Combining a decision" in docs/design.md, with
 // `decide.ts` saying when to stop and when `data` passes on).
 import { chainsData, shortCircuits } from "../decide.ts";
-import type { CallError, CallSpec, Outcome, Reply, ToWorker, WorkerLimits } from "../protocol.ts";
+import { roundMs, type CallError, type CallSpec, type Outcome, type Reply, type ToWorker, type WorkerLimits } from "../protocol.ts";
 import { logLine } from "./log.ts";
 import { errorOf, parseCallOutput, type CallOutput } from "./output.ts";
 import type { CodeStore } from "./code-store.ts";
@@ -16,7 +16,6 @@ export function initTimeoutMs(limits: WorkerLimits): number {
   return Math.max(500, limits.timeout_ms * 10);
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** A binding's event: `event` is `{"type":…}`; the data and this binding's state go in front. */
 const eventJson = (event: string, data: string, call: CallSpec) => `{"data":${data},"session_state":${call.state},${event.slice(1)}`;
@@ -97,7 +96,7 @@ export class Executor {
       const started = performance.now();
       const error = await this.#prepare(sandbox, call, limits);
       if (error) {
-        unprepared = { binding: call.binding, error, duration_ms: round(performance.now() - started) };
+        unprepared = { binding: call.binding, error, duration_ms: roundMs(performance.now() - started) };
         break;
       }
       ready.push(call);
@@ -131,7 +130,7 @@ export class Executor {
     for (const [i, [out, ms]] of finished.entries()) {
       const call = ready[i]!;
       const output = await this.#settle(sandbox, call, limits, pendingIds[i]!, parseCallOutput(out, call.code, limits.max_output_bytes));
-      outcomes.push({ binding: call.binding, ...output, duration_ms: round(ms + share) });
+      outcomes.push({ binding: call.binding, ...output, duration_ms: roundMs(ms + share) });
     }
     if (!outcomes.length) return { outcomes: [await this.#run(msg, calls[0]!, eventJson(event, data, calls[0]!))], stopped: false };
     if (stopped || outcomes.length < ready.length) return { outcomes, stopped };
@@ -153,7 +152,7 @@ export class Executor {
     const done = (result: { verdict: Outcome["verdict"] } | { error: CallError }): Outcome => ({
       binding: call.binding,
       ...result,
-      duration_ms: round(performance.now() - started),
+      duration_ms: roundMs(performance.now() - started),
     });
     try {
       const sandbox = await this.#tenants.get(msg.tenant, msg.epoch, limits.memory_mb);

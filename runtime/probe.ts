@@ -1,0 +1,27 @@
+// One policy through the trusted wrapper in this process, with no worker and no IPC: the cost
+// of the wrapper alone, for benchmarks that compare it with a raw isolated-vm call. Not for
+// untrusted code in production: a crash here takes this process with it.
+import { bundle } from "./bundler/bundle.ts";
+import { CodeStore } from "./worker/code-store.ts";
+import { TenantSandbox } from "./worker/sandbox.ts";
+
+export interface WrapperProbe {
+  /** Calls the policy with an event given as JSON (with `session_state`); answers the wrapper's JSON. */
+  call(eventJson: string): Promise<string>;
+  dispose(): void;
+}
+
+export async function createWrapperProbe(options: { module: string; source: string; export: string; kind: "callable" | "factory"; params?: unknown }): Promise<WrapperProbe> {
+  const built = await bundle(options.module, { source: options.source }, 1 << 20, "probe");
+  if (!built.ok) throw new Error(`probe: ${options.module} does not bundle`);
+  const code = new CodeStore();
+  code.put(built.sha256, built.code);
+  const sandbox = await TenantSandbox.create({ memoryMb: 64, graceMs: 100, stuckMs: 2000, onCatastrophicError: () => {}, onStuck: () => {} });
+  await sandbox.adopt(code, built.sha256, 500);
+  await sandbox.instantiate("probe", built.sha256, options.export, options.kind, JSON.stringify(options.params ?? {}), 500);
+  let id = 0;
+  return {
+    call: (eventJson) => sandbox.call(built.sha256, ++id, "probe", eventJson, 1 << 18, 50),
+    dispose: () => sandbox.dispose(),
+  };
+}
