@@ -9,7 +9,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import ivm from "isolated-vm";
-import { createRuntime, createWrapperProbe } from "palisade/runtime";
+import { createRuntime } from "palisade/runtime";
+// Its own door: it loads isolated-vm into the calling process, which palisade/runtime never does.
+import { createWrapperProbe } from "palisade/runtime/probe";
 import type { Binding, PolicyEvent } from "palisade/sdk";
 import { footprint, mbPerIsolate } from "./footprint.ts";
 import { percentile, progress, round, throughput, timeSequential, type Timing } from "./stats.ts";

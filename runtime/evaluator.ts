@@ -44,7 +44,11 @@ export class Evaluator {
 
     let ran: Outcome[] = [];
     if (resolved.length) {
-      const calls = resolved.map((r) => ({ ...r.spec, state: JSON.stringify(request.state?.[r.binding.id] ?? {}) }));
+      // Most bindings keep no state: do not serialise an empty object for each of them.
+      const calls = resolved.map((r) => {
+        const state = request.state?.[r.binding.id];
+        return { ...r.spec, state: state === undefined ? "{}" : JSON.stringify(state) };
+      });
       const reply = await this.#dispatcher.send({ type: "evaluate", tenant, limits: workerLimits(limits), event, data, calls }, resolved.map((r) => r.module));
       const elapsed = performance.now() - started;
       ran = reply instanceof WorkerExited || reply.type !== "evaluated"

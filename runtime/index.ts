@@ -5,5 +5,4 @@ export { DEFAULT_LIMITS } from "./options.ts";
 export { byEvaluationOrder } from "./decide.ts";
 export type { RuntimeOptions } from "./options.ts";
 export type { WorkerStats } from "./supervisor/pool.ts";
-export { createWrapperProbe, type WrapperProbe } from "./probe.ts";
 export { readSourceTree, readUpload, moduleNameFrom } from "./bundler/files.ts";

@@ -1,6 +1,7 @@
 // One policy through the trusted wrapper in this process, with no worker and no IPC: the cost
 // of the wrapper alone, for benchmarks that compare it with a raw isolated-vm call. Not for
-// untrusted code in production: a crash here takes this process with it.
+// untrusted code in production: a crash here takes this process with it. It has a door of its
+// own (palisade/runtime/probe), because it loads isolated-vm here, and palisade/runtime never does.
 import { bundle } from "./bundler/bundle.ts";
 import { CodeStore } from "./worker/code-store.ts";
 import { TenantSandbox } from "./worker/sandbox.ts";
