@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object(
     decision_log_mb: Type.Optional(Type.Integer({ minimum: 1, description: "Bytes of decision log kept per tenant, in MB; the oldest go first. Default 256." })),
     max_sessions: Type.Optional(Type.Integer({ minimum: 1, description: "Live sessions with state per tenant; a new one past it is denied. Default 10000." })),
     session_store_mb: Type.Optional(Type.Integer({ minimum: 1, description: "Bytes of session state per tenant, in MB; state updates past it are denied. Default 64." })),
+    max_pending_approvals: Type.Optional(Type.Integer({ minimum: 1, description: "Pending approvals per tenant; an ASK past it is denied. Default 1000." })),
+    approval_webhook_private_networks: Type.Optional(Type.Boolean({ description: "Let approval webhooks reach loopback, private and link-local addresses. Default false." })),
     metrics_token: Type.Optional(Type.String({ minLength: 24, description: "When set, /metrics answers only requests with Authorization: Bearer <this token>. PALISADE_METRICS_TOKEN overrides it." })),
   },
   { additionalProperties: false },
@@ -65,6 +67,8 @@ export interface HostConfig {
   decisionLogBytes: number;
   maxSessions: number;
   sessionStoreBytes: number;
+  maxPendingApprovals: number;
+  webhookPrivateNetworks: boolean;
   metricsToken: string | null;
 }
 
@@ -142,6 +146,8 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     decisionLogBytes: (file.decision_log_mb ?? 256) << 20,
     maxSessions: file.max_sessions ?? 10_000,
     sessionStoreBytes: (file.session_store_mb ?? 64) << 20,
+    maxPendingApprovals: file.max_pending_approvals ?? 1000,
+    webhookPrivateNetworks: file.approval_webhook_private_networks ?? false,
     metricsToken: process.env.PALISADE_METRICS_TOKEN || file.metrics_token || null,
   };
 }

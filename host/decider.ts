@@ -2,15 +2,18 @@
 // state, the runtime's verdict, then the decision logged and the state updates applied in one
 // commit before the answer goes out. Evaluations of one session run one after another, so each
 // sees the state the previous one committed (two concurrent calls cannot both pass a limit).
-import type { Decision, PolicyEvent } from "../sdk/index.ts";
+// An ASK raises an approval; a resume with an accepted one lifts the ASK of the bindings that
+// asked, and applies the state updates that ASK held back, once.
+import type { BindingStateUpdates, Decision, PolicyEvent } from "../sdk/index.ts";
 import type { Runtime } from "../runtime/index.ts";
 import { isBuiltin, KeyedSerial, type Catalog } from "./catalog/index.ts";
 import type { HostConfig } from "./config.ts";
 import { maskPointers } from "./mask.ts";
 import type { Metrics } from "./metrics.ts";
-import type { Store } from "./store/store.ts";
+import type { Approvals, Claim } from "./approvals/service.ts";
+import type { ApprovalRecord, Store } from "./store/store.ts";
 
-export type HostDecision = Omit<Decision, "state_updates">;
+export type HostDecision = Omit<Decision, "state_updates" | "held_state_updates">;
 
 /** What the decision log shows as the event's target: a tool or model name. */
 function targetOf(event: PolicyEvent): string | null {
@@ -21,7 +24,34 @@ function targetOf(event: PolicyEvent): string | null {
 
 /** Fails a decision closed: the store cannot keep what it needs to stay correct. */
 function refused(decision: Decision, reason: string): Decision {
-  return { ...decision, result: "DENY", reason, data: null, decided_by: [], state_updates: [] };
+  const { held_state_updates: _held, ...rest } = decision;
+  return { ...rest, result: "DENY", reason, data: null, decided_by: [], state_updates: [] };
+}
+
+/** A decision made without running anything: a resume whose approval is pending or refused. */
+function standing(claim: Exclude<Claim, { kind: "accepted" }>): Decision {
+  const pending = claim.kind === "pending";
+  return {
+    decision_id: globalThis.crypto.randomUUID(),
+    result: pending ? "ASK" : "DENY",
+    reason: pending ? `approval ${claim.approval.id} is still pending` : claim.reason,
+    data: null, decided_by: [], policies: [], duration_ms: 0, state_updates: [],
+  };
+}
+
+function approvalOf(a: ApprovalRecord): NonNullable<Decision["approval"]> {
+  return {
+    id: a.id, status: a.status, expires_at: a.expires_at,
+    ...(a.resolved_by ? { resolved_by: a.resolved_by } : {}),
+    ...(a.resolved_at ? { resolved_at: a.resolved_at } : {}),
+  };
+}
+
+// On a used approval: what the ASK held back, for the bindings it held them for, and this
+// evaluation's own updates for the rest (so nothing counts twice).
+function merged(held: readonly BindingStateUpdates[], fresh: readonly BindingStateUpdates[]): BindingStateUpdates[] {
+  const heldFor = new Set(held.map((h) => h.binding));
+  return [...held, ...fresh.filter((f) => !heldFor.has(f.binding))];
 }
 
 export class Decider {
@@ -30,44 +60,64 @@ export class Decider {
   readonly #catalog: Catalog;
   readonly #config: HostConfig;
   readonly #metrics: Metrics;
+  readonly #approvals: Approvals;
   readonly #sessions = new KeyedSerial();
 
-  constructor(store: Store, runtime: Runtime, catalog: Catalog, config: HostConfig, metrics: Metrics) {
+  constructor(store: Store, runtime: Runtime, catalog: Catalog, config: HostConfig, metrics: Metrics, approvals: Approvals) {
     this.#store = store;
     this.#runtime = runtime;
     this.#catalog = catalog;
     this.#config = config;
     this.#metrics = metrics;
+    this.#approvals = approvals;
   }
 
-  decide(tenant: string, event: PolicyEvent): Promise<HostDecision> {
+  /** Decides on `event`; with `approvalId`, it is a resume after a person answered that approval. */
+  decide(tenant: string, event: PolicyEvent, approvalId?: string): Promise<HostDecision> {
     const session = event.context?.session_id;
-    if (session === undefined) return this.#decide(tenant, event);
-    return this.#sessions.run(`${tenant}\0${session}`, () => this.#decide(tenant, event));
+    if (session === undefined) return this.#decide(tenant, event, approvalId);
+    return this.#sessions.run(`${tenant}\0${session}`, () => this.#decide(tenant, event, approvalId));
   }
 
-  async #decide(tenant: string, event: PolicyEvent): Promise<HostDecision> {
+  async #decide(tenant: string, event: PolicyEvent, approvalId: string | undefined): Promise<HostDecision> {
     const started = performance.now();
     const sessionId = event.context?.session_id;
+    // Before anything runs: a resume must not run policies (or use up the approval) for another event.
+    const claim = approvalId === undefined ? undefined : await this.#approvals.claim(tenant, approvalId, event);
     await this.#catalog.loader.ready(tenant);
     const [bindings, limits, info] = await Promise.all([this.#catalog.bindings.ofTenant(tenant), this.#catalog.limits.of(tenant), this.#store.tenants.get(tenant)]);
-    if (bindings.some((b) => isBuiltin(b.handler))) await this.#catalog.loader.builtins(tenant);
-    const state = sessionId === undefined ? undefined : await this.#store.sessions.state(tenant, sessionId);
-    let decision = await this.#runtime.evaluate({ tenant, bindings, event, limits, unavailable: "on_error", ...(state ? { state } : {}) });
+    const settings = info!.settings;
+    let decision: Decision;
+    if (claim && claim.kind !== "accepted") decision = standing(claim);
+    else {
+      if (bindings.some((b) => isBuiltin(b.handler))) await this.#catalog.loader.builtins(tenant);
+      const state = sessionId === undefined ? undefined : await this.#store.sessions.state(tenant, sessionId);
+      const approved = claim ? { approved: claim.approval.bindings } : {};
+      decision = await this.#runtime.evaluate({ tenant, bindings, event, limits, unavailable: "on_error", ...(state ? { state } : {}), ...approved });
+      if (claim && decision.result !== "ASK") decision = { ...decision, state_updates: merged(claim.approval.held, decision.state_updates ?? []) };
+    }
     let updates = decision.state_updates ?? [];
     if (sessionId !== undefined && updates.length) {
       const quota = await this.#sessionQuota(tenant, sessionId);
       if (quota) decision = refused(decision, quota);
       updates = decision.state_updates ?? [];
     }
-    const { state_updates: _held, ...answer } = decision;
-    const settings = info!.settings;
+    const masked = maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask);
+    let approval = claim?.approval;
+    if (decision.result === "ASK" && claim?.kind !== "pending") {
+      const raised = await this.#approvals.raise(tenant, { decision, event, masked, bindings, settings });
+      if (raised) approval = raised;
+      else decision = refused(decision, `the tenant has ${this.#config.maxPendingApprovals} approvals pending (max_pending_approvals); answer some first`);
+    }
+    const { state_updates: _applied, held_state_updates: _held, ...rest } = decision;
+    const answer: HostDecision = approval && (decision.result === "ASK" || claim) ? { ...rest, approval: approvalOf(approval) } : rest;
     await this.#store.decisions.record({
       tenant,
       decision: answer,
       event_type: event.type,
       target: targetOf(event),
-      ...(settings.log_events ? { event: maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask) } : {}),
+      ...(settings.log_events ? { event: masked } : {}),
+      ...(answer.approval ? { approval: answer.approval } : {}),
       ...(sessionId !== undefined && updates.length ? { state: { session_id: sessionId, ttl_s: settings.session_ttl_s, updates } } : {}),
     }, { decisions: settings.decision_retention, bytes: this.#config.decisionLogBytes });
     this.#metrics.observe(tenant, answer, (performance.now() - started) / 1000);

@@ -6,6 +6,8 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { createRuntime, type Runtime } from "../runtime/index.ts";
+import { Approvals } from "./approvals/service.ts";
+import { Webhooks } from "./approvals/webhook.ts";
 import { authorize } from "./auth.ts";
 import { installJsonParser } from "./body.ts";
 import { ensureAdminKey, type AdminKeyStart } from "./bootstrap.ts";
@@ -14,6 +16,7 @@ import { Decider } from "./decider.ts";
 import type { HostConfig } from "./config.ts";
 import { installErrorHandlers } from "./error-handler.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
 import { bindingRoutes } from "./routes/bindings.ts";
 import { decisionRoutes } from "./routes/decisions.ts";
 import { evaluateRoutes } from "./routes/evaluate.ts";
@@ -34,6 +37,7 @@ export interface Services {
   catalog: Catalog;
   decider: Decider;
   metrics: Metrics;
+  approvals: Approvals;
 }
 
 /** How often expired sessions are swept out of the store. */
@@ -94,8 +98,12 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   }
   const catalog = new Catalog(store, runtime, config, (message) => app.log.error(message));
   const metrics = createMetrics(runtime);
-  const decider = new Decider(store, runtime, catalog, config, metrics);
-  app.decorate("palisade", { config, store, runtime, catalog, decider, metrics });
+  const approvals = new Approvals(store, new Webhooks({ allowPrivate: config.webhookPrivateNetworks, log: (m) => app.log.warn(m) }), {
+    maxPending: config.maxPendingApprovals,
+    log: (m) => app.log.error(m),
+  });
+  const decider = new Decider(store, runtime, catalog, config, metrics, approvals);
+  app.decorate("palisade", { config, store, runtime, catalog, decider, metrics, approvals });
   app.decorateRequest("principal", null);
   const sweep = setInterval(() => {
     store.sessions.expire().catch((e: unknown) => app.log.error({ err: e }, "sweeping expired sessions failed"));
@@ -103,6 +111,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   sweep.unref();
   app.addHook("onClose", async () => {
     clearInterval(sweep);
+    approvals.close();
     await runtime.close();
     await store.close();
   });
@@ -145,6 +154,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   await app.register(limitRoutes);
   await app.register(evaluateRoutes);
   await app.register(decisionRoutes);
+  await app.register(approvalRoutes);
 
   const adminKeys = await ensureAdminKey(store, options.adminKey);
   return Object.assign(app, { adminKeys }) as unknown as PalisadeServer;

@@ -60,6 +60,11 @@ export interface EvaluateRequest {
    * a crash — what a host wants for stored bindings whose module or schema changed under them.
    */
   unavailable?: "error" | "on_error";
+  /**
+   * Ids of bindings whose ASK a person accepted for this very event: an ASK of theirs counts as
+   * ALLOW. Every binding still runs, so any DENY still wins.
+   */
+  approved?: readonly string[];
 }
 
 export interface RuntimeStats {

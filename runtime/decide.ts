@@ -68,7 +68,13 @@ function errorReason(binding: PlannedBinding, error: CallError): string {
 export function decide(
   plan: readonly PlannedBinding[],
   outcomes: readonly Outcome[],
-  meta: { decision_id: string; duration_ms: number; errors?: ReadonlyMap<number, PolicyErrorInfo> },
+  meta: {
+    decision_id: string;
+    duration_ms: number;
+    errors?: ReadonlyMap<number, PolicyErrorInfo>;
+    /** Bindings whose ASK a person accepted for this event: their ASK counts as ALLOW. */
+    approved?: ReadonlySet<string>;
+  },
 ): Decision {
   const policies: PolicyResult[] = [];
   const asks: string[] = [];
@@ -100,7 +106,12 @@ export function decide(
     if (chainsData(binding, outcome)) data = outcome.verdict!.data;
     const labelled = `${binding.id}: ${reason ?? result.toLowerCase()}`;
     if (result === "DENY") denied = { binding: binding.id, reason: labelled };
-    else if (result === "ASK") {
+    else if (result === "ASK" && !outcome.error && meta.approved?.has(binding.id)) {
+      // Only the policy's own ASK is lifted: never a DENY, never another binding's verdict, and
+      // never a failure resolved to ASK by on_error (a person approved what the policy said).
+      allows.push(binding.id);
+      allowReasons.push(`${binding.id}: approved: ${reason ?? "ask"}`);
+    } else if (result === "ASK") {
       asks.push(binding.id);
       askReasons.push(labelled);
     } else {
@@ -118,7 +129,10 @@ export function decide(
     decided_by: denied ? [denied.binding] : asks.length ? asks : allows,
     policies,
     duration_ms: meta.duration_ms,
-    // Held back on ASK: the agent has not acted yet, so nothing happened to count (docs/design.md, "The policy model").
+    // Held back on ASK: the agent has not acted yet, so nothing happened to count ("The policy
+    // model" in docs/design.md). A host that records the ASK for a person keeps them, and applies
+    // them if the person accepts.
     state_updates: result === "ASK" ? [] : updates,
+    ...(result === "ASK" ? { held_state_updates: updates } : {}),
   };
 }

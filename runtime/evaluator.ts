@@ -33,6 +33,9 @@ export class Evaluator {
     const input = parseToolArguments(request.event) as PolicyEvent;
     const eventType = checkEvent(input);
     if (!Array.isArray(request.bindings)) throw new PalisadeError("PAL_BINDING_INVALID", "bindings must be an array");
+    if (request.approved !== undefined && !(Array.isArray(request.approved) && request.approved.every((id) => typeof id === "string"))) {
+      throw new PalisadeError("PAL_REQUEST_INVALID", "approved must be an array of binding ids");
+    }
     const bindings = request.bindings.map((b) => this.#bindings.check(b));
     const limits = this.#limits(request.limits);
     const { event, data } = serialise(tenant, input, limits.max_event_bytes);
@@ -73,7 +76,7 @@ export class Evaluator {
       errors.set(i, location ? { ...info, location } : info);
     });
     this.evaluations++;
-    return decide(plan, outcomes, { decision_id: randomUUID(), duration_ms: roundMs(performance.now() - started), errors });
+    return decide(plan, outcomes, { decision_id: randomUUID(), duration_ms: roundMs(performance.now() - started), errors, ...(request.approved?.length ? { approved: new Set(request.approved) } : {}) });
   }
 }
 

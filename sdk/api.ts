@@ -2,8 +2,9 @@
 // them and generates /openapi.json from them; the client takes its types from them.
 import Type, { type Static } from "typebox";
 import * as S from "./schemas.ts";
+import { APPROVAL_ID_PATTERN } from "./approvals.ts";
 
-export const ROLES = ["admin", "security", "author", "agent"] as const;
+export const ROLES = ["admin", "security", "author", "agent", "approver"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ErrorBody = Type.Object({
@@ -19,7 +20,10 @@ export const Tenant = Type.Object({
     log_event_mask: Type.Array(Type.String(), { description: "JSON pointers of event fields replaced by \"[MASKED]\" when payloads are stored." }),
     decision_retention: Type.Integer({ description: "How many decisions the log keeps for this tenant (also held to the host's byte budget per tenant)." }),
     session_ttl_s: Type.Integer({ description: "Seconds a session lives after its state last changed; then its state and session bindings are dropped. Default 86400." }),
+    approval_timeout_s: Type.Integer({ description: "How long a person has to answer an ASK, unless the binding sets ask_timeout_s. Default 3600." }),
+    approval_webhook: Type.Union([Type.String(), Type.Null()], { description: "Called with each approval created and resolved, signed with HMAC-SHA256 (X-Palisade-Signature)." }),
   }),
+  approval_webhook_secret: Type.Optional(Type.String({ description: "Shown once: in the answer that first sets approval_webhook, or that rotates the secret." })),
 });
 
 export const CreateTenant = Type.Object(
@@ -33,6 +37,9 @@ export const TenantSettingsPatch = Type.Object(
     log_event_mask: Type.Optional(Type.Array(Type.String({ pattern: "^(/([^~/]|~[01])*)+$" }), { maxItems: 100 })),
     decision_retention: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, description: "At most the host's max_decision_retention." })),
     session_ttl_s: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 86_400 })),
+    approval_timeout_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400 })),
+    approval_webhook: Type.Optional(Type.Union([Type.String({ pattern: "^https?://[^\\s]+$", maxLength: 2048 }), Type.Null()], { description: "An http(s) URL, or null to stop calling one. Set only by security or admin keys." })),
+    rotate_webhook_secret: Type.Optional(Type.Boolean({ description: "Make a new webhook secret, shown once in the answer." })),
   },
   { additionalProperties: false },
 );
@@ -113,7 +120,13 @@ export const StoredBinding = Type.Intersect([
   Type.Object({ source: Type.Enum(["config", "tenant"]), updated_at: Type.String() }),
 ]);
 
-export const EvaluateBody = Type.Object({ event: S.PolicyEvent }, { additionalProperties: false });
+export const EvaluateBody = Type.Object(
+  {
+    event: S.PolicyEvent,
+    approval_id: Type.Optional(Type.String({ pattern: APPROVAL_ID_PATTERN, description: "Resume: the same event again, after a person answered this approval." })),
+  },
+  { additionalProperties: false },
+);
 
 export const DecisionQuery = Type.Object(
   {
@@ -136,6 +149,7 @@ export const LoggedDecision = Type.Object({
   policies: Type.Array(S.PolicyResult),
   duration_ms: Type.Number(),
   event: Type.Optional(Type.Unknown()),
+  approval: Type.Optional(S.DecisionApproval),
 });
 
 export const DecisionPage = Type.Object({

@@ -7,3 +7,5 @@ export type { ErrorCode, ErrorData, Diagnostic, SourceLocation } from "./errors.
 export { applyStateUpdates } from "./state.ts";
 export type * from "./api.ts";
 export { ROLES } from "./api.ts";
+export type * from "./approvals.ts";
+export { APPROVAL_STATUSES } from "./approvals.ts";

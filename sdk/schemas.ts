@@ -201,6 +201,7 @@ export const Binding = Type.Object(
     events: Type.Optional(Type.Array(EventType, { uniqueItems: true })),
     order: Type.Optional(Type.Integer()),
     enabled: Type.Optional(Type.Boolean()),
+    ask_timeout_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400, description: "How long a person has to answer this binding's ASK; past it the approval expires, which counts as DENY. Default: the tenant's approval_timeout_s." })),
   },
   { additionalProperties: false },
 );
@@ -246,6 +247,15 @@ export const BindingStateUpdates = Type.Object({
   updates: Type.Array(StateUpdate),
 });
 
+/** The approval an ASK raised, or the one a resume used. */
+export const DecisionApproval = Type.Object({
+  id: Type.String(),
+  status: Type.Enum(["pending", "accepted", "declined", "cancelled", "expired"]),
+  expires_at: Type.Optional(Type.String()),
+  resolved_by: Type.Optional(Type.String()),
+  resolved_at: Type.Optional(Type.String()),
+});
+
 export const Decision = Type.Object({
   decision_id: Type.String(),
   result: Verdict,
@@ -257,6 +267,12 @@ export const Decision = Type.Object({
   state_updates: Type.Optional(
     Type.Array(BindingStateUpdates, {
       description: "Session-state changes for the caller to persist. Empty when the result is ASK (held back).",
+    }),
+  ),
+  approval: Type.Optional(DecisionApproval),
+  held_state_updates: Type.Optional(
+    Type.Array(BindingStateUpdates, {
+      description: "On ASK only: the state changes held back, to apply if a person accepts (see `approved` on evaluate).",
     }),
   ),
 });

@@ -1,5 +1,5 @@
-// API keys of a tenant. Admins issue any tenant role; a security key issues author and agent
-// keys for its own tenant. The key is in the answer once; only its hash is stored.
+// API keys of a tenant. Admins issue any tenant role; a security key issues author, agent and
+// approver keys for its own tenant. The key is in the answer once; only its hash is stored.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
@@ -20,7 +20,7 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { role } = request.body;
     if (role === "admin") throw new PalisadeError("PAL_REQUEST_INVALID", "admin keys are platform-wide, not tenant keys");
     if (request.principal!.role === "security" && role === "security") {
-      throw new PalisadeError("PAL_FORBIDDEN", "a security key issues author and agent keys only; ask an admin for another security key");
+      throw new PalisadeError("PAL_FORBIDDEN", "a security key issues author, agent and approver keys only; ask an admin for another security key");
     }
     const created = newKey(role);
     const name = request.body.name ?? `${role} key`;

@@ -4,6 +4,8 @@
 // test/host/store-contract.ts hold every implementation to the same behaviour.
 import type { Binding, Decision, Limits, ModuleSource, PolicyInfo, StateUpdate } from "../../sdk/index.ts";
 import type { LoggedDecisionInfo, Role, TenantInfo, TenantSettings } from "../../sdk/api.ts";
+import type { ApprovalInfo, ApprovalStatus } from "../../sdk/approvals.ts";
+import type { BindingStateUpdates } from "../../sdk/types.ts";
 import type { Bundled } from "../../runtime/index.ts";
 
 export interface KeyRecord {
@@ -52,6 +54,31 @@ export interface DecisionToLog {
   event?: unknown;
   /** Applied in the same transaction as the log entry; the session lives `ttl_s` from now. */
   state?: { session_id: string; ttl_s: number; updates: { binding: string; updates: StateUpdate[] }[] };
+  /** The approval this ASK raised, or the one this resume used. */
+  approval?: Decision["approval"];
+}
+
+/** An approval as stored: what the API shows, and what only the host needs. */
+export interface ApprovalRecord extends ApprovalInfo {
+  tenant: string;
+  /** sha256 of the canonical JSON of the event's type, target and data. */
+  fingerprint: string;
+  /** The state updates the ASK held back, applied if it is accepted and used. */
+  held: BindingStateUpdates[];
+}
+
+export interface ApprovalFilter {
+  status?: ApprovalStatus;
+  limit: number;
+  /** An approval id: only older ones. */
+  before?: string;
+}
+
+/** A resolution: a person's (accepted, declined, cancelled) or the clock's (expired). */
+export interface Resolution {
+  status: Exclude<ApprovalStatus, "pending">;
+  by: string;
+  note?: string;
 }
 
 /** How much of the log a tenant keeps: a number of decisions, and their size in bytes. */
@@ -73,6 +100,9 @@ export interface TenantStore {
   /** Deletes the tenant and everything it owns. */
   delete(id: string): Promise<boolean>;
   update(id: string, name: string, settings: TenantSettings): Promise<void>;
+  /** The secret approval webhooks are signed with, if one was made. */
+  webhookSecret(id: string): Promise<string | undefined>;
+  setWebhookSecret(id: string, secret: string): Promise<void>;
 }
 
 export interface KeyStore {
@@ -134,6 +164,27 @@ export interface DecisionStore {
   usage(tenant: string): Promise<{ decisions: number; bytes: number }>;
 }
 
+export interface ApprovalStore {
+  create(approval: ApprovalRecord): Promise<void>;
+  get(tenant: string, id: string): Promise<ApprovalRecord | undefined>;
+  /** Newest first. */
+  list(tenant: string, filter: ApprovalFilter): Promise<ApprovalRecord[]>;
+  /**
+   * Resolves a pending approval, atomically: a person's answer only before `expires_at`, an
+   * expiry only after. `changed` is false when it was not pending (or the clock disagreed), and
+   * then `approval` is how it stands.
+   */
+  resolve(tenant: string, id: string, resolution: Resolution, now: Date): Promise<{ approval: ApprovalRecord; changed: boolean } | undefined>;
+  /** Marks an accepted approval used, atomically; false when it was not accepted or already used. */
+  use(tenant: string, id: string, now: Date): Promise<boolean>;
+  /** Expires every pending approval past its time; returns them. */
+  expireDue(now: Date): Promise<ApprovalRecord[]>;
+  /** The tenant's pending approvals. */
+  countPending(tenant: string): Promise<number>;
+  /** Deletes resolved approvals created before `before`; returns how many. */
+  prune(before: Date): Promise<number>;
+}
+
 export interface Store {
   readonly tenants: TenantStore;
   readonly keys: KeyStore;
@@ -142,6 +193,7 @@ export interface Store {
   readonly limits: LimitStore;
   readonly sessions: SessionStore;
   readonly decisions: DecisionStore;
+  readonly approvals: ApprovalStore;
   /** True while the store can serve requests. */
   healthy(): boolean;
   close(): Promise<void>;

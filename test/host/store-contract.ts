@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Decision } from "palisade/sdk";
 import { MAX_MODULE_VERSIONS, MAX_STATE_BYTES, type Store } from "../../host/store/store.ts";
 
-const SETTINGS = { log_events: false, log_event_mask: [], decision_retention: 100, session_ttl_s: 3600 };
+const SETTINGS = { log_events: false, log_event_mask: [], decision_retention: 100, session_ttl_s: 3600, approval_timeout_s: 3600, approval_webhook: null };
 const RETAIN = { decisions: 100, bytes: 1 << 30 };
 const decision = (id: string, result: Decision["result"] = "ALLOW"): Decision => ({ decision_id: id, result, reason: null, data: null, decided_by: [], policies: [], duration_ms: 0.1 });
 const log = (id: string, extra: object = {}) => ({ tenant: "acme", decision: decision(id), event_type: "response", target: null, ...extra });

@@ -139,3 +139,34 @@ describe("completeOutcomes: a worker's report is trusted only as far as it lines
     expect(swapped.map((o) => o.error?.kind)).toEqual(["crash"]);
   });
 });
+
+describe("decide: a person's approval", () => {
+  const approved = (...ids: string[]) => ({ ...meta, approved: new Set(ids) });
+  const counting = (binding: string, result: "ASK" | "ALLOW"): Outcome => ({
+    binding, verdict: { result, reason: "threshold", state_updates: [{ key: "n", action: "increment", value: 1 }] }, duration_ms: 0.01,
+  });
+
+  it("holds back an ASK's state updates, and hands them over as held_state_updates", () => {
+    const d = decide([b("a"), b("b")], [counting("a", "ASK"), counting("b", "ALLOW")], meta);
+    expect(d).toMatchObject({ result: "ASK", state_updates: [] });
+    expect(d.held_state_updates).toEqual([
+      { binding: "a", updates: [{ key: "n", action: "increment", value: 1 }] },
+      { binding: "b", updates: [{ key: "n", action: "increment", value: 1 }] },
+    ]);
+    expect(decide([b("b")], [counting("b", "ALLOW")], meta)).not.toHaveProperty("held_state_updates");
+  });
+
+  it("turns the approved bindings' ASK into ALLOW, saying so", () => {
+    const d = decide([b("a"), b("b")], [ask("a", "over $1"), allow("b")], approved("a"));
+    expect(d).toMatchObject({ result: "ALLOW", decided_by: ["a", "b"], reason: "a: approved: over $1" });
+    expect(d.policies[0]!.result).toBe("ASK"); // the log still shows what the policy said
+  });
+
+  it("never lifts a DENY, its own or another binding's, an ASK it was not given, nor a failure", () => {
+    expect(decide([b("a")], [deny("a")], approved("a")).result).toBe("DENY");
+    expect(decide([b("a"), b("c")], [ask("a"), deny("c")], approved("a"))).toMatchObject({ result: "DENY", decided_by: ["c"] });
+    expect(decide([b("a"), b("c")], [ask("a"), ask("c", "other")], approved("a"))).toMatchObject({ result: "ASK", decided_by: ["c"], reason: "c: other" });
+    expect(decide([b("a")], [fail("a")], approved("a")).result).toBe("DENY");
+    expect(decide([b("a", { on_error: "ASK" })], [fail("a")], approved("a")).result).toBe("ASK");
+  });
+});

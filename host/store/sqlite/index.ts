@@ -1,6 +1,7 @@
 // The default store: one SQLite file in the data directory (database.ts), one file per
 // resource. This process must be the only one writing it; its caches depend on that.
 import type { Store } from "../store.ts";
+import { SqliteApprovals } from "./approvals.ts";
 import { SqliteBindings } from "./bindings.ts";
 import { Database } from "./database.ts";
 import { SqliteDecisions } from "./decisions.ts";
@@ -18,6 +19,7 @@ export class SqliteStore implements Store {
   readonly limits: SqliteLimits;
   readonly sessions: SqliteSessions;
   readonly decisions: SqliteDecisions;
+  readonly approvals: SqliteApprovals;
 
   constructor(dataDir: string) {
     this.#db = new Database(dataDir);
@@ -31,6 +33,7 @@ export class SqliteStore implements Store {
     this.limits = new SqliteLimits(this.#db);
     this.sessions = new SqliteSessions(this.#db);
     this.decisions = new SqliteDecisions(this.#db, this.sessions);
+    this.approvals = new SqliteApprovals(this.#db);
   }
 
   healthy(): boolean {

@@ -125,4 +125,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE decisions ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
   UPDATE tenants SET settings = json_set(settings, '$.session_ttl_s', 86400) WHERE json_extract(settings, '$.session_ttl_s') IS NULL;
   `,
+  // Approvals: an ASK waits for a person. Tenants get an approval timeout, a webhook and the
+  // webhook's signing secret (a column of its own: settings are shown to every key of the
+  // tenant). Decisions record the approval they raised or used.
+  `
+  CREATE TABLE approvals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    session_id TEXT,
+    agent TEXT,
+    decision_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    event TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    bindings TEXT NOT NULL,
+    held TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    resolved_by TEXT,
+    resolved_at TEXT,
+    note TEXT,
+    used_at TEXT
+  );
+  CREATE INDEX approvals_by_tenant ON approvals (tenant, seq);
+  CREATE INDEX approvals_by_status ON approvals (status, expires_at);
+  CREATE INDEX approvals_by_tenant_status ON approvals (tenant, status);
+  ALTER TABLE tenants ADD COLUMN webhook_secret TEXT;
+  UPDATE tenants SET settings = json_set(settings, '$.approval_timeout_s', 3600, '$.approval_webhook', json('null'))
+    WHERE json_extract(settings, '$.approval_timeout_s') IS NULL;
+  ALTER TABLE decisions ADD COLUMN approval TEXT;
+  `,
 ];

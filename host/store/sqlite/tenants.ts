@@ -57,6 +57,15 @@ export class SqliteTenants implements TenantStore {
     this.#db.q("UPDATE tenants SET name = ?, settings = ? WHERE id = ?").run(name, JSON.stringify(settings), id);
     this.#cache.delete(id);
   }
+
+  async webhookSecret(id: string): Promise<string | undefined> {
+    const row = this.#db.q("SELECT webhook_secret FROM tenants WHERE id = ?").get(id) as { webhook_secret: string | null } | undefined;
+    return row?.webhook_secret ?? undefined;
+  }
+
+  async setWebhookSecret(id: string, secret: string): Promise<void> {
+    this.#db.q("UPDATE tenants SET webhook_secret = ? WHERE id = ?").run(secret, id);
+  }
 }
 
 export class SqliteKeys implements KeyStore {

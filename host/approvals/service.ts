@@ -1,0 +1,215 @@
+// Approvals: an ASK that waits for a person. This raises them, answers them, hands an accepted
+// one to the agent's resume exactly once, expires them on time (also after a restart: the
+// store holds the deadline), and tells listeners (long polls, event streams, the webhook).
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Binding, Decision, PolicyEvent } from "../../sdk/index.ts";
+import { PalisadeError } from "../../sdk/index.ts";
+import type { ApprovalInfo, ApprovalStatus } from "../../sdk/approvals.ts";
+import type { TenantSettings } from "../../sdk/api.ts";
+import type { ApprovalFilter, ApprovalRecord, Resolution, Store } from "../store/store.ts";
+import { fingerprint } from "./fingerprint.ts";
+import type { Webhooks } from "./webhook.ts";
+
+export type ApprovalEventType = "approval.created" | "approval.resolved";
+export type ApprovalListener = (type: ApprovalEventType, approval: ApprovalInfo) => void;
+
+/** What a resume with an approval id amounts to. */
+export type Claim =
+  | { kind: "accepted"; approval: ApprovalRecord }
+  | { kind: "pending"; approval: ApprovalRecord }
+  | { kind: "refused"; approval: ApprovalRecord; reason: string };
+
+export interface ApprovalOptions {
+  maxPending: number;
+  /** How often expiries are looked for (they are also enforced whenever one is read). */
+  sweepMs?: number;
+  log: (message: string) => void;
+}
+
+const ACTIONS = { accept: "accepted", decline: "declined", cancel: "cancelled" } as const;
+// Resolved approvals are kept this long, then pruned.
+const KEEP_RESOLVED_MS = 7 * 86_400_000;
+// Long polls one tenant may hold open at once; past it, a poll answers at once.
+const MAX_WAITS_PER_TENANT = 256;
+
+/** The approval as the API shows it: without the tenant, the fingerprint or the held updates. */
+export function publicView(a: ApprovalRecord): ApprovalInfo {
+  const { tenant: _t, fingerprint: _f, held: _h, ...info } = a;
+  return info;
+}
+
+export class Approvals {
+  readonly #store: Store;
+  readonly #webhooks: Webhooks;
+  readonly #options: ApprovalOptions;
+  readonly #bus = new EventEmitter().setMaxListeners(0);
+  readonly #waits = new Map<string, number>();
+  readonly #sweep: NodeJS.Timeout;
+  #lastPrune = 0;
+
+  constructor(store: Store, webhooks: Webhooks, options: ApprovalOptions) {
+    this.#store = store;
+    this.#webhooks = webhooks;
+    this.#options = options;
+    this.#sweep = setInterval(() => void this.sweep(), options.sweepMs ?? 1000).unref();
+  }
+
+  /**
+   * Records an ASK decision's approval, or answers null when the tenant has too many pending
+   * (the caller then denies: an ASK nobody can answer must not pile up).
+   */
+  async raise(tenant: string, input: { decision: Decision; event: PolicyEvent; masked: unknown; bindings: readonly Binding[]; settings: TenantSettings }): Promise<ApprovalRecord | null> {
+    if ((await this.#store.approvals.countPending(tenant)) >= this.#options.maxPending) return null;
+    const { decision, event, settings } = input;
+    const asking = new Set(decision.decided_by);
+    const timeouts = input.bindings.filter((b) => asking.has(b.id)).map((b) => b.ask_timeout_s ?? settings.approval_timeout_s);
+    const created = new Date();
+    const approval: ApprovalRecord = {
+      id: `apr_${randomBytes(18).toString("base64url")}`,
+      tenant,
+      status: "pending",
+      session_id: event.context?.session_id ?? null,
+      agent: event.context?.agent ?? null,
+      decision_id: decision.decision_id,
+      fingerprint: fingerprint(event),
+      event: input.masked,
+      reasons: decision.policies.filter((p) => asking.has(p.binding)).map((p) => `${p.binding}: ${p.reason ?? "ask"}`),
+      bindings: [...asking],
+      held: decision.held_state_updates ?? [],
+      created_at: created.toISOString(),
+      expires_at: new Date(created.getTime() + 1000 * Math.min(...timeouts, settings.approval_timeout_s)).toISOString(),
+    };
+    await this.#store.approvals.create(approval);
+    this.#emit(tenant, "approval.created", approval);
+    return approval;
+  }
+
+  /** One approval, expired first if its time is up. Throws 404 when the tenant has none by that id. */
+  async get(tenant: string, id: string): Promise<ApprovalRecord> {
+    const approval = await this.#store.approvals.get(tenant, id);
+    if (!approval) throw new PalisadeError("PAL_APPROVAL_NOT_FOUND", `approval "${id}" not found`);
+    if (approval.status === "pending" && Date.parse(approval.expires_at) <= Date.now()) {
+      return (await this.#resolve(tenant, id, { status: "expired", by: "timeout" }))!.approval;
+    }
+    return approval;
+  }
+
+  async list(tenant: string, filter: ApprovalFilter): Promise<ApprovalRecord[]> {
+    await this.sweep(); // so that a listing never shows as pending what has expired
+    return this.#store.approvals.list(tenant, filter);
+  }
+
+  /** A person's answer. 404 when there is no such approval, 409 when it is not pending. */
+  async answer(tenant: string, id: string, action: keyof typeof ACTIONS, by: string, note?: string): Promise<ApprovalRecord> {
+    const current = await this.get(tenant, id);
+    const done = current.status === "pending" ? await this.#resolve(tenant, id, { status: ACTIONS[action], by, ...(note ? { note } : {}) }) : undefined;
+    if (!done?.changed) {
+      const now = done?.approval ?? current;
+      throw new PalisadeError("PAL_APPROVAL_RESOLVED", `approval "${id}" is ${now.status}, not pending`, { status: now.status });
+    }
+    return done.approval;
+  }
+
+  /**
+   * What a resume with `id` may do. The event must be the one that was asked about (same type,
+   * target and data, same session and agent): else 409. An accepted approval is used up here,
+   * atomically, so of concurrent resumes exactly one gets it.
+   */
+  async claim(tenant: string, id: string, event: PolicyEvent): Promise<Claim> {
+    const approval = await this.get(tenant, id);
+    const sameSession = approval.session_id === (event.context?.session_id ?? null) && approval.agent === (event.context?.agent ?? null);
+    if (!sameSession || approval.fingerprint !== fingerprint(event)) {
+      throw new PalisadeError("PAL_APPROVAL_MISMATCH", `approval "${id}" was given for another event${sameSession ? "" : " (another session or agent)"}: resend the event exactly as it was asked about`);
+    }
+    if (approval.status === "pending") return { kind: "pending", approval };
+    if (approval.status !== "accepted") return { kind: "refused", approval, reason: refusal(approval) };
+    if (!(await this.#store.approvals.use(tenant, id, new Date()))) return { kind: "refused", approval, reason: `approval ${id} was already used` };
+    return { kind: "accepted", approval };
+  }
+
+  /** The approval once it is resolved, or as it stands after `seconds` (or its expiry, if sooner). */
+  async wait(tenant: string, id: string, seconds: number, cancelled: AbortSignal): Promise<ApprovalRecord> {
+    const approval = await this.get(tenant, id);
+    const waiting = this.#waits.get(tenant) ?? 0;
+    if (approval.status !== "pending" || seconds <= 0 || waiting >= MAX_WAITS_PER_TENANT) return approval;
+    const ms = Math.min(seconds * 1000, Math.max(0, Date.parse(approval.expires_at) - Date.now()) + 50);
+    this.#waits.set(tenant, waiting + 1);
+    try {
+      await new Promise<void>((resolve) => {
+        const channel = `resolved:${tenant}:${id}`;
+        const done = () => {
+          clearTimeout(timer);
+          this.#bus.off(channel, done);
+          cancelled.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        this.#bus.on(channel, done);
+        cancelled.addEventListener("abort", done);
+      });
+    } finally {
+      const left = this.#waits.get(tenant)! - 1;
+      if (left) this.#waits.set(tenant, left);
+      else this.#waits.delete(tenant);
+    }
+    return this.get(tenant, id);
+  }
+
+  /** Calls `listener` with the tenant's approvals as they are created and resolved; returns the unsubscribe. */
+  subscribe(tenant: string, listener: ApprovalListener): () => void {
+    const channel = `tenant:${tenant}`;
+    this.#bus.on(channel, listener);
+    return () => this.#bus.off(channel, listener);
+  }
+
+  /** Expires what is due (and, now and then, prunes old resolved approvals). */
+  async sweep(): Promise<void> {
+    try {
+      for (const approval of await this.#store.approvals.expireDue(new Date())) this.#emit(approval.tenant, "approval.resolved", approval);
+      if (Date.now() - this.#lastPrune > 3_600_000) {
+        this.#lastPrune = Date.now();
+        await this.#store.approvals.prune(new Date(Date.now() - KEEP_RESOLVED_MS));
+      }
+    } catch (e) {
+      this.#options.log(`approvals: sweep failed: ${(e as Error).message}`);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+    this.#webhooks.close();
+  }
+
+  async #resolve(tenant: string, id: string, resolution: Resolution) {
+    const done = await this.#store.approvals.resolve(tenant, id, resolution, new Date());
+    if (done?.changed) this.#emit(tenant, "approval.resolved", done.approval);
+    return done;
+  }
+
+  #emit(tenant: string, type: ApprovalEventType, approval: ApprovalRecord): void {
+    const info = publicView(approval);
+    if (type === "approval.resolved") this.#bus.emit(`resolved:${tenant}:${approval.id}`);
+    this.#bus.emit(`tenant:${tenant}`, type, info);
+    void this.#notify(tenant, type, info);
+  }
+
+  async #notify(tenant: string, type: ApprovalEventType, approval: ApprovalInfo): Promise<void> {
+    try {
+      const url = (await this.#store.tenants.get(tenant))?.settings.approval_webhook;
+      const secret = url ? await this.#store.tenants.webhookSecret(tenant) : undefined;
+      if (url && secret) this.#webhooks.send(url, secret, type, { tenant, approval });
+    } catch (e) {
+      this.#options.log(`approvals: webhook for ${tenant} not sent: ${(e as Error).message}`);
+    }
+  }
+}
+
+function refusal(a: ApprovalRecord): string {
+  const by: Record<Exclude<ApprovalStatus, "pending" | "accepted">, string> = {
+    declined: `was declined by ${a.resolved_by}`,
+    cancelled: `was cancelled by ${a.resolved_by}`,
+    expired: `expired unanswered at ${a.expires_at}`,
+  };
+  return `approval ${a.id} ${by[a.status as keyof typeof by]}${a.note ? `: ${a.note}` : ""}`;
+}

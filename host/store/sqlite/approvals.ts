@@ -1,0 +1,87 @@
+// Approvals in SQLite. Every change of status is one UPDATE guarded by the status it expects
+// (and by the clock), so two answers to one approval, or two resumes, cannot both succeed.
+import type { ApprovalStatus } from "../../../sdk/approvals.ts";
+import type { ApprovalFilter, ApprovalRecord, ApprovalStore, Resolution } from "../store.ts";
+import type { Database, Row } from "./database.ts";
+
+export class SqliteApprovals implements ApprovalStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async create(a: ApprovalRecord): Promise<void> {
+    this.#db.q(`INSERT INTO approvals (id, tenant, status, session_id, agent, decision_id, fingerprint, event, reasons, bindings, held, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      a.id, a.tenant, a.status, a.session_id, a.agent, a.decision_id, a.fingerprint, JSON.stringify(a.event),
+      JSON.stringify(a.reasons), JSON.stringify(a.bindings), JSON.stringify(a.held), a.created_at, a.expires_at,
+    );
+  }
+
+  async get(tenant: string, id: string): Promise<ApprovalRecord | undefined> {
+    const row = this.#db.q("SELECT * FROM approvals WHERE tenant = ? AND id = ?").get(tenant, id) as Row | undefined;
+    return row ? toApproval(row) : undefined;
+  }
+
+  async list(tenant: string, filter: ApprovalFilter): Promise<ApprovalRecord[]> {
+    const before = filter.before === undefined ? undefined : (this.#db.q("SELECT seq FROM approvals WHERE tenant = ? AND id = ?").get(tenant, filter.before) as { seq: number } | undefined);
+    const rows = this.#db.q(`SELECT * FROM approvals WHERE tenant = ? AND seq < ? AND (? IS NULL OR status = ?) ORDER BY seq DESC LIMIT ?`)
+      .all(tenant, before?.seq ?? (filter.before === undefined ? Number.MAX_SAFE_INTEGER : 0), filter.status ?? null, filter.status ?? null, filter.limit) as Row[];
+    return rows.map(toApproval);
+  }
+
+  async resolve(tenant: string, id: string, r: Resolution, now: Date): Promise<{ approval: ApprovalRecord; changed: boolean } | undefined> {
+    const at = now.toISOString();
+    // A person answers only while the approval is open; the clock only once it is not.
+    const clock = r.status === "expired" ? "expires_at <= ?" : "expires_at > ?";
+    const changed = Number(this.#db.q(`UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, note = ?
+                                       WHERE tenant = ? AND id = ? AND status = 'pending' AND ${clock}`)
+      .run(r.status, r.by, at, r.note ?? null, tenant, id, at).changes) > 0;
+    const approval = await this.get(tenant, id);
+    return approval && { approval, changed };
+  }
+
+  async use(tenant: string, id: string, now: Date): Promise<boolean> {
+    return Number(this.#db.q("UPDATE approvals SET used_at = ? WHERE tenant = ? AND id = ? AND status = 'accepted' AND used_at IS NULL")
+      .run(now.toISOString(), tenant, id).changes) > 0;
+  }
+
+  async expireDue(now: Date): Promise<ApprovalRecord[]> {
+    const at = now.toISOString();
+    const rows = this.#db.q(`UPDATE approvals SET status = 'expired', resolved_by = 'timeout', resolved_at = ?
+                             WHERE status = 'pending' AND expires_at <= ? RETURNING *`).all(at, at) as Row[];
+    return rows.map(toApproval);
+  }
+
+  async countPending(tenant: string): Promise<number> {
+    return (this.#db.q("SELECT COUNT(*) AS n FROM approvals WHERE tenant = ? AND status = 'pending'").get(tenant) as { n: number }).n;
+  }
+
+  async prune(before: Date): Promise<number> {
+    return Number(this.#db.q("DELETE FROM approvals WHERE status != 'pending' AND created_at < ?").run(before.toISOString()).changes);
+  }
+}
+
+function toApproval(row: Row): ApprovalRecord {
+  const optional = (key: string) => (row[key] === null ? {} : { [key]: row[key] as string });
+  return {
+    id: row.id as string,
+    tenant: row.tenant as string,
+    status: row.status as ApprovalStatus,
+    session_id: row.session_id as string | null,
+    agent: row.agent as string | null,
+    decision_id: row.decision_id as string,
+    fingerprint: row.fingerprint as string,
+    event: JSON.parse(row.event as string),
+    reasons: JSON.parse(row.reasons as string),
+    bindings: JSON.parse(row.bindings as string),
+    held: JSON.parse(row.held as string),
+    created_at: row.created_at as string,
+    expires_at: row.expires_at as string,
+    ...optional("resolved_by"),
+    ...optional("resolved_at"),
+    ...optional("note"),
+    ...optional("used_at"),
+  };
+}

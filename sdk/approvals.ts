@@ -1,0 +1,61 @@
+// The approvals API's bodies and answers, as JSON schemas (see "Approvals" in docs/design.md).
+// An ASK raises an approval; a person accepts or declines it; the agent resumes with its id.
+import Type, { type Static } from "typebox";
+import * as S from "./schemas.ts";
+
+export const APPROVAL_STATUSES = ["pending", "accepted", "declined", "cancelled", "expired"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/** The approval ids the host makes: `apr_` and 24 base64url characters. */
+export const APPROVAL_ID_PATTERN = "^apr_[A-Za-z0-9_-]{8,64}$";
+
+export const Approval = Type.Object({
+  id: Type.String(),
+  status: Type.Enum(APPROVAL_STATUSES),
+  expires_at: Type.String(),
+  reasons: Type.Array(Type.String(), { description: "What each binding that asked said." }),
+  bindings: Type.Array(Type.String(), { description: "The bindings that asked; on resume their ASK counts as ALLOW." }),
+  event: Type.Unknown({ description: "The event, masked with the tenant's log_event_mask." }),
+  session_id: Type.Union([Type.String(), Type.Null()]),
+  agent: Type.Union([Type.String(), Type.Null()]),
+  decision_id: Type.String({ description: "The ASK decision that raised it." }),
+  created_at: Type.String(),
+  resolved_by: Type.Optional(Type.String({ description: "The id of the key that answered it, or \"timeout\"." })),
+  resolved_at: Type.Optional(Type.String()),
+  note: Type.Optional(Type.String()),
+  used_at: Type.Optional(Type.String({ description: "When an accepted approval was used up by the agent's resume." })),
+});
+
+export const ApprovalParams = Type.Object({ t: S.TenantId, id: Type.String({ pattern: APPROVAL_ID_PATTERN }) });
+
+export const ApprovalQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Enum(APPROVAL_STATUSES)),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+    before: Type.Optional(Type.String({ pattern: APPROVAL_ID_PATTERN, description: "An approval id: only older approvals are listed." })),
+  },
+  { additionalProperties: false },
+);
+
+export const ApprovalWait = Type.Object(
+  { wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 60, description: "Hold the request up to this many seconds until the approval is resolved." })) },
+  { additionalProperties: false },
+);
+
+export const ApprovalPage = Type.Object({
+  approvals: Type.Array(Approval),
+  next_before: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const ResolveApproval = Type.Object(
+  {
+    action: Type.Enum(["accept", "decline", "cancel"]),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export type ApprovalInfo = Static<typeof Approval>;
+export type ApprovalPageInfo = Static<typeof ApprovalPage>;
+export type ApprovalQueryInfo = Static<typeof ApprovalQuery>;
+export type ResolveApprovalInput = Static<typeof ResolveApproval>;
