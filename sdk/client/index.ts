@@ -2,3 +2,4 @@
 // that what imports palisade/sdk (policies' types, sandbox workers) never loads it.
 export { PalisadeClient } from "./client.ts";
 export type { ClientOptions, ClientError } from "./client.ts";
+export type { ApprovalsClient } from "./approvals.ts";

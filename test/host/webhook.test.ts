@@ -43,7 +43,7 @@ const deploy = { event: { type: "tool_call", data: { name: "deploy", arguments: 
 describe("approval webhooks", () => {
   it("are signed with the secret shown once, and a receiver down for two tries gets the third", async () => {
     const hook = await receiver((n, res) => res.writeHead(n <= 2 ? 503 : 200).end());
-    closers.push(() => hook.server.close());
+    closers.push(() => void hook.server.close());
     const host = await hostAllowingLocalWebhooks();
     const keys = await tenantWithKeys(host, "hooked");
     expect((await host.call("PATCH", "/v1/tenants/hooked", keys.agent, { settings: { approval_webhook: hook.url } })).status).toBe(403);
@@ -96,7 +96,7 @@ describe("a webhook URL cannot reach the host's own networks by default", () => 
     ["link-local (cloud metadata)", () => "http://169.254.169.254/latest/meta-data", "169.254.169.254 is a private address"],
   ])("refuses %s", async (_what, url, message) => {
     const hook = await receiver((_n, res) => res.writeHead(200).end());
-    closers.push(() => hook.server.close());
+    closers.push(() => void hook.server.close());
     const port = Number(new URL(hook.url).port);
     const logged: string[] = [];
     let gaveUp: () => void;
@@ -111,7 +111,7 @@ describe("a webhook URL cannot reach the host's own networks by default", () => 
 
   it("delivers to the same receiver when the operator allows private networks", async () => {
     const hook = await receiver((_n, res) => res.writeHead(204).end());
-    closers.push(() => hook.server.close());
+    closers.push(() => void hook.server.close());
     const webhooks = new Webhooks({ allowPrivate: true, retryDelaysMs: [], log: () => {} });
     closers.push(() => webhooks.close());
     webhooks.send(hook.url.replace("127.0.0.1", "localhost"), "whsec_x", "approval.created", { tenant: "t" });
