@@ -1,5 +1,11 @@
-// The registry as a table, for bundle and upload.
+// Aligned tables: the registry (bundle, upload) and approvals.
+import type { ApprovalInfo } from "../sdk/approvals.ts";
 import type { PolicyInfo } from "../sdk/types.ts";
+
+function aligned(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+}
 
 /** Handler, kind, name and params (required ones starred), in aligned columns. */
 export function registryTable(policies: PolicyInfo[]): string {
@@ -8,7 +14,11 @@ export function registryTable(policies: PolicyInfo[]): string {
     const params = Object.keys(schema?.properties ?? {}).map((k) => (schema?.required?.includes(k) ? `${k}*` : k)).join(", ");
     return [p.handler, p.kind, p.name, params || "—"];
   });
-  const header = ["HANDLER", "KIND", "NAME", "PARAMS (* required)"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return aligned(["HANDLER", "KIND", "NAME", "PARAMS (* required)"], rows);
+}
+
+/** Id, status, when it expires, the session and what was asked, newest first. */
+export function approvalTable(approvals: ApprovalInfo[]): string {
+  const rows = approvals.map((a) => [a.id, a.status, a.expires_at.slice(0, 19).replace("T", " "), a.session_id ?? "—", a.reasons.join("; ").slice(0, 80)]);
+  return aligned(["ID", "STATUS", "EXPIRES (UTC)", "SESSION", "REASONS"], rows);
 }

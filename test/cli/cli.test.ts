@@ -32,7 +32,7 @@ describe("palisade CLI", () => {
   it("lists its commands, and every command's --help has an example", async () => {
     const top = await palisade(["--help"]);
     expect(top.code).toBe(0);
-    for (const name of ["serve", "bundle", "check", "test", "eval", "upload", "evaluate"]) {
+    for (const name of ["serve", "bundle", "check", "test", "eval", "upload", "evaluate", "approvals"]) {
       expect(top.stdout).toContain(`  ${name}`);
       const help = await palisade([name, "--help"]);
       expect(help.code, name).toBe(0);
@@ -180,6 +180,25 @@ process.on("exit", () => process.stderr.write("\\nLOADED " + JSON.stringify([...
       const ev = await palisade(["evaluate", "--event", '{"type":"tool_call","data":{"name":"f","arguments":{"url":"https://evil.com"}}}'], { ...env, PALISADE_KEY: keys.agent });
       expect(ev.code, ev.stderr).toBe(0);
       expect(JSON.parse(ev.stdout)).toMatchObject({ result: "DENY", reason: "block: Domain evil.com blocked." });
+    });
+
+    it("approvals: list the pending, accept one with a note, show it; a second accept says why it failed", async () => {
+      const env = { PALISADE_URL: host.url, PALISADE_TENANT: "acme" };
+      await host.call("PUT", "/v1/tenants/acme/bindings/ask", keys.security, { handler: "palisade.builtins.ask_tools", params: { tools: ["deploy"] } });
+      const approver = (await host.call("POST", "/v1/tenants/acme/keys", keys.security, { role: "approver" })).body.key;
+      const asked = await host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "deploy", arguments: {} }, context: { session_id: "cli" } } });
+      const id = asked.body.approval.id as string;
+      const list = await palisade(["approvals", "list", "--status", "pending"], { ...env, PALISADE_KEY: approver });
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout).toMatch(new RegExp(`^ID +STATUS +EXPIRES \\(UTC\\) +SESSION +REASONS\n${id} +pending +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +cli +ask: `));
+      const accepted = await palisade(["approvals", "accept", id, "--note", "go"], { ...env, PALISADE_KEY: approver });
+      expect(accepted).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^${id} accepted by key_\\w+\n$`)) });
+      const shown = await palisade(["approvals", "show", id], { ...env, PALISADE_KEY: keys.agent });
+      expect(JSON.parse(shown.stdout)).toMatchObject({ id, status: "accepted", note: "go" });
+      const again = await palisade(["approvals", "decline", id], { ...env, PALISADE_KEY: approver });
+      expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining("is accepted, not pending\nhint: it was answered already") });
+      expect(await palisade(["approvals", "accept"], { ...env, PALISADE_KEY: approver })).toMatchObject({ code: 2, stderr: expect.stringContaining("expected 1 argument, got 0") });
+      expect(await palisade(["approvals", "approve", id], { ...env, PALISADE_KEY: approver })).toMatchObject({ code: 2, stderr: expect.stringContaining("one of: list, show, accept, decline, cancel") });
     });
 
     it("reports the host's errors in one line with a hint", async () => {
