@@ -2,7 +2,14 @@
 // store.test.ts; PostgreSQL where a server is available). `open` gives a fresh, empty store.
 import { describe, expect, it } from "vitest";
 import type { Decision } from "palisade/sdk";
-import { MAX_MODULE_VERSIONS, MAX_STATE_BYTES, type Store } from "../../host/store/store.ts";
+import { MAX_MODULE_VERSIONS, MAX_STATE_BYTES, type ApprovalRecord, type Store } from "../../host/store/store.ts";
+
+const approval = (id: string, expires_at: string, extra: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
+  id, tenant: "acme", status: "pending", session_id: "s", agent: null, decision_id: `d-${id}`, fingerprint: "f", event: { type: "tool_call" },
+  reasons: ["b: why"], bindings: ["b"], held: [{ binding: "b", updates: [{ key: "n", action: "increment", value: 1 }] }],
+  created_at: "2026-01-01T00:00:00.000Z", expires_at, ...extra,
+});
+const LATER = "2999-01-01T00:00:00.000Z";
 
 const SETTINGS = { log_events: false, log_event_mask: [], decision_retention: 100, session_ttl_s: 3600, approval_timeout_s: 3600, approval_webhook: null };
 const RETAIN = { decisions: 100, bytes: 1 << 30 };
@@ -139,6 +146,61 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect((await store.decisions.list("acme", { limit: 2, before: "p3" })).map((d) => d.decision_id)).toEqual(["p2", "p1"]);
       expect((await store.decisions.list("acme", { limit: 10, result: "DENY" })).map((d) => d.decision_id)).toEqual(["p3", "p1"]);
       await expect(store.decisions.list("acme", { limit: 1, before: "nonsense" })).rejects.toMatchObject({ code: "PAL_REQUEST_INVALID" });
+      await store.close();
+    });
+
+    it("keeps approvals: one answer and one use each, a person only before the deadline, the clock only after", async () => {
+      const store = await withTenant();
+      await store.approvals.create(approval("apr_a", LATER));
+      await store.approvals.create(approval("apr_b", "2026-01-01T00:00:01.000Z"));
+      expect(await store.approvals.get("acme", "apr_a")).toEqual(approval("apr_a", LATER));
+      expect(await store.approvals.get("other", "apr_a")).toBeUndefined();
+      expect(await store.approvals.countPending("acme")).toBe(2);
+      const now = new Date("2026-06-01T00:00:00.000Z");
+      // A person cannot answer past the deadline; the clock cannot expire before it.
+      expect(await store.approvals.resolve("acme", "apr_b", { status: "accepted", by: "k" }, now)).toMatchObject({ changed: false, approval: { status: "pending" } });
+      expect(await store.approvals.resolve("acme", "apr_a", { status: "expired", by: "timeout" }, now)).toMatchObject({ changed: false });
+      expect(await store.approvals.use("acme", "apr_a", now)).toBe(false); // not accepted yet
+      const accepted = await store.approvals.resolve("acme", "apr_a", { status: "accepted", by: "key_1", note: "ok" }, now);
+      expect(accepted).toMatchObject({ changed: true, approval: { status: "accepted", resolved_by: "key_1", note: "ok", resolved_at: now.toISOString() } });
+      expect(await store.approvals.resolve("acme", "apr_a", { status: "declined", by: "key_2" }, now)).toMatchObject({ changed: false, approval: { status: "accepted" } });
+      expect(await store.approvals.use("acme", "apr_a", now)).toBe(true);
+      expect(await store.approvals.use("acme", "apr_a", now)).toBe(false);
+      expect((await store.approvals.expireDue(now)).map((a) => [a.id, a.status, a.resolved_by])).toEqual([["apr_b", "expired", "timeout"]]);
+      expect(await store.approvals.expireDue(now)).toEqual([]);
+      expect(await store.approvals.resolve("acme", "nope", { status: "accepted", by: "k" }, now)).toBeUndefined();
+      expect(await store.approvals.countPending("acme")).toBe(0);
+      await store.close();
+    });
+
+    it("lists approvals newest first by status, pages them, and prunes only resolved old ones", async () => {
+      const store = await withTenant();
+      for (const id of ["apr_1", "apr_2", "apr_3"]) await store.approvals.create(approval(id, LATER));
+      await store.approvals.resolve("acme", "apr_2", { status: "declined", by: "k" }, new Date());
+      expect((await store.approvals.list("acme", { limit: 2 })).map((a) => a.id)).toEqual(["apr_3", "apr_2"]);
+      expect((await store.approvals.list("acme", { limit: 10, before: "apr_2" })).map((a) => a.id)).toEqual(["apr_1"]);
+      expect((await store.approvals.list("acme", { limit: 10, status: "pending" })).map((a) => a.id)).toEqual(["apr_3", "apr_1"]);
+      expect(await store.approvals.list("acme", { limit: 10, before: "apr_unknown" })).toEqual([]);
+      expect(await store.approvals.prune(new Date("2026-01-02T00:00:00.000Z"))).toBe(1);
+      expect((await store.approvals.list("acme", { limit: 10 })).map((a) => a.id)).toEqual(["apr_3", "apr_1"]);
+      expect(await store.tenants.delete("acme")).toBe(true);
+      expect(await store.approvals.get("acme", "apr_1")).toBeUndefined();
+      await store.close();
+    });
+
+    it("keeps a webhook secret per tenant, out of its settings", async () => {
+      const store = await withTenant();
+      expect(await store.tenants.webhookSecret("acme")).toBeUndefined();
+      await store.tenants.setWebhookSecret("acme", "whsec_1");
+      expect(await store.tenants.webhookSecret("acme")).toBe("whsec_1");
+      expect(JSON.stringify(await store.tenants.get("acme"))).not.toContain("whsec_1");
+      await store.close();
+    });
+
+    it("logs the approval a decision raised or used", async () => {
+      const store = await withTenant();
+      await store.decisions.record(log("d1", { approval: { id: "apr_a", status: "pending", expires_at: LATER } }), RETAIN);
+      expect((await store.decisions.list("acme", { limit: 1 }))[0]).toMatchObject({ decision_id: "d1", approval: { id: "apr_a", status: "pending" } });
       await store.close();
     });
 
