@@ -65,6 +65,12 @@ export interface EvaluateRequest {
    * ALLOW. Every binding still runs, so any DENY still wins.
    */
   approved?: readonly string[];
+  /**
+   * The scope of each binding, by position (a host's "session", "agent", "tenant", …). Bindings
+   * then run group by group, in the order the scopes first appear, each group by its own
+   * `order`; each policy in the decision names its scope. Without it, one group.
+   */
+  scopes?: readonly string[];
 }
 
 export interface RuntimeStats {

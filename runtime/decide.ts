@@ -10,6 +10,7 @@ export interface PlannedBinding {
   handler: string;
   mode: "enforce" | "shadow";
   on_error: Verdict;
+  scope?: string;
 }
 
 /** Evaluation order: by `order` (default 0), then by id. */
@@ -95,6 +96,7 @@ export function decide(
       binding: binding.id,
       handler: binding.handler,
       mode: binding.mode,
+      ...(binding.scope === undefined ? {} : { scope: binding.scope }),
       result,
       reason,
       error,

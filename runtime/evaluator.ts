@@ -37,12 +37,18 @@ export class Evaluator {
       throw new PalisadeError("PAL_REQUEST_INVALID", "approved must be an array of binding ids");
     }
     const bindings = request.bindings.map((b) => this.#bindings.check(b));
+    const scopes = checkScopes(request.scopes, bindings);
     const limits = this.#limits(request.limits);
     const { event, data } = serialise(tenant, input, limits.max_event_bytes);
 
-    const active = bindings.filter((b) => b.enabled !== false && (!b.events || b.events.includes(eventType))).sort(byEvaluationOrder);
-    const plan = active.map(planned);
-    const entries = active.map((b) => this.#bindings.resolveOrMiss(tenant, b, request.unavailable ?? "error"));
+    const rank = new Map<string | undefined, number>();
+    for (const scope of scopes) if (!rank.has(scope)) rank.set(scope, rank.size);
+    const active = bindings
+      .map((binding, i) => ({ binding, scope: scopes[i] }))
+      .filter(({ binding: b }) => b.enabled !== false && (!b.events || b.events.includes(eventType)))
+      .sort((x, y) => rank.get(x.scope)! - rank.get(y.scope)! || byEvaluationOrder(x.binding, y.binding));
+    const plan = active.map(({ binding, scope }) => planned(binding, scope));
+    const entries = active.map(({ binding }) => this.#bindings.resolveOrMiss(tenant, binding, request.unavailable ?? "error"));
     const resolved = entries.filter((e): e is Resolved => !("missing" in e));
 
     let ran: Outcome[] = [];
@@ -97,8 +103,22 @@ function serialise(tenant: string, input: PolicyEvent, maxEventBytes: number): {
   return { event, data: dataJson };
 }
 
-function planned(binding: Binding): PlannedBinding {
-  return { id: binding.id, handler: binding.handler, mode: binding.mode ?? "enforce", on_error: binding.on_error ?? "DENY" };
+function planned(binding: Binding, scope: string | undefined): PlannedBinding {
+  return { id: binding.id, handler: binding.handler, mode: binding.mode ?? "enforce", on_error: binding.on_error ?? "DENY", ...(scope === undefined ? {} : { scope }) };
+}
+
+// Binding ids name state, verdicts and decided_by: within one evaluation each must be one binding.
+function checkScopes(scopes: readonly string[] | undefined, bindings: readonly Binding[]): readonly (string | undefined)[] {
+  const ids = new Set<string>();
+  for (const b of bindings) {
+    if (ids.has(b.id)) throw new PalisadeError("PAL_BINDING_INVALID", `binding id "${b.id}" appears twice; ids must be unique within one evaluation`);
+    ids.add(b.id);
+  }
+  if (scopes === undefined) return bindings.map(() => undefined);
+  if (!Array.isArray(scopes) || scopes.length !== bindings.length || !scopes.every((s) => typeof s === "string")) {
+    throw new PalisadeError("PAL_REQUEST_INVALID", "scopes must be an array of strings, one for each binding");
+  }
+  return scopes;
 }
 
 type Binding = EvaluateRequest["bindings"][number];

@@ -236,6 +236,7 @@ export const PolicyResult = Type.Object({
   binding: Type.String(),
   handler: Handler,
   mode: Type.Enum(["enforce", "shadow"]),
+  scope: Type.Optional(Type.String({ description: "Where the binding is attached: session, agent, tenant or config (on the host)." })),
   result: Type.Union([Verdict, Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([PolicyErrorInfo, Type.Null()]),
