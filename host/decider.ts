@@ -28,15 +28,24 @@ function refused(decision: Decision, reason: string): Decision {
   return { ...rest, result: "DENY", reason, data: null, decided_by: [], state_updates: [] };
 }
 
-/** A decision made without running anything: a resume whose approval is pending or refused. */
-function standing(claim: Exclude<Claim, { kind: "accepted" }>): Decision {
+/** A decision made without running anything: a resume whose approval is pending or refused, or bindings that cannot run together. */
+function standing(claim: Exclude<Claim, { kind: "accepted" }> | { kind: "refused"; reason: string }): Decision {
   const pending = claim.kind === "pending";
   return {
     decision_id: globalThis.crypto.randomUUID(),
     result: pending ? "ASK" : "DENY",
-    reason: pending ? `approval ${claim.approval.id} is still pending` : claim.reason,
+    reason: claim.kind === "pending" ? `approval ${claim.approval.id} is still pending` : claim.reason,
     data: null, decided_by: [], policies: [], duration_ms: 0, state_updates: [],
   };
+}
+
+function firstRepeat(ids: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
 }
 
 function approvalOf(a: ApprovalRecord): NonNullable<Decision["approval"]> {
@@ -72,30 +81,38 @@ export class Decider {
     this.#approvals = approvals;
   }
 
-  /** Decides on `event`; with `approvalId`, it is a resume after a person answered that approval. */
-  decide(tenant: string, event: PolicyEvent, approvalId?: string): Promise<HostDecision> {
+  /**
+   * Decides on `event`. With `approvalId`, it is a resume after a person answered that approval.
+   * A `dryRun` decides as if for real but changes nothing: no state, no approval; it is logged
+   * as a dry run.
+   */
+  decide(tenant: string, event: PolicyEvent, options: { approvalId?: string; dryRun?: boolean } = {}): Promise<HostDecision> {
     const session = event.context?.session_id;
-    if (session === undefined) return this.#decide(tenant, event, approvalId);
-    return this.#sessions.run(`${tenant}\0${session}`, () => this.#decide(tenant, event, approvalId));
+    if (session === undefined || options.dryRun) return this.#decide(tenant, event, options);
+    return this.#sessions.run(`${tenant}\0${session}`, () => this.#decide(tenant, event, options));
   }
 
-  async #decide(tenant: string, event: PolicyEvent, approvalId: string | undefined): Promise<HostDecision> {
+  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false }: { approvalId?: string; dryRun?: boolean }): Promise<HostDecision> {
     const started = performance.now();
     const sessionId = event.context?.session_id;
     // Before anything runs: a resume must not run policies (or use up the approval) for another event.
-    const claim = approvalId === undefined ? undefined : await this.#approvals.claim(tenant, approvalId, event);
+    const claim = approvalId === undefined || dryRun ? undefined : await this.#approvals.claim(tenant, approvalId, event);
     await this.#catalog.loader.ready(tenant);
-    const [bindings, limits, info] = await Promise.all([this.#catalog.bindings.ofTenant(tenant), this.#catalog.limits.of(tenant), this.#store.tenants.get(tenant)]);
+    const [scoped, limits, info] = await Promise.all([this.#catalog.bindings.forEvent(tenant, event), this.#catalog.limits.of(tenant), this.#store.tenants.get(tenant)]);
+    const { bindings, scopes } = scoped;
     const settings = info!.settings;
     let decision: Decision;
+    const collision = firstRepeat(bindings.map((b) => b.id));
     if (claim && claim.kind !== "accepted") decision = standing(claim);
+    else if (collision !== undefined) decision = standing({ kind: "refused", reason: `binding id "${collision}" is in two scopes that apply to this event; rename one` });
     else {
       if (bindings.some((b) => isBuiltin(b.handler))) await this.#catalog.loader.builtins(tenant);
       const state = sessionId === undefined ? undefined : await this.#store.sessions.state(tenant, sessionId);
       const approved = claim ? { approved: claim.approval.bindings } : {};
-      decision = await this.#runtime.evaluate({ tenant, bindings, event, limits, unavailable: "on_error", ...(state ? { state } : {}), ...approved });
+      decision = await this.#runtime.evaluate({ tenant, bindings, scopes, event, limits, unavailable: "on_error", ...(state ? { state } : {}), ...approved });
       if (claim && decision.result !== "ASK") decision = { ...decision, state_updates: merged(claim.approval.held, decision.state_updates ?? []) };
     }
+    if (dryRun) decision = { ...decision, state_updates: [] };
     let updates = decision.state_updates ?? [];
     if (sessionId !== undefined && updates.length) {
       const quota = await this.#sessionQuota(tenant, sessionId);
@@ -104,7 +121,7 @@ export class Decider {
     }
     const masked = maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask);
     let approval = claim?.approval;
-    if (decision.result === "ASK" && claim?.kind !== "pending") {
+    if (decision.result === "ASK" && claim?.kind !== "pending" && !dryRun) {
       const raised = await this.#approvals.raise(tenant, { decision, event, masked, bindings, settings });
       if (raised) approval = raised;
       else decision = refused(decision, `the tenant has ${this.#config.maxPendingApprovals} approvals pending (max_pending_approvals); answer some first`);
@@ -118,6 +135,7 @@ export class Decider {
       target: targetOf(event),
       ...(settings.log_events ? { event: masked } : {}),
       ...(answer.approval ? { approval: answer.approval } : {}),
+      ...(dryRun ? { dry_run: true } : {}),
       ...(sessionId !== undefined && updates.length ? { state: { session_id: sessionId, ttl_s: settings.session_ttl_s, updates } } : {}),
     }, { decisions: settings.decision_retention, bytes: this.#config.decisionLogBytes });
     this.#metrics.observe(tenant, answer, (performance.now() - started) / 1000);

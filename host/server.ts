@@ -24,7 +24,9 @@ import { adminKeyRoutes } from "./routes/admin-keys.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { limitRoutes } from "./routes/limits.ts";
+import { mcpRoutes } from "./routes/mcp.ts";
 import { moduleRoutes } from "./routes/modules.ts";
+import { proposalRoutes } from "./routes/proposals.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { checkConfig } from "./startup.ts";
 import { SqliteStore } from "./store/sqlite/index.ts";
@@ -100,6 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   const metrics = createMetrics(runtime);
   const approvals = new Approvals(store, new Webhooks({ allowPrivate: config.webhookPrivateNetworks, log: (m) => app.log.warn(m) }), {
     maxPending: config.maxPendingApprovals,
+    bindForSession: async (tenant, session, binding) => void (await catalog.bindings.put(tenant, { kind: "session", id: session }, binding)),
     log: (m) => app.log.error(m),
   });
   const decider = new Decider(store, runtime, catalog, config, metrics, approvals);
@@ -155,6 +158,8 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   await app.register(evaluateRoutes);
   await app.register(decisionRoutes);
   await app.register(approvalRoutes);
+  await app.register(proposalRoutes);
+  await app.register(mcpRoutes);
 
   const adminKeys = await ensureAdminKey(store, options.adminKey);
   return Object.assign(app, { adminKeys }) as unknown as PalisadeServer;

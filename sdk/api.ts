@@ -117,7 +117,7 @@ export const BindingBody = Type.Omit(S.Binding, ["id"], { additionalProperties: 
 
 export const StoredBinding = Type.Intersect([
   S.Binding,
-  Type.Object({ source: Type.Enum(["config", "tenant"]), updated_at: Type.String() }),
+  Type.Object({ source: Type.Enum(["config", "tenant", "agent", "session"], { description: "The binding's scope." }), updated_at: Type.String() }),
 ]);
 
 export const EvaluateBody = Type.Object(
@@ -150,6 +150,7 @@ export const LoggedDecision = Type.Object({
   duration_ms: Type.Number(),
   event: Type.Optional(Type.Unknown()),
   approval: Type.Optional(S.DecisionApproval),
+  dry_run: Type.Optional(Type.Boolean({ description: "A dry run: it changed no state and raised no approval." })),
 });
 
 export const DecisionPage = Type.Object({

@@ -18,7 +18,8 @@ export const Approval = Type.Object({
   event: Type.Unknown({ description: "The event, masked with the tenant's log_event_mask." }),
   session_id: Type.Union([Type.String(), Type.Null()]),
   agent: Type.Union([Type.String(), Type.Null()]),
-  decision_id: Type.String({ description: "The ASK decision that raised it." }),
+  decision_id: Type.Union([Type.String(), Type.Null()], { description: "The ASK decision that raised it (null for a proposal)." }),
+  proposal: Type.Optional(Type.Object({ session_id: Type.String(), binding: S.Binding }, { description: "A policy an agent proposed for its session: accepting it creates this session binding." })),
   created_at: Type.String(),
   resolved_by: Type.Optional(Type.String({ description: "The id of the key that answered it, or \"timeout\"." })),
   resolved_at: Type.Optional(Type.String()),
@@ -55,7 +56,11 @@ export const ResolveApproval = Type.Object(
   { additionalProperties: false },
 );
 
+/** What an agent proposes for its session: a binding, checked like one. */
+export const Proposal = S.Binding;
+
 export type ApprovalInfo = Static<typeof Approval>;
+export type ProposalInput = Static<typeof Proposal>;
 export type ApprovalPageInfo = Static<typeof ApprovalPage>;
 export type ApprovalQueryInfo = Static<typeof ApprovalQuery>;
 export type ResolveApprovalInput = Static<typeof ResolveApproval>;

@@ -22,6 +22,8 @@ export type Claim =
 
 export interface ApprovalOptions {
   maxPending: number;
+  /** Creates the session binding of an accepted proposal; throws when it cannot be bound. */
+  bindForSession: (tenant: string, sessionId: string, binding: Binding) => Promise<void>;
   /** How often expiries are looked for (they are also enforced whenever one is read). */
   sweepMs?: number;
   log: (message: string) => void;
@@ -66,7 +68,7 @@ export class Approvals {
     const timeouts = input.bindings.filter((b) => asking.has(b.id)).map((b) => b.ask_timeout_s ?? settings.approval_timeout_s);
     const created = new Date();
     const approval: ApprovalRecord = {
-      id: `apr_${randomBytes(18).toString("base64url")}`,
+      id: newId(),
       tenant,
       status: "pending",
       session_id: event.context?.session_id ?? null,
@@ -79,6 +81,35 @@ export class Approvals {
       held: decision.held_state_updates ?? [],
       created_at: created.toISOString(),
       expires_at: new Date(created.getTime() + 1000 * Math.min(...timeouts, settings.approval_timeout_s)).toISOString(),
+    };
+    await this.#store.approvals.create(approval);
+    this.#emit(tenant, "approval.created", approval);
+    return approval;
+  }
+
+  /**
+   * An agent's proposal of a binding for its session, as an approval: accepting it creates the
+   * binding. The caller has checked the binding as the binding routes do.
+   */
+  async propose(tenant: string, sessionId: string, agent: string | null, binding: Binding, settings: TenantSettings): Promise<ApprovalRecord | null> {
+    if ((await this.#store.approvals.countPending(tenant)) >= this.#options.maxPending) return null;
+    const created = new Date();
+    const approval: ApprovalRecord = {
+      id: newId(),
+      tenant,
+      status: "pending",
+      session_id: sessionId,
+      agent,
+      decision_id: null,
+      // Not a sha256: no event's fingerprint can match, so a proposal can never be resumed.
+      fingerprint: "proposal",
+      event: null,
+      reasons: [`proposes session binding "${binding.id}": ${binding.handler}${binding.params ? ` with ${JSON.stringify(binding.params).slice(0, 500)}` : ""}`],
+      bindings: [],
+      held: [],
+      created_at: created.toISOString(),
+      expires_at: new Date(created.getTime() + 1000 * settings.approval_timeout_s).toISOString(),
+      proposal: { session_id: sessionId, binding },
     };
     await this.#store.approvals.create(approval);
     this.#emit(tenant, "approval.created", approval);
@@ -103,6 +134,11 @@ export class Approvals {
   /** A person's answer. 404 when there is no such approval, 409 when it is not pending. */
   async answer(tenant: string, id: string, action: keyof typeof ACTIONS, by: string, note?: string): Promise<ApprovalRecord> {
     const current = await this.get(tenant, id);
+    // A proposal is bound before it is marked accepted: if the binding fails (its handler is
+    // gone, its params no longer fit), the approval stays pending and the person hears why.
+    if (current.status === "pending" && action === "accept" && current.proposal) {
+      await this.#options.bindForSession(tenant, current.proposal.session_id, current.proposal.binding);
+    }
     const done = current.status === "pending" ? await this.#resolve(tenant, id, { status: ACTIONS[action], by, ...(note ? { note } : {}) }) : undefined;
     if (!done?.changed) {
       const now = done?.approval ?? current;
@@ -204,6 +240,8 @@ export class Approvals {
     }
   }
 }
+
+const newId = () => `apr_${randomBytes(18).toString("base64url")}`;
 
 function refusal(a: ApprovalRecord): string {
   const by: Record<Exclude<ApprovalStatus, "pending" | "accepted">, string> = {

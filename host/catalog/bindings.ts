@@ -1,7 +1,8 @@
-// A tenant's bindings: checked by the runtime before they are stored (handler found, params
-// valid against its params_schema, factory built), counted against max_bindings across every
-// scope, and cached for evaluations until a change.
-import { isPalisadeError, PalisadeError, type Binding, type PolicyInfo } from "../../sdk/index.ts";
+// A tenant's bindings, in four scopes: a session's, an agent's, the tenant's, and the config's
+// defaults. Each is checked by the runtime before it is stored (handler found, params valid
+// against its params_schema, factory built) and counted against max_bindings over every scope.
+// An id is unique across scope kinds, because a decision names each binding by its id.
+import { isPalisadeError, PalisadeError, type Binding, type PolicyEvent, type PolicyInfo } from "../../sdk/index.ts";
 import { moduleOfHandler } from "../../sdk/schemas.ts";
 import type { Runtime } from "../../runtime/index.ts";
 import type { HostConfig } from "../config.ts";
@@ -13,6 +14,14 @@ import type { KeyedSerial } from "./serial.ts";
 
 export const TENANT_SCOPE: Scope = { kind: "tenant" };
 
+/** The bindings an evaluation runs, with each one's scope, in the order the groups run. */
+export interface ScopedBindings {
+  bindings: readonly Binding[];
+  scopes: readonly string[];
+}
+
+const strip = ({ updated_at: _, ...b }: Binding & { updated_at: string }): Binding => b;
+const describeScope = (scope: Scope | { kind: "config" }) => (scope.kind === "tenant" || scope.kind === "config" ? `the ${scope.kind}` : `${scope.kind} "${scope.id}"`);
 export class BindingService {
   readonly #store: Store;
   readonly #runtime: Runtime;
@@ -20,7 +29,7 @@ export class BindingService {
   readonly #limits: LimitsCache;
   readonly #loader: TenantLoader;
   readonly #writes: KeyedSerial;
-  readonly #tenantBindings = new Map<string, readonly Binding[]>();
+  readonly #tenantBindings = new Map<string, ScopedBindings>();
 
   constructor(store: Store, runtime: Runtime, config: HostConfig, limits: LimitsCache, loader: TenantLoader, writes: KeyedSerial) {
     this.#store = store;
@@ -32,36 +41,78 @@ export class BindingService {
   }
 
   /**
-   * The tenant-wide bindings: the config's defaults, replaced by the tenant's own of the same
-   * id. The same array (and binding objects) until a change, so the runtime checks each once.
+   * The tenant-wide bindings: the tenant's own, then the config's defaults (those the tenant has
+   * not replaced with its own of the same id). The same arrays (and binding objects) until a
+   * change, so the runtime checks each once.
    */
-  async ofTenant(tenant: string): Promise<readonly Binding[]> {
-    let bindings = this.#tenantBindings.get(tenant);
-    if (!bindings) {
-      const own = await this.#store.bindings.list(tenant, TENANT_SCOPE);
+  async ofTenant(tenant: string): Promise<ScopedBindings> {
+    let cached = this.#tenantBindings.get(tenant);
+    if (!cached) {
+      const own = (await this.#store.bindings.list(tenant, TENANT_SCOPE)).map(strip);
       const ids = new Set(own.map((b) => b.id));
-      const available = new Set(this.#loader.configModules(tenant).map((m) => m.name));
-      const defaults = this.#config.bindings.filter((b) => !ids.has(b.id) && (available.has(moduleOfHandler(b.handler)) || isBuiltin(b.handler)));
-      bindings = Object.freeze([...defaults, ...own.map(({ updated_at: _, ...b }) => b)]);
-      this.#tenantBindings.set(tenant, bindings);
+      const defaults = this.#defaults(tenant).filter((b) => !ids.has(b.id));
+      cached = { bindings: Object.freeze([...own, ...defaults]), scopes: Object.freeze([...own.map(() => "tenant"), ...defaults.map(() => "config")]) };
+      this.#tenantBindings.set(tenant, cached);
     }
-    return bindings;
+    return cached;
+  }
+
+  /** What an event runs: its session's bindings, then its agent's, then the tenant's, then the config's. */
+  async forEvent(tenant: string, event: PolicyEvent): Promise<ScopedBindings> {
+    const wide = await this.ofTenant(tenant);
+    const { session_id: session, agent } = event.context ?? {};
+    const ofSession = session === undefined ? [] : (await this.#store.bindings.list(tenant, { kind: "session", id: session })).map(strip);
+    const ofAgent = agent === undefined ? [] : (await this.#store.bindings.list(tenant, { kind: "agent", id: agent })).map(strip);
+    if (!ofSession.length && !ofAgent.length) return wide;
+    return {
+      bindings: [...ofSession, ...ofAgent, ...wide.bindings],
+      scopes: [...ofSession.map(() => "session"), ...ofAgent.map(() => "agent"), ...wide.scopes],
+    };
   }
 
   /** Checks and stores a binding; true when it was created. */
   put(tenant: string, scope: Scope, binding: Binding): Promise<boolean> {
     return this.#writes.run(tenant, async () => {
-      await this.#loader.ready(tenant);
-      const limits = await this.#limits.of(tenant);
-      const existing = await this.#store.bindings.list(tenant, scope);
-      if (!existing.some((b) => b.id === binding.id) && (await this.#store.bindings.count(tenant)) >= limits.max_bindings) {
-        throw new PalisadeError("PAL_LIMIT_REACHED", `tenant "${tenant}" already has max_bindings (${limits.max_bindings}) bindings, counted over every scope`);
-      }
-      await this.prepare(tenant, binding, limits);
-      const created = await this.#store.bindings.put(tenant, scope, binding);
+      await this.#check(tenant, scope, binding);
+      const ttl = scope.kind === "session" ? (await this.#store.tenants.get(tenant))!.settings.session_ttl_s : undefined;
+      const created = await this.#store.bindings.put(tenant, scope, binding, ttl);
       this.invalidate(tenant);
       return created;
     });
+  }
+
+  /** Checks a binding as put() would (id, max_bindings, handler, params, factory), without storing it. */
+  check(tenant: string, scope: Scope, binding: Binding): Promise<void> {
+    return this.#writes.run(tenant, () => this.#check(tenant, scope, binding));
+  }
+
+  async #check(tenant: string, scope: Scope, binding: Binding): Promise<void> {
+    await this.#loader.ready(tenant);
+    const limits = await this.#limits.of(tenant);
+    await this.#checkId(tenant, scope, binding.id);
+    const existing = await this.#store.bindings.list(tenant, scope);
+    if (!existing.some((b) => b.id === binding.id) && (await this.#store.bindings.count(tenant)) >= limits.max_bindings) {
+      throw new PalisadeError("PAL_LIMIT_REACHED", `tenant "${tenant}" already has max_bindings (${limits.max_bindings}) bindings, counted over every scope`);
+    }
+    await this.prepare(tenant, binding, limits);
+  }
+
+  /**
+   * Refuses an id that a binding of another scope kind has: two bindings of one id could meet in
+   * one evaluation. Sessions (or agents) do not meet each other, and a tenant binding may replace
+   * a config default of its id.
+   */
+  async #checkId(tenant: string, scope: Scope, id: string): Promise<void> {
+    const taken: (Scope | { kind: "config" })[] = (await this.#store.bindings.scopesWithId(tenant, id)).filter((s) => s.kind !== scope.kind);
+    if (scope.kind !== "tenant" && this.#defaults(tenant).some((b) => b.id === id)) taken.push({ kind: "config" });
+    if (taken.length) {
+      throw new PalisadeError("PAL_BINDING_ID_TAKEN", `binding id "${id}" is used by ${describeScope(taken[0]!)}; ids are unique across scopes, so that a decision names each binding once: pick another id`, { scopes: taken });
+    }
+  }
+
+  #defaults(tenant: string): Binding[] {
+    const available = new Set(this.#loader.configModules(tenant).map((m) => m.name));
+    return this.#config.bindings.filter((b) => available.has(moduleOfHandler(b.handler)) || isBuiltin(b.handler));
   }
 
   delete(tenant: string, scope: Scope, id: string): Promise<boolean> {
@@ -89,10 +140,11 @@ export class BindingService {
     }
   }
 
-  /** The stored bindings (every scope) that use `module`, by id. */
+  /** The bindings, of every scope, that use `module`. */
   async using(tenant: string, module: string): Promise<Binding[]> {
-    const tenantWide = await this.ofTenant(tenant);
-    return tenantWide.filter((b) => moduleOfHandler(b.handler) === module);
+    const all = await this.#store.bindings.all(tenant);
+    const wide = (await this.ofTenant(tenant)).bindings;
+    return [...wide, ...all.filter((b) => b.scope.kind !== "tenant").map((b) => b.binding)].filter((b) => moduleOfHandler(b.handler) === module);
   }
 
   /** Throws unless every binding on `module` can run on a new version with `policies`. */

@@ -56,6 +56,8 @@ export interface DecisionToLog {
   state?: { session_id: string; ttl_s: number; updates: { binding: string; updates: StateUpdate[] }[] };
   /** The approval this ASK raised, or the one this resume used. */
   approval?: Decision["approval"];
+  /** A decision that changed nothing (check_action, the console's "try it"). */
+  dry_run?: boolean;
 }
 
 /** An approval as stored: what the API shows, and what only the host needs. */
@@ -130,9 +132,17 @@ export interface ModuleStore {
 }
 
 export interface BindingStore {
-  /** Creates or replaces a binding; true when it was created. */
-  put(tenant: string, scope: Scope, binding: Binding): Promise<boolean>;
+  /**
+   * Creates or replaces a binding; true when it was created. A session binding makes its session
+   * live for `sessionTtlS` more seconds (it goes when the session expires).
+   */
+  put(tenant: string, scope: Scope, binding: Binding, sessionTtlS?: number): Promise<boolean>;
+  /** A scope's bindings; a session's only while the session is live. */
   list(tenant: string, scope: Scope): Promise<BindingRecord[]>;
+  /** Every binding of the tenant with its scope (a session's only while the session is live). */
+  all(tenant: string): Promise<{ scope: Scope; binding: Binding }[]>;
+  /** Every scope of the tenant that has a binding with this id. */
+  scopesWithId(tenant: string, id: string): Promise<Scope[]>;
   delete(tenant: string, scope: Scope, id: string): Promise<boolean>;
   /** The tenant's bindings in every scope, for max_bindings. */
   count(tenant: string): Promise<number>;

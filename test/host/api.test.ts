@@ -278,7 +278,7 @@ describe("evaluate", () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({
       decision_id: expect.any(String), result: "DENY", reason: "block: Domain evil.com blocked.", data: null, decided_by: ["block"],
-      policies: [{ binding: "block", handler: "myorg.policies.block_domains", mode: "enforce", result: "DENY", reason: "Domain evil.com blocked.", error: null, duration_ms: expect.any(Number) }],
+      policies: [{ binding: "block", handler: "myorg.policies.block_domains", mode: "enforce", scope: "tenant", result: "DENY", reason: "Domain evil.com blocked.", error: null, duration_ms: expect.any(Number) }],
       duration_ms: expect.any(Number),
     });
   });

@@ -112,13 +112,42 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const store = await withTenant();
       await store.decisions.record(log("d1", { state: set("old", "b", 1, 60) }), RETAIN);
       await store.decisions.record(log("d2", { state: set("new", "b", 2, 7200) }), RETAIN);
-      await store.bindings.put("acme", { kind: "session", id: "old" }, { id: "x", handler: "a.b.c" });
+      await store.bindings.put("acme", { kind: "session", id: "old" }, { id: "x", handler: "a.b.c" }, 60);
       expect(await store.sessions.expire(new Date(Date.now() + 3600_000))).toBe(1);
       expect(await store.sessions.state("acme", "old")).toEqual({});
       expect(await store.sessions.exists("acme", "old")).toBe(false);
       expect(await store.bindings.list("acme", { kind: "session", id: "old" })).toEqual([]);
       expect(await store.sessions.state("acme", "new")).toEqual({ b: { k: 2 } });
       expect(await store.sessions.usage("acme")).toMatchObject({ sessions: 1 });
+      await store.close();
+    });
+
+    it("a session binding makes its session live for the ttl, ends with it, and does not come back", async () => {
+      const store = await withTenant();
+      const session = { kind: "session", id: "chat" } as const;
+      await store.bindings.put("acme", session, { id: "x", handler: "a.b.c" }, 1);
+      expect(await store.sessions.exists("acme", "chat")).toBe(true);
+      expect((await store.bindings.list("acme", session)).map((b) => b.id)).toEqual(["x"]);
+      expect((await store.bindings.all("acme")).map((b) => [b.scope, b.binding.id])).toEqual([[session, "x"]]);
+      expect(await store.bindings.scopesWithId("acme", "x")).toEqual([session]);
+      await new Promise((r) => setTimeout(r, 1100));
+      // Expired, not yet swept: it no longer applies.
+      expect(await store.bindings.list("acme", session)).toEqual([]);
+      expect(await store.bindings.all("acme")).toEqual([]);
+      // A new binding (or state) in the same session id starts over: the old binding stays gone.
+      await store.bindings.put("acme", session, { id: "y", handler: "a.b.c" }, 60);
+      expect((await store.bindings.list("acme", session)).map((b) => b.id)).toEqual(["y"]);
+      await store.close();
+    });
+
+    it("keeps bindings of agents and of the tenant apart, each found by id", async () => {
+      const store = await withTenant();
+      await store.bindings.put("acme", { kind: "agent", id: "bot" }, { id: "a", handler: "a.b.c" });
+      await store.bindings.put("acme", { kind: "tenant" }, { id: "t", handler: "a.b.c" });
+      expect((await store.bindings.list("acme", { kind: "agent", id: "bot" })).map((b) => b.id)).toEqual(["a"]);
+      expect(await store.bindings.list("acme", { kind: "agent", id: "other" })).toEqual([]);
+      expect(await store.bindings.scopesWithId("acme", "t")).toEqual([{ kind: "tenant" }]);
+      expect(await store.bindings.count("acme")).toBe(2);
       await store.close();
     });
 

@@ -12,10 +12,11 @@ export class SqliteApprovals implements ApprovalStore {
   }
 
   async create(a: ApprovalRecord): Promise<void> {
-    this.#db.q(`INSERT INTO approvals (id, tenant, status, session_id, agent, decision_id, fingerprint, event, reasons, bindings, held, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      a.id, a.tenant, a.status, a.session_id, a.agent, a.decision_id, a.fingerprint, JSON.stringify(a.event),
+    this.#db.q(`INSERT INTO approvals (id, tenant, status, session_id, agent, decision_id, fingerprint, event, reasons, bindings, held, created_at, expires_at, proposal)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      a.id, a.tenant, a.status, a.session_id, a.agent, a.decision_id, a.fingerprint, JSON.stringify(a.event ?? null),
       JSON.stringify(a.reasons), JSON.stringify(a.bindings), JSON.stringify(a.held), a.created_at, a.expires_at,
+      a.proposal ? JSON.stringify(a.proposal) : null,
     );
   }
 
@@ -71,7 +72,7 @@ function toApproval(row: Row): ApprovalRecord {
     status: row.status as ApprovalStatus,
     session_id: row.session_id as string | null,
     agent: row.agent as string | null,
-    decision_id: row.decision_id as string,
+    decision_id: row.decision_id as string | null,
     fingerprint: row.fingerprint as string,
     event: JSON.parse(row.event as string),
     reasons: JSON.parse(row.reasons as string),
@@ -83,5 +84,6 @@ function toApproval(row: Row): ApprovalRecord {
     ...optional("resolved_at"),
     ...optional("note"),
     ...optional("used_at"),
+    ...(row.proposal === null ? {} : { proposal: JSON.parse(row.proposal as string) }),
   };
 }

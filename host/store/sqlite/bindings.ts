@@ -3,19 +3,24 @@
 import type { Binding } from "../../../sdk/index.ts";
 import type { BindingRecord, BindingStore, Scope } from "../store.ts";
 import { now, type Database, type Row } from "./database.ts";
+import type { SqliteSessions } from "./sessions.ts";
 
 export const scopeKey = (scope: Scope): [string, string] => [scope.kind, scope.kind === "tenant" ? "" : scope.id];
+const toScope = (kind: Scope["kind"], id: string): Scope => (kind === "tenant" ? { kind } : { kind, id });
 
 export class SqliteBindings implements BindingStore {
   readonly #db: Database;
+  readonly #sessions: SqliteSessions;
 
-  constructor(db: Database) {
+  constructor(db: Database, sessions: SqliteSessions) {
     this.#db = db;
+    this.#sessions = sessions;
   }
 
-  async put(tenant: string, scope: Scope, binding: Binding): Promise<boolean> {
+  async put(tenant: string, scope: Scope, binding: Binding, sessionTtlS = 86_400): Promise<boolean> {
     const [kind, id] = scopeKey(scope);
     return this.#db.transaction(() => {
+      if (scope.kind === "session") this.#sessions.revive(tenant, scope.id, sessionTtlS);
       const existed = this.#db.q("SELECT 1 FROM bindings WHERE tenant = ? AND scope = ? AND scope_id = ? AND id = ?").get(tenant, kind, id, binding.id) !== undefined;
       this.#db.q(`INSERT INTO bindings (tenant, scope, scope_id, id, spec, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (tenant, scope, scope_id, id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at`)
@@ -25,8 +30,21 @@ export class SqliteBindings implements BindingStore {
   }
 
   async list(tenant: string, scope: Scope): Promise<BindingRecord[]> {
-    const rows = this.#db.q("SELECT spec, updated_at FROM bindings WHERE tenant = ? AND scope = ? AND scope_id = ?").all(tenant, ...scopeKey(scope)) as Row[];
+    // A session's bindings end with it, even before the sweep deletes them.
+    const live = scope.kind === "session" ? "AND EXISTS (SELECT 1 FROM sessions n WHERE n.tenant = bindings.tenant AND n.session_id = bindings.scope_id AND n.expires_at > ?)" : "AND ? IS NOT NULL";
+    const rows = this.#db.q(`SELECT spec, updated_at FROM bindings WHERE tenant = ? AND scope = ? AND scope_id = ? ${live}`).all(tenant, ...scopeKey(scope), now()) as Row[];
     return rows.map((r) => ({ ...(JSON.parse(r.spec as string) as Binding), updated_at: r.updated_at as string }));
+  }
+
+  async all(tenant: string): Promise<{ scope: Scope; binding: Binding }[]> {
+    const rows = this.#db.q(`SELECT scope, scope_id, spec FROM bindings WHERE tenant = ? AND (scope != 'session' OR EXISTS (
+                               SELECT 1 FROM sessions n WHERE n.tenant = bindings.tenant AND n.session_id = bindings.scope_id AND n.expires_at > ?))`).all(tenant, now()) as Row[];
+    return rows.map((r) => ({ scope: toScope(r.scope as Scope["kind"], r.scope_id as string), binding: JSON.parse(r.spec as string) as Binding }));
+  }
+
+  async scopesWithId(tenant: string, id: string): Promise<Scope[]> {
+    const rows = this.#db.q("SELECT scope, scope_id FROM bindings WHERE tenant = ? AND id = ?").all(tenant, id) as { scope: Scope["kind"]; scope_id: string }[];
+    return rows.map((r) => toScope(r.scope, r.scope_id));
   }
 
   async delete(tenant: string, scope: Scope, id: string): Promise<boolean> {

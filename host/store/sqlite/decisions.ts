@@ -63,11 +63,11 @@ export class SqliteDecisions implements DecisionStore {
     const reason = cut(decision.reason);
     const bytes = policies.length + (event?.length ?? 0) + (reason?.length ?? 0) + 200;
     const usage = this.#current(tenant); // before the insert, which it must not count twice
-    this.#db.q(`INSERT INTO decisions (id, tenant, time, event_type, target, result, reason, decided_by, policies, duration_ms, event, bytes, approval)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    this.#db.q(`INSERT INTO decisions (id, tenant, time, event_type, target, result, reason, decided_by, policies, duration_ms, event, bytes, approval, dry_run)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       decision.decision_id, tenant, now(), entry.event_type, entry.target, decision.result, reason,
       JSON.stringify(decision.decided_by), policies, decision.duration_ms, event, bytes,
-      entry.approval ? JSON.stringify(entry.approval) : null,
+      entry.approval ? JSON.stringify(entry.approval) : null, entry.dry_run ? 1 : 0,
     );
     usage.decisions++;
     usage.bytes += bytes;
@@ -144,5 +144,6 @@ function toDecision(r: Row): LoggedDecisionInfo {
     duration_ms: r.duration_ms as number,
     ...(r.event === null ? {} : { event: JSON.parse(r.event as string) as unknown }),
     ...(r.approval === null ? {} : { approval: JSON.parse(r.approval as string) as LoggedDecisionInfo["approval"] }),
+    ...(r.dry_run ? { dry_run: true } : {}),
   };
 }

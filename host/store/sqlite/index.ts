@@ -29,9 +29,9 @@ export class SqliteStore implements Store {
       this.decisions.forgetTenant(tenant);
     });
     this.modules = new SqliteModules(this.#db);
-    this.bindings = new SqliteBindings(this.#db);
-    this.limits = new SqliteLimits(this.#db);
     this.sessions = new SqliteSessions(this.#db);
+    this.bindings = new SqliteBindings(this.#db, this.sessions);
+    this.limits = new SqliteLimits(this.#db);
     this.decisions = new SqliteDecisions(this.#db, this.sessions);
     this.approvals = new SqliteApprovals(this.#db);
   }

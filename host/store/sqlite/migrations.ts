@@ -136,7 +136,7 @@ export const MIGRATIONS: readonly string[] = [
     status TEXT NOT NULL,
     session_id TEXT,
     agent TEXT,
-    decision_id TEXT NOT NULL,
+    decision_id TEXT,
     fingerprint TEXT NOT NULL,
     event TEXT NOT NULL,
     reasons TEXT NOT NULL,
@@ -147,7 +147,8 @@ export const MIGRATIONS: readonly string[] = [
     resolved_by TEXT,
     resolved_at TEXT,
     note TEXT,
-    used_at TEXT
+    used_at TEXT,
+    proposal TEXT
   );
   CREATE INDEX approvals_by_tenant ON approvals (tenant, seq);
   CREATE INDEX approvals_by_status ON approvals (status, expires_at);
@@ -156,5 +157,6 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE tenants SET settings = json_set(settings, '$.approval_timeout_s', 3600, '$.approval_webhook', json('null'))
     WHERE json_extract(settings, '$.approval_timeout_s') IS NULL;
   ALTER TABLE decisions ADD COLUMN approval TEXT;
+  ALTER TABLE decisions ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0;
   `,
 ];

@@ -46,17 +46,27 @@ export class SqliteSessions implements SessionStore {
   }
 
   /** Makes the session live for `ttlS` more seconds, creating it; for use inside a transaction. */
-  touch(tenant: string, sessionId: string, ttlS: number): void {
+  #touch(tenant: string, sessionId: string, ttlS: number): void {
     const inserted = this.#db.q(`INSERT INTO sessions (tenant, session_id, expires_at) VALUES (?, ?, ?)
                 ON CONFLICT (tenant, session_id) DO UPDATE SET expires_at = excluded.expires_at RETURNING bytes`).get(tenant, sessionId, expiry(ttlS)) as { bytes: number };
     if (inserted.bytes === 0 && this.#usage.has(tenant)) this.#usage.delete(tenant); // a new session: count again
   }
 
+  /**
+   * Makes the session live for `ttlS` more seconds. An expired one starts over first: its old
+   * state and session bindings must not come back. For use inside a transaction.
+   */
+  revive(tenant: string, sessionId: string, ttlS: number): void {
+    const at = now();
+    this.#db.q("DELETE FROM bindings WHERE tenant = ? AND scope = 'session' AND scope_id = ? AND EXISTS (SELECT 1 FROM sessions n WHERE n.tenant = ? AND n.session_id = ? AND n.expires_at <= ?)")
+      .run(tenant, sessionId, tenant, sessionId, at);
+    if (Number(this.#db.q("DELETE FROM sessions WHERE tenant = ? AND session_id = ? AND expires_at <= ?").run(tenant, sessionId, at).changes)) this.#usage.delete(tenant);
+    this.#touch(tenant, sessionId, ttlS);
+  }
+
   /** Applies a decision's state updates; for use inside the decision's transaction. */
   apply(tenant: string, state: NonNullable<DecisionToLog["state"]>): void {
-    // An expired session starts over: its old state must not come back.
-    if (Number(this.#db.q("DELETE FROM sessions WHERE tenant = ? AND session_id = ? AND expires_at <= ?").run(tenant, state.session_id, now()).changes)) this.#usage.delete(tenant);
-    this.touch(tenant, state.session_id, state.ttl_s);
+    this.revive(tenant, state.session_id, state.ttl_s);
     let delta = 0;
     for (const { binding, updates } of state.updates) {
       const row = this.#db.q("SELECT state FROM session_state WHERE tenant = ? AND session_id = ? AND binding = ?").get(tenant, state.session_id, binding) as Row | undefined;
