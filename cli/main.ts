@@ -2,6 +2,7 @@
 // The `palisade` command. Errors are one line and a hint; --verbose adds the stack.
 import { isPalisadeError } from "../sdk/errors.ts";
 import { approvals } from "./commands/approvals.ts";
+import { bindings } from "./commands/bindings.ts";
 import { bundle } from "./commands/bundle.ts";
 import { check } from "./commands/check.ts";
 import { evalCommand } from "./commands/eval.ts";
@@ -11,7 +12,7 @@ import { test } from "./commands/test.ts";
 import { upload } from "./commands/upload.ts";
 import { UsageError, type Command } from "./command.ts";
 
-const COMMANDS: Command[] = [serve, bundle, check, test, evalCommand, upload, evaluate, approvals];
+const COMMANDS: Command[] = [serve, bundle, check, test, evalCommand, upload, evaluate, bindings, approvals];
 
 const HELP = `Usage: palisade <command> [options]
 
@@ -62,6 +63,7 @@ function hintFor(code: string): string {
     case "PAL_UNAUTHORIZED": return "check --key / PALISADE_KEY";
     case "PAL_FORBIDDEN": return "this key's role cannot do that; uploads need an author key, evaluate an agent key";
     case "PAL_TENANT_NOT_FOUND": return "check --tenant / PALISADE_TENANT, and that the key belongs to that tenant";
+    case "PAL_BINDING_ID_TAKEN": return "binding ids are unique across the tenant, agent and session scopes; pick another id";
     case "PAL_APPROVAL_RESOLVED": return "it was answered already (or expired); palisade approvals show <id> says how";
     case "PAL_APPROVAL_NOT_FOUND": return "palisade approvals list shows this tenant's approvals";
     case "PAL_RUNTIME_UNAVAILABLE": return "is the host running? check --url / PALISADE_URL";

@@ -2,6 +2,7 @@
 // PalisadeErrors carrying the host's code and the HTTP status; with `failClosed`, an
 // evaluation the host cannot answer comes back as a DENY decision instead of a throw.
 import { PalisadeError } from "../errors.ts";
+import type { ApprovalInfo, ProposalInput } from "../approvals.ts";
 import { ApprovalsClient } from "./approvals.ts";
 import { CALLER_MISTAKES, query, seg, Transport, type ClientError } from "./transport.ts";
 import type { Binding, Decision, Limits, ModuleSource, PolicyEvent, Verdict } from "../types.ts";
@@ -141,15 +142,23 @@ export class PalisadeClient {
   listPolicies(tenant: string): Promise<ListedPolicyInfo[]> {
     return this.#transport.call("GET", `/v1/tenants/${seg(tenant)}/policies`);
   }
-  /** Attaches a policy (or changes a binding): `bind("acme", "block", { handler, params })`. */
-  bind(tenant: string, id: string, binding: BindingInput): Promise<StoredBindingInfo> {
-    return this.#transport.call("PUT", `/v1/tenants/${seg(tenant)}/bindings/${seg(id)}`, binding);
+  /**
+   * Attaches a policy (or changes a binding): `bind("acme", "block", { handler, params })`; to an
+   * agent or a session with `{ agent }` or `{ session }`.
+   */
+  bind(tenant: string, id: string, binding: BindingInput, scope: BindingScope = {}): Promise<StoredBindingInfo> {
+    return this.#transport.call("PUT", `${scopePath(tenant, scope)}/bindings/${seg(id)}`, binding);
   }
-  listBindings(tenant: string): Promise<StoredBindingInfo[]> {
-    return this.#transport.call("GET", `/v1/tenants/${seg(tenant)}/bindings`);
+  /** The tenant's bindings (with the config's defaults), or an agent's or a session's. */
+  listBindings(tenant: string, scope: BindingScope = {}): Promise<StoredBindingInfo[]> {
+    return this.#transport.call("GET", `${scopePath(tenant, scope)}/bindings`);
   }
-  unbind(tenant: string, id: Binding["id"]): Promise<void> {
-    return this.#transport.call("DELETE", `/v1/tenants/${seg(tenant)}/bindings/${seg(id)}`);
+  unbind(tenant: string, id: Binding["id"], scope: BindingScope = {}): Promise<void> {
+    return this.#transport.call("DELETE", `${scopePath(tenant, scope)}/bindings/${seg(id)}`);
+  }
+  /** An agent's proposal of a binding for a session: the answer is the pending approval; a person's accept binds it. */
+  propose(tenant: string, session: string, proposal: ProposalInput): Promise<ApprovalInfo> {
+    return this.#transport.call("POST", `/v1/tenants/${seg(tenant)}/sessions/${seg(session)}/proposals`, proposal);
   }
   getLimits(tenant: string): Promise<Required<Limits>> {
     return this.#transport.call("GET", `/v1/tenants/${seg(tenant)}/limits`);
@@ -169,6 +178,16 @@ export class PalisadeClient {
   decisions(tenant: string, filter: DecisionQueryInfo = {}): Promise<DecisionPageInfo> {
     return this.#transport.call("GET", `/v1/tenants/${seg(tenant)}/decisions${query(filter)}`);
   }
+}
+
+/** Where a binding is attached: the tenant (`{}`), an agent, or a session. */
+export type BindingScope = { agent?: never; session?: never } | { agent: string; session?: never } | { session: string; agent?: never };
+
+function scopePath(tenant: string, scope: BindingScope): string {
+  const base = `/v1/tenants/${seg(tenant)}`;
+  if (scope.agent !== undefined) return `${base}/agents/${seg(scope.agent)}`;
+  if (scope.session !== undefined) return `${base}/sessions/${seg(scope.session)}`;
+  return base;
 }
 
 const isCallerMistake = (e: unknown) => {

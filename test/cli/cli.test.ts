@@ -32,7 +32,7 @@ describe("palisade CLI", () => {
   it("lists its commands, and every command's --help has an example", async () => {
     const top = await palisade(["--help"]);
     expect(top.code).toBe(0);
-    for (const name of ["serve", "bundle", "check", "test", "eval", "upload", "evaluate", "approvals"]) {
+    for (const name of ["serve", "bundle", "check", "test", "eval", "upload", "evaluate", "bindings", "approvals"]) {
       expect(top.stdout).toContain(`  ${name}`);
       const help = await palisade([name, "--help"]);
       expect(help.code, name).toBe(0);
@@ -199,6 +199,23 @@ process.on("exit", () => process.stderr.write("\\nLOADED " + JSON.stringify([...
       expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining("is accepted, not pending\nhint: it was answered already") });
       expect(await palisade(["approvals", "accept"], { ...env, PALISADE_KEY: approver })).toMatchObject({ code: 2, stderr: expect.stringContaining("expected 1 argument, got 0") });
       expect(await palisade(["approvals", "approve", id], { ...env, PALISADE_KEY: approver })).toMatchObject({ code: 2, stderr: expect.stringContaining("one of: list, show, accept, decline, cancel") });
+    });
+
+    it("bindings: a security key binds to a session; an agent key proposes, and cannot bind", async () => {
+      const env = { PALISADE_URL: host.url, PALISADE_TENANT: "acme" };
+      const params = '{"tools":["rm_*"]}';
+      const put = await palisade(["bindings", "put", "s-no-rm", "--handler", "palisade.builtins.block_tools", "--params", params, "--session", "cli-s"], { ...env, PALISADE_KEY: keys.security });
+      expect(put).toMatchObject({ code: 0, stdout: "bound s-no-rm to session cli-s: palisade.builtins.block_tools\n" });
+      const list = await palisade(["bindings", "list", "--session", "cli-s"], { ...env, PALISADE_KEY: keys.agent });
+      expect(list).toMatchObject({ code: 0, stdout: "s-no-rm  palisade.builtins.block_tools  (session)\n" });
+      const denied = await palisade(["bindings", "put", "x", "--handler", "palisade.builtins.block_tools", "--params", params], { ...env, PALISADE_KEY: keys.agent });
+      expect(denied).toMatchObject({ code: 1, stderr: expect.stringContaining("an agent key may not do this") });
+      const proposed = await palisade(["bindings", "propose", "p-no-rm", "--session", "cli-s2", "--handler", "palisade.builtins.block_tools", "--params", params], { ...env, PALISADE_KEY: keys.agent });
+      expect(proposed).toMatchObject({ code: 0, stdout: expect.stringMatching(/^proposed p-no-rm for session cli-s2: approval apr_\S+ is pending; a person accepts it with palisade approvals accept apr_\S+\n$/) });
+      const taken = await palisade(["bindings", "put", "s-no-rm", "--handler", "palisade.builtins.block_tools", "--params", params], { ...env, PALISADE_KEY: keys.security });
+      expect(taken).toMatchObject({ code: 1, stderr: expect.stringContaining("hint: binding ids are unique across") });
+      expect(await palisade(["bindings", "delete", "s-no-rm", "--session", "cli-s"], { ...env, PALISADE_KEY: keys.security })).toMatchObject({ code: 0, stdout: "deleted s-no-rm\n" });
+      expect(await palisade(["bindings", "list", "--agent", "a", "--session", "s"], { ...env, PALISADE_KEY: keys.security })).toMatchObject({ code: 2, stderr: expect.stringContaining("give --agent or --session, not both") });
     });
 
     it("reports the host's errors in one line with a hint", async () => {

@@ -62,3 +62,23 @@ describe("evaluateWithApproval", () => {
     await expect(approver.approvals.resolve("acme", id, "accept")).rejects.toMatchObject({ code: "PAL_APPROVAL_RESOLVED", status: 409 });
   });
 });
+
+describe("scoped bindings and proposals", () => {
+  it("binds to a session, lists and unbinds it; an agent's proposal is bound once a person accepts", async () => {
+    const keys = await tenantWithKeys(host, "scopes");
+    const security = new PalisadeClient({ url: host.url, key: keys.security });
+    const bot = new PalisadeClient({ url: host.url, key: keys.agent });
+    const params = { tools: ["rm_*"] };
+    expect(await security.bind("scopes", "no-rm", { handler: "palisade.builtins.block_tools", params }, { session: "s1" })).toMatchObject({ id: "no-rm", source: "session" });
+    expect((await bot.listBindings("scopes", { session: "s1" })).map((b) => b.id)).toEqual(["no-rm"]);
+    await expect(bot.bind("scopes", "mine", { handler: "palisade.builtins.block_tools", params }, { session: "s1" })).rejects.toMatchObject({ status: 403 });
+    await security.unbind("scopes", "no-rm", { session: "s1" });
+    expect(await bot.listBindings("scopes", { session: "s1" })).toEqual([]);
+
+    const proposal = await bot.propose("scopes", "s2", { id: "no-rm", handler: "palisade.builtins.block_tools", params });
+    expect(proposal).toMatchObject({ status: "pending", proposal: { session_id: "s2" } });
+    await security.approvals.resolve("scopes", proposal.id, "accept");
+    expect(await bot.listBindings("scopes", { session: "s2" })).toEqual([expect.objectContaining({ id: "no-rm", source: "session" })]);
+    await expect(bot.propose("scopes", "s3", { id: "x", handler: "palisade.builtins.block_tools", params: { tools: 1 } as never })).rejects.toMatchObject({ code: "PAL_PARAMS_INVALID", status: 422 });
+  });
+});
