@@ -12,21 +12,24 @@ function replaceField(data: object, field: string, value: unknown): Record<strin
   return out;
 }
 
+const FIELDS: Partial<Record<PolicyEvent["type"], string>> = { tool_call: "arguments", tool_result: "result", llm_request: "messages" };
+
 /**
- * Redacts secrets in tool_call arguments and in llm_request messages (every string, keys
- * included; the structure stays as it is). ALLOW with the redacted `data` when something was
+ * Redacts secrets in tool_call arguments, tool_result results and llm_request messages (every
+ * string, keys included; the structure stays as it is): what a tool returns reaches the model
+ * next, so it is redacted on the way back too. ALLOW with the redacted `data` when something was
  * found; abstain when nothing was. ASK (with what could be redacted) when the arguments or
  * messages are too large or too deeply nested to scan completely. Other events abstain.
  */
 export function redact_secrets({ kinds = [...SECRET_KINDS] }: { kinds?: SecretKind[] }) {
   const chosen = new Set(kinds);
   return (event: PolicyEvent): PolicyResponse | null => {
-    const field = event.type === "tool_call" ? "arguments" : event.type === "llm_request" ? "messages" : null;
+    const field = FIELDS[event.type] ?? null;
     if (field === null) return null;
     const r = redactData((event.data as Record<string, unknown>)[field], chosen);
     const names = SECRET_KINDS.filter((k) => r.found.has(k)).join(", ");
     if (r.incomplete) {
-      const reason = `The ${field} are too large or too deeply nested to scan for secrets${names ? `; redacted so far: ${names}` : ""}.`;
+      const reason = `The ${field} ${field === "result" ? "is" : "are"} too large or too deeply nested to scan for secrets${names ? `; redacted so far: ${names}` : ""}.`;
       return { result: "ASK", reason, ...(names ? { data: replaceField(event.data, field, r.value) } : {}) };
     }
     if (r.found.size === 0) return null;
@@ -37,7 +40,7 @@ export function redact_secrets({ kinds = [...SECRET_KINDS] }: { kinds?: SecretKi
 export const SECRET_POLICIES: RegistryEntry[] = [
   {
     handler: "palisade.builtins.redact_secrets", kind: "factory", name: "Redact Secrets",
-    description: "Replaces credentials in tool arguments and LLM messages with [REDACTED:<kind>] and lets the call go ahead.",
+    description: "Replaces credentials in tool arguments, tool results and LLM messages with [REDACTED:<kind>] and lets the call go ahead.",
     params_schema: {
       type: "object", additionalProperties: false,
       properties: {

@@ -47,6 +47,14 @@ describe("redact_secrets", () => {
     });
   });
 
+  it("redacts what a tool returns, keeping its shape (an MCP result's content parts)", async () => {
+    const result = { content: [{ type: "text", text: "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE" }], isError: false };
+    const outcome = await succeed("redact_secrets", {}, { type: "tool_result", data: { name: "get-env", result } });
+    expect(outcome).toMatchObject({ result: "ALLOW", reason: "Redacted secrets: aws_access_key." });
+    expect(outcome.data).toEqual({ name: "get-env", result: { content: [{ type: "text", text: "AWS_ACCESS_KEY_ID=[REDACTED:aws_access_key]" }], isError: false } });
+    expect(await verdict("redact_secrets", {}, { type: "tool_result", data: { name: "x", result: "nothing here" } })).toBeNull();
+  });
+
   it("abstains when nothing is found, and on other events", async () => {
     expect(await verdict("redact_secrets", {}, toolCall("t", { q: "password reset", key: "AKIA-not-a-key", p: "password=${PW}" }))).toBeNull();
     expect(await verdict("redact_secrets", {}, { type: "request", data: { user_content: `token ${GHP}` } })).toBeNull();
