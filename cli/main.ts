@@ -7,12 +7,13 @@ import { bundle } from "./commands/bundle.ts";
 import { check } from "./commands/check.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { evaluate } from "./commands/evaluate.ts";
+import { hook } from "./commands/hook.ts";
 import { serve } from "./commands/serve.ts";
 import { test } from "./commands/test.ts";
 import { upload } from "./commands/upload.ts";
 import { UsageError, type Command } from "./command.ts";
 
-const COMMANDS: Command[] = [serve, bundle, check, test, evalCommand, upload, evaluate, bindings, approvals];
+const COMMANDS: Command[] = [serve, bundle, check, test, evalCommand, upload, evaluate, bindings, approvals, hook];
 
 const HELP = `Usage: palisade <command> [options]
 

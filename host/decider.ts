@@ -15,6 +15,15 @@ import type { ApprovalRecord, Store } from "./store/store.ts";
 
 export type HostDecision = Omit<Decision, "state_updates" | "held_state_updates">;
 
+export interface DecideOptions {
+  /** A resume, after a person answered this approval. */
+  approvalId?: string;
+  /** Decide, but change nothing: no state, no approval; logged as a dry run. */
+  dryRun?: boolean;
+  /** The client asks its own user on ASK (Claude Code does): raise no approval. */
+  clientAsks?: boolean;
+}
+
 /** What the decision log shows as the event's target: a tool or model name. */
 function targetOf(event: PolicyEvent): string | null {
   if (event.target) return event.target;
@@ -83,16 +92,15 @@ export class Decider {
 
   /**
    * Decides on `event`. With `approvalId`, it is a resume after a person answered that approval.
-   * A `dryRun` decides as if for real but changes nothing: no state, no approval; it is logged
-   * as a dry run.
+   * See DecideOptions for dry runs and clients that ask their own users.
    */
-  decide(tenant: string, event: PolicyEvent, options: { approvalId?: string; dryRun?: boolean } = {}): Promise<HostDecision> {
+  decide(tenant: string, event: PolicyEvent, options: DecideOptions = {}): Promise<HostDecision> {
     const session = event.context?.session_id;
     if (session === undefined || options.dryRun) return this.#decide(tenant, event, options);
     return this.#sessions.run(`${tenant}\0${session}`, () => this.#decide(tenant, event, options));
   }
 
-  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false }: { approvalId?: string; dryRun?: boolean }): Promise<HostDecision> {
+  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false, clientAsks = false }: DecideOptions): Promise<HostDecision> {
     const started = performance.now();
     const sessionId = event.context?.session_id;
     // Before anything runs: a resume must not run policies (or use up the approval) for another event.
@@ -121,7 +129,7 @@ export class Decider {
     }
     const masked = maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask);
     let approval = claim?.approval;
-    if (decision.result === "ASK" && claim?.kind !== "pending" && !dryRun) {
+    if (decision.result === "ASK" && claim?.kind !== "pending" && !dryRun && !clientAsks) {
       const raised = await this.#approvals.raise(tenant, { decision, event, masked, bindings, settings });
       if (raised) approval = raised;
       else decision = refused(decision, `the tenant has ${this.#config.maxPendingApprovals} approvals pending (max_pending_approvals); answer some first`);

@@ -22,6 +22,7 @@ import { decisionRoutes } from "./routes/decisions.ts";
 import { evaluateRoutes } from "./routes/evaluate.ts";
 import { adminKeyRoutes } from "./routes/admin-keys.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { hookRoutes } from "./routes/hooks.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
@@ -160,6 +161,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   await app.register(approvalRoutes);
   await app.register(proposalRoutes);
   await app.register(mcpRoutes);
+  await app.register(hookRoutes);
 
   const adminKeys = await ensureAdminKey(store, options.adminKey);
   return Object.assign(app, { adminKeys }) as unknown as PalisadeServer;

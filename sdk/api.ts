@@ -124,6 +124,7 @@ export const EvaluateBody = Type.Object(
   {
     event: S.PolicyEvent,
     approval_id: Type.Optional(Type.String({ pattern: APPROVAL_ID_PATTERN, description: "Resume: the same event again, after a person answered this approval." })),
+    client_asks: Type.Optional(Type.Boolean({ description: "The client asks its own user on ASK (as Claude Code does): no approval is raised." })),
   },
   { additionalProperties: false },
 );

@@ -52,5 +52,8 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ["evaluate"], summary: "Ask for a verdict on one event",
       params: TenantParams, body: EvaluateBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413, 429) },
     },
-  }, (request) => decider.decide(request.params.t, request.body.event, request.body.approval_id === undefined ? {} : { approvalId: request.body.approval_id }));
+  }, (request) => decider.decide(request.params.t, request.body.event, {
+    ...(request.body.approval_id === undefined ? {} : { approvalId: request.body.approval_id }),
+    ...(request.body.client_asks ? { clientAsks: true } : {}),
+  }));
 };

@@ -51,9 +51,12 @@ export class PalisadeClient {
 
   // ---------------------------------------------------------------- agents
 
-  /** Asks for a verdict on one event; with `approvalId`, resumes it after a person answered. */
-  evaluate(tenant: string, event: PolicyEvent, options: { approvalId?: string } = {}): Promise<Decision> {
-    return this.#evaluate(tenant, event, options.approvalId, this.#failClosed);
+  /**
+   * Asks for a verdict on one event; with `approvalId`, resumes it after a person answered. With
+   * `clientAsks`, an ASK raises no approval: the caller asks its own user.
+   */
+  evaluate(tenant: string, event: PolicyEvent, options: { approvalId?: string; clientAsks?: boolean } = {}): Promise<Decision> {
+    return this.#evaluate(tenant, event, { ...(options.approvalId ? { approval_id: options.approvalId } : {}), ...(options.clientAsks ? { client_asks: true } : {}) }, this.#failClosed);
   }
 
   /**
@@ -62,7 +65,7 @@ export class PalisadeClient {
    * answer in time, or no host, is DENY. Only the caller's own mistakes throw.
    */
   async evaluateWithApproval(tenant: string, event: PolicyEvent, options: { waitS?: number } = {}): Promise<Decision> {
-    const asked = await this.#evaluate(tenant, event, undefined, true);
+    const asked = await this.#evaluate(tenant, event, {}, true);
     if (asked.result !== "ASK" || !asked.approval) return asked;
     const id = asked.approval.id;
     const deadline = Date.now() + 1000 * (options.waitS ?? 300);
@@ -78,12 +81,12 @@ export class PalisadeClient {
       return failedClosed((e as Error).message);
     }
     // Whatever the answer, the host decides the resume: DENY (and why) unless it was accepted.
-    return this.#evaluate(tenant, event, id, true);
+    return this.#evaluate(tenant, event, { approval_id: id }, true);
   }
 
-  async #evaluate(tenant: string, event: PolicyEvent, approvalId: string | undefined, failClosed: boolean): Promise<Decision> {
+  async #evaluate(tenant: string, event: PolicyEvent, extra: { approval_id?: string; client_asks?: boolean }, failClosed: boolean): Promise<Decision> {
     try {
-      const body = { event, ...(approvalId ? { approval_id: approvalId } : {}) };
+      const body = { event, ...extra };
       const answer = await this.#transport.call<unknown>("POST", `/v1/tenants/${seg(tenant)}/evaluate`, body);
       // A proxy's HTML page or an empty body must not reach a caller who tests `result === "DENY"`.
       if (!isDecision(answer)) throw new PalisadeError("PAL_INTERNAL", `${this.#transport.url} answered something that is not a decision`);
