@@ -8,12 +8,13 @@ import { check } from "./commands/check.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { evaluate } from "./commands/evaluate.ts";
 import { hook } from "./commands/hook.ts";
+import { mcpProxy } from "./commands/mcp-proxy.ts";
 import { serve } from "./commands/serve.ts";
 import { test } from "./commands/test.ts";
 import { upload } from "./commands/upload.ts";
 import { UsageError, type Command } from "./command.ts";
 
-const COMMANDS: Command[] = [serve, bundle, check, test, evalCommand, upload, evaluate, bindings, approvals, hook];
+const COMMANDS: Command[] = [serve, bundle, check, test, evalCommand, upload, evaluate, bindings, approvals, hook, mcpProxy];
 
 const HELP = `Usage: palisade <command> [options]
 
@@ -37,7 +38,9 @@ async function main(argv: string[]): Promise<number | null> {
     process.stderr.write(`palisade: unknown command "${name}"\nhint: commands are ${COMMANDS.map((c) => c.name).join(", ")}; see palisade --help\n`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
+  // After "--" the arguments are another program's (mcp-proxy's server): its --help is its own.
+  const own = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  if (own.includes("--help") || own.includes("-h")) {
     process.stdout.write(command.help);
     return 0;
   }
