@@ -28,6 +28,8 @@ import { limitRoutes } from "./routes/limits.ts";
 import { mcpRoutes } from "./routes/mcp.ts";
 import { moduleRoutes } from "./routes/modules.ts";
 import { proposalRoutes } from "./routes/proposals.ts";
+import { replayRoutes } from "./routes/replay.ts";
+import { Replayer } from "./replay.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { checkConfig } from "./startup.ts";
 import { SqliteStore } from "./store/sqlite/index.ts";
@@ -41,6 +43,7 @@ export interface Services {
   decider: Decider;
   metrics: Metrics;
   approvals: Approvals;
+  replayer: Replayer;
 }
 
 /** How often expired sessions are swept out of the store. */
@@ -107,7 +110,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     log: (m) => app.log.error(m),
   });
   const decider = new Decider(store, runtime, catalog, config, metrics, approvals);
-  app.decorate("palisade", { config, store, runtime, catalog, decider, metrics, approvals });
+  app.decorate("palisade", { config, store, runtime, catalog, decider, metrics, approvals, replayer: new Replayer(store, runtime, catalog) });
   app.decorateRequest("principal", null);
   const sweep = setInterval(() => {
     store.sessions.expire().catch((e: unknown) => app.log.error({ err: e }, "sweeping expired sessions failed"));
@@ -162,6 +165,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   await app.register(proposalRoutes);
   await app.register(mcpRoutes);
   await app.register(hookRoutes);
+  await app.register(replayRoutes);
 
   const adminKeys = await ensureAdminKey(store, options.adminKey);
   return Object.assign(app, { adminKeys }) as unknown as PalisadeServer;

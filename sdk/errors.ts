@@ -27,6 +27,7 @@ export const ERRORS = {
   PAL_LIMIT_REACHED: { status: 409, message: "Tenant limit reached" },
   PAL_KEY_LAST_ADMIN: { status: 409, message: "The last admin key cannot be revoked" },
   PAL_BINDING_ID_TAKEN: { status: 409, message: "Binding id is used in another scope" },
+  PAL_REPLAY_NO_EVENTS: { status: 409, message: "No logged events to replay" },
   PAL_APPROVAL_RESOLVED: { status: 409, message: "Approval is not pending" },
   PAL_APPROVAL_MISMATCH: { status: 409, message: "Approval was given for another event" },
   PAL_BODY_TOO_LARGE: { status: 413, message: "Request body too large" },

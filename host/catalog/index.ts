@@ -33,5 +33,5 @@ export class Catalog {
 }
 
 export { KeyedSerial } from "./serial.ts";
-export { TENANT_SCOPE } from "./bindings.ts";
+export { TENANT_SCOPE, type ScopedBindings } from "./bindings.ts";
 export { isBuiltin, OPERATOR_BUNDLE_BYTES } from "./loader.ts";
