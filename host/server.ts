@@ -29,6 +29,7 @@ import { mcpRoutes } from "./routes/mcp.ts";
 import { moduleRoutes } from "./routes/modules.ts";
 import { proposalRoutes } from "./routes/proposals.ts";
 import { replayRoutes } from "./routes/replay.ts";
+import { uiRoutes } from "./routes/ui.ts";
 import { Replayer } from "./replay.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { checkConfig } from "./startup.ts";
@@ -166,6 +167,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   await app.register(mcpRoutes);
   await app.register(hookRoutes);
   await app.register(replayRoutes);
+  await app.register(uiRoutes);
 
   const adminKeys = await ensureAdminKey(store, options.adminKey);
   return Object.assign(app, { adminKeys }) as unknown as PalisadeServer;

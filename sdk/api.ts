@@ -129,6 +129,11 @@ export const EvaluateBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const CheckBody = Type.Object({ event: S.PolicyEvent }, { additionalProperties: false });
+
+/** Who a key is: GET /v1/whoami. */
+export const Whoami = Type.Object({ key_id: Type.String(), role: Type.Enum(ROLES), tenant: Type.Union([Type.String(), Type.Null()]) });
+
 export const DecisionQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),

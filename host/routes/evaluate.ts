@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Decision as DecisionSchema } from "../../sdk/schemas.ts";
 import { PalisadeError } from "../../sdk/index.ts";
-import { EvaluateBody } from "../../sdk/api.ts";
+import { CheckBody, EvaluateBody } from "../../sdk/api.ts";
 import { parseToolArguments } from "../../sdk/tool-arguments.ts";
 import { limitBody } from "../body.ts";
 import { errors, TenantParams } from "./shared.ts";
@@ -56,4 +56,17 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     ...(request.body.approval_id === undefined ? {} : { approvalId: request.body.approval_id }),
     ...(request.body.client_asks ? { clientAsks: true } : {}),
   }));
+
+  // A dry run for people (the console's "try it"): decided as for real, changing nothing.
+  app.post("/v1/tenants/:t/check", {
+    config: { access: { roles: ["admin", "security", "agent"], tenant: true } },
+    preValidation: async (request) => {
+      const body = request.body as { event?: unknown } | null;
+      if (body && typeof body === "object") body.event = parseToolArguments(body.event);
+    },
+    schema: {
+      tags: ["evaluate"], summary: "A dry run: the decision an event would get now, changing no state and raising no approval",
+      params: TenantParams, body: CheckBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413) },
+    },
+  }, (request) => decider.decide(request.params.t, request.body.event, { dryRun: true }));
 };

@@ -3,12 +3,18 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
-import { CreateKey, CreatedKey, KeyInfo } from "../../sdk/api.ts";
+import { CreateKey, CreatedKey, KeyInfo, ROLES, Whoami } from "../../sdk/api.ts";
 import { newKey } from "../auth.ts";
 import { errors, NoContent, TenantParams } from "./shared.ts";
 
 export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { store } = app.palisade;
+
+  // What a key may do is decided by its role and tenant; a client (the console) asks once.
+  app.get("/v1/whoami", {
+    config: { access: { roles: ROLES } },
+    schema: { tags: ["keys"], summary: "The role and tenant of the key sent", response: { 200: Whoami, ...errors(401) } },
+  }, (request) => ({ key_id: request.principal!.keyId, role: request.principal!.role, tenant: request.principal!.tenant }));
 
   app.post("/v1/tenants/:t/keys", {
     config: { access: { roles: ["admin", "security"], tenant: true } },
