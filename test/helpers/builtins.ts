@@ -1,8 +1,12 @@
 // Loads the builtin library into the real sandbox, as the host does, for table-driven tests.
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { buildBuiltins, BUILTINS_MODULE } from "../../builtins/build.ts";
 import { expect } from "vitest";
 import { loadPolicyModule, type PolicyModule, type PolicyOutcome } from "palisade/sdk/testing";
-import type { Limits, PolicyEvent, Verdict } from "palisade/sdk";
+import type { Limits, PolicyEvent, PolicyResponse, Verdict } from "palisade/sdk";
 
 type Params = Record<string, unknown> | undefined;
 
@@ -48,3 +52,21 @@ export async function succeedOnLargeInput(name: string, params: Params, event: P
 }
 
 export const toolCall = (name: string, args: Record<string, unknown> = {}): PolicyEvent => ({ type: "tool_call", data: { name, arguments: args } });
+
+let plain: Promise<Record<string, unknown>> | undefined;
+
+/**
+ * What builtin `name` itself answers, called as plain JavaScript from the same bundle, outside
+ * the sandbox. The runtime holds back the state_updates of an ASK (DESIGN §1) until a person
+ * accepts it, so an outcome from run() never shows them: this is how a test sees what an ASK
+ * carries. For verdicts, use run() and friends, which go through the sandbox as the host does.
+ */
+export async function respond(name: string, params: Params, event: PolicyEvent, state: Record<string, unknown> = {}): Promise<PolicyResponse | null> {
+  plain ??= buildBuiltins().then((source) => {
+    const file = join(tmpdir(), `palisade-builtins-${process.pid}.mjs`);
+    writeFileSync(file, source);
+    return import(/* @vite-ignore */ pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+  });
+  const factory = (await plain)[name] as (params: Record<string, unknown>) => (event: PolicyEvent) => PolicyResponse | null;
+  return factory(params ?? {})({ ...event, session_state: state });
+}
