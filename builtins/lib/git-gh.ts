@@ -1,6 +1,6 @@
 // git and gh as the shell and GitHub policies read them: git's subcommands and what they do to
-// the local repository, the repository a remote names, and gh's read-only subcommands and
-// `gh api` calls.
+// the local repository, and gh's read-only subcommands and `gh api` calls. (Where a remote
+// points is for the GitHub policy: lib/github/remotes.ts.)
 import { hasFlag, operands } from "./shell-call.ts";
 
 const GIT_VALUE_OPTIONS = ["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--exec-path"];
@@ -71,20 +71,6 @@ export const GIT_SOMETIMES: Record<string, (args: string[]) => boolean> = {
 };
 /** Is `sub` one of git's own subcommands (not an alias)? */
 export const gitKnows = (sub: string) => GIT_READ.has(sub) || GIT_WRITE.has(sub) || Object.hasOwn(GIT_SOMETIMES, sub);
-
-/** `owner/repo` from a URL (`https://github.com/o/r/pull/1`), an scp-style remote or an `owner/repo` string; else null. */
-export function repoFrom(value: string): string | null {
-  const v = value.trim();
-  if (v.length > 500) return null;
-  const m =
-    /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]+@)?[^/]+\/([^/\s]+)\/([^/?#\s]+?)(?:\.git)?(?:[/?#].*)?$/i.exec(v) ??
-    /^[^@/\s]+@[^:/\s]+:([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(v) ??
-    /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?$/.exec(v);
-  return m ? `${m[1]}/${m[2]}` : null;
-}
-
-/** Is this a URL or scp-style remote (as opposed to a remote's name like `origin`)? */
-export const isRemoteUrl = (value: string) => /^[a-z][a-z0-9+.-]*:\/\/|^[^@/\s]+@[^:/\s]+:/i.test(value);
 
 /** gh subcommands that only read GitHub (`gh pr view`, `gh run watch`, `gh release download`). */
 export const GH_READS = new Set(["view", "list", "ls", "status", "diff", "checks", "watch", "download", "verify"]);

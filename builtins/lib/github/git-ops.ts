@@ -1,0 +1,120 @@
+// git commands as the GitHub operations they perform: push, clone, fetch, pull, ls-remote, and
+// where each goes. A remote named in the same script (`git remote add x URL; git push x`) is
+// followed to its URL; configuration that rewrites where remotes go (url.*.insteadOf,
+// remote.*.url on the command line or set earlier in the script) makes the destination unknown.
+import { gitCommand, gitKnows } from "../git-gh.ts";
+import { operands, shown } from "../shell-call.ts";
+import type { SimpleCommand } from "../shell/index.ts";
+import { placeOf } from "./remotes.ts";
+import { branchName, type Op } from "./rules.ts";
+
+/** What earlier commands of the same script said about remotes. */
+export interface Remotes {
+  /** URLs given to remotes by name (`git remote add`, `set-url`, `git config remote.x.url`). */
+  urls: Map<string, string[]>;
+  /** Set once a command rewrites remote URLs (`url.*.insteadOf`): no address can be trusted. */
+  rewritten: boolean;
+}
+
+type Target = Pick<Op, "repo" | "elsewhere">;
+
+// Config keys that change where a remote or URL goes.
+const REDIRECTS = /^(?:url\..*\.(?:push)?insteadof|remote\..*\.(?:url|pushurl))$/i;
+const CONFIG_FILES = /^(?:GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|GIT_CONFIG|GIT_CONFIG_PARAMETERS|GIT_DIR)=/;
+
+// `-c key=value` before the subcommand, and GIT_CONFIG_KEY_n in the environment, that redirect.
+function redirected(c: SimpleCommand): boolean {
+  const a = c.argv;
+  for (let i = 1; i < a.length && a[i]!.startsWith("-"); i++) {
+    if (a[i] === "-c" && REDIRECTS.test((a[i + 1] ?? "").split("=")[0]!)) return true;
+  }
+  return c.assignments.some((s) => CONFIG_FILES.test(s) || (/^GIT_CONFIG_KEY_\d+=/.test(s) && REDIRECTS.test(s.slice(s.indexOf("=") + 1))));
+}
+
+function target(remote: string | undefined, hosts: ReadonlySet<string>, state: Remotes, rewritten: boolean): Target[] {
+  if (rewritten || state.rewritten) return [{ repo: null, elsewhere: "an address that git configuration rewrites" }];
+  if (remote === undefined) return [{ repo: null }];
+  const place = placeOf(remote, hosts);
+  if (place) return [place.github ? { repo: place.repo } : { repo: null, elsewhere: place.where }];
+  const urls = state.urls.get(remote);
+  return urls ? urls.flatMap((u) => target(u, hosts, { urls: new Map(), rewritten: false }, false)) : [{ repo: null }];
+}
+
+const PUSH_VALUES = ["-o", "--push-option", "--receive-pack", "--exec", "--repo"];
+
+function pushOps(c: SimpleCommand, args: string[], to: (remote: string | undefined) => Target[]): Op[] {
+  let force = false, del = false, mirror = false, all = false, tags = false, prune = false, dry = false;
+  let repoOpt: string | undefined;
+  const pos: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const t = args[i]!;
+    if (t === "--") { pos.push(...args.slice(i + 1)); break; }
+    if (t.startsWith("--")) {
+      const name = t.split("=")[0]!;
+      if (name === "--force" || name === "--force-with-lease" || name === "--force-if-includes") force = true;
+      else if (name === "--delete") del = true;
+      else if (name === "--mirror") mirror = true;
+      else if (name === "--all" || name === "--branches") all = true;
+      else if (name === "--tags") tags = true;
+      else if (name === "--prune") prune = true;
+      else if (name === "--dry-run") dry = true;
+      else if (name === "--repo") repoOpt = t.includes("=") ? t.slice(7) : args[++i];
+      else if (PUSH_VALUES.includes(t)) i++;
+    } else if (t.startsWith("-") && t.length > 1) {
+      for (let k = 1; k < t.length; k++) {
+        const ch = t[k]!;
+        if (ch === "f") force = true;
+        else if (ch === "d") del = true;
+        else if (ch === "n") dry = true;
+        else if (ch === "o") { if (k === t.length - 1) i++; break; }
+      }
+    } else pos.push(t);
+  }
+  if (dry) return [];
+  const targets = to(repoOpt ?? pos[0]);
+  const what = shown(c.argv);
+  const refspecs = pos.slice(repoOpt === undefined ? 1 : 0);
+  const ops: Op[] = refspecs.length === 0
+    ? [{ kind: del || prune || mirror ? "destructive" : "write", what, repo: null, branch: tags && !all && !mirror ? undefined : null, force: force || mirror }]
+    : refspecs.map((spec): Op => {
+      let s = spec;
+      let f = force || mirror;
+      if (s.startsWith("+")) { f = true; s = s.slice(1); }
+      const colon = s.indexOf(":");
+      const deleting = del || colon === 0;
+      const dst = colon >= 0 ? s.slice(colon + 1) || s.slice(0, colon) : s;
+      const branch = /^(HEAD|@)$/.test(dst) || dst.includes("$") || dst === "" ? null : branchName(dst);
+      return { kind: deleting || prune || mirror ? "destructive" : "write", what: deleting ? `delete branch ${dst} (${what})` : what, repo: null, branch, force: f };
+    });
+  return targets.flatMap((t) => ops.map((op) => ({ ...op, ...t })));
+}
+
+const CLONE_VALUES = ["-b", "--branch", "-o", "--origin", "--depth", "--reference", "-c", "--config", "-j", "--jobs", "--filter", "--template", "-u", "--upload-pack", "--separate-git-dir", "--shallow-since", "--shallow-exclude"];
+const FETCH_VALUES = ["--depth", "--upload-pack", "-j", "--jobs", "--negotiation-tip", "--shallow-since", "--shallow-exclude", "-o", "--server-option"];
+
+/** The GitHub operations of one git command; `state` learns the remotes it defines. */
+export function gitOps(c: SimpleCommand, hosts: ReadonlySet<string>, state: Remotes): Op[] {
+  const { sub, args } = gitCommand(c.argv);
+  const what = shown(c.argv);
+  const rewritten = redirected(c);
+  const to = (remote: string | undefined) => target(remote, hosts, state, rewritten);
+  if (sub === "push") return pushOps(c, args, to);
+  if (sub === "clone") {
+    const source = operands(["clone", ...args], CLONE_VALUES)[0];
+    return source === undefined ? [] : to(source).map((t) => ({ kind: "read", what, ...t }));
+  }
+  if (sub === "fetch" || sub === "pull" || sub === "ls-remote") {
+    return to(operands([sub, ...args], FETCH_VALUES)[0]).map((t) => ({ kind: "read", what, ...t }));
+  }
+  if (sub === "remote") {
+    const [verb, name, url] = operands(["remote", ...args], ["-t", "-m", "--mirror"]);
+    if ((verb === "add" || verb === "set-url") && name !== undefined && url !== undefined) state.urls.set(name, [...(state.urls.get(name) ?? []), url]);
+  }
+  if (sub === "config") {
+    const [key = "", value] = operands(["config", ...args], ["-f", "--file", "--blob", "--type", "--default", "--comment"]).filter((o) => o !== "set");
+    const remote = /^remote\.(.+)\.(?:push)?url$/i.exec(key)?.[1];
+    if (remote !== undefined && value !== undefined) state.urls.set(remote, [...(state.urls.get(remote) ?? []), value]);
+    else if (REDIRECTS.test(key)) state.rewritten = true;
+  }
+  return gitKnows(sub) ? [] : [{ kind: "unknown", what, repo: null }];
+}
