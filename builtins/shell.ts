@@ -7,6 +7,7 @@ import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { blastFindings } from "./lib/blast/findings.ts";
 import { compileGlobs, globListSchema } from "./lib/glob.ts";
 import { readOnlyFindings } from "./lib/read-only/judges.ts";
+import { DEFAULT_WRITE_TOOLS } from "./lib/read-only/write-tools.ts";
 import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, shellParses, worst } from "./lib/shell-call.ts";
 
 export function blast_radius({ risky_action = "ASK", shell_tools = DEFAULT_SHELL_TOOLS }: { risky_action?: "ASK" | "DENY"; shell_tools?: string[] }) {
@@ -20,12 +21,6 @@ export function blast_radius({ risky_action = "ASK", shell_tools = DEFAULT_SHELL
     return { result: w.level === "catastrophic" ? "DENY" : risky_action, reason: w.reason };
   };
 }
-
-const DEFAULT_WRITE_TOOLS = [
-  "write_*", "*_write", "edit_*", "*_edit", "create_*", "*_create", "delete_*", "*_delete", "remove_*", "*_remove", "move_*", "*_move",
-  "rename_*", "*_rename", "copy_*", "update_*", "*_update", "patch_*", "apply_patch", "str_replace*", "insert_*", "append_*",
-  "multi_edit", "multiedit", "notebook_edit", "notebookedit", "mkdir", "make_directory", "upload_*", "push_*", "merge_*", "commit_*",
-];
 
 export function read_only({ write_tools = DEFAULT_WRITE_TOOLS, shell_tools = DEFAULT_SHELL_TOOLS }: { write_tools?: string[]; shell_tools?: string[] }) {
   const isWrite = compileGlobs(write_tools);
