@@ -10,13 +10,16 @@ import { readOnlyFindings } from "./lib/read-only/judges.ts";
 import { DEFAULT_WRITE_TOOLS } from "./lib/read-only/write-tools.ts";
 import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, shellParses, worst } from "./lib/shell-call.ts";
 
-export function blast_radius({ risky_action = "ASK", shell_tools = DEFAULT_SHELL_TOOLS }: { risky_action?: "ASK" | "DENY"; shell_tools?: string[] }) {
+export function blast_radius({ risky_action = "ASK", deny_tag_push = true, shell_tools = DEFAULT_SHELL_TOOLS }: { risky_action?: "ASK" | "DENY"; deny_tag_push?: boolean; shell_tools?: string[] }) {
   const isShell = compileGlobs(shell_tools);
+  // A tag push is catastrophic when deny_tag_push, else one more risky push.
+  const tagLevel = deny_tag_push ? "catastrophic" : "risky";
   return (event: PolicyEvent): PolicyResponse | null => {
     if (event.type !== "tool_call" || !isShell(event.data.name)) return null;
     const { parses, problem } = shellParses(event.data.arguments);
     if (problem) return { result: risky_action, reason: problem };
-    const w = worst(parses.flatMap(blastFindings), ["catastrophic", "risky"] as const);
+    const findings = parses.flatMap(blastFindings).map((f) => (f.level === "tag" ? { ...f, level: tagLevel } : f));
+    const w = worst(findings, ["catastrophic", "risky"] as const);
     if (!w) return { result: "ALLOW" };
     return { result: w.level === "catastrophic" ? "DENY" : risky_action, reason: w.reason };
   };
@@ -46,18 +49,26 @@ export const SHELL_POLICIES: RegistryEntry[] = [
     description:
       "Checks the commands a shell tool would run, seeing through quoting, chains, subshells, sh -c, eval, sudo and other wrappers. " +
       "DENY for catastrophic commands: recursive delete (rm -r/-R/--recursive in any flag order) of /, /*, ~, $HOME, ., .., * or a " +
-      "top-level system directory, or with --no-preserve-root; mkfs and friends; dd of=/dev/…, redirects, tee or cp to a disk " +
-      "device; fork bombs; recursive chmod/chown/chgrp of a system path; moving a system path; shred or wipefs of a device. " +
-      "risky_action (ASK by default) for risky commands: any other recursive delete, git push (force or not), git reset --hard, " +
-      "git clean -f, a download piped into a shell or interpreter (curl … | sh), sudo/doas/su, publishing packages or images " +
-      "(npm/pnpm/yarn publish, twine upload, cargo publish, gem push, docker push, …), kubectl delete, helm uninstall, terraform " +
-      "destroy/apply, find -delete, shred, a catastrophic command among the arguments of a program it does not know " +
-      "(`bwrap … rm -rf /`); and for commands it cannot see (a variable or substitution as the program, " +
-      "`bash -c \"$X\"`, a shell reading its script from a pipe, a file or its input), that do not parse, or that are over 64 KiB. ALLOW otherwise. Other tools: no opinion.",
+      "system directory (the OS's own trees down to their third level: /usr/local/lib, /etc/ssh; /home, /var, /opt and the other " +
+      "top-level directories down to their second: /home/alice, /var/lib), or with --no-preserve-root; mkfs and friends; dd of=/dev/…, " +
+      "redirects, tee or cp to a disk device; fork bombs; recursive chmod/chown/chgrp of a system path; moving a system path; shred or " +
+      "wipefs of a device; git force pushes (--force, -f, --force-with-lease, +ref, --mirror, in any flag cluster or abbreviation such " +
+      "as -uf or --forc), pushes that delete remote branches (--delete, -d, :ref, --prune), git reset --hard, gh repo delete; " +
+      "tag pushes (--tags, --follow-tags, refs/tags/…, tag NAME) when deny_tag_push. " +
+      "risky_action (ASK by default) for risky commands: any other recursive delete, other git pushes, " +
+      "git clean -f, gh pr merge, deletes through gh, a download piped into a shell or interpreter (curl … | sh), sudo/doas/su, " +
+      "publishing packages or images (npm/pnpm/yarn publish, twine upload, cargo publish, gem push, docker push, …), kubectl delete, " +
+      "helm uninstall, terraform destroy/apply, find -delete, shred, a catastrophic command among the arguments of a program it does not know (`bwrap … rm -rf /`); and for " +
+      "commands it cannot see (a variable or substitution as the program, `bash -c \"$X\"`, a shell reading its script from a pipe, a file or its input), that do not parse, or that are " +
+      "over 64 KiB. ALLOW otherwise. Other tools: no opinion.",
     params_schema: {
       type: "object", additionalProperties: false,
       properties: {
         risky_action: { type: "string", enum: ["ASK", "DENY"], default: "ASK", description: "The verdict for risky (not catastrophic) commands and for commands that cannot be analysed." },
+        deny_tag_push: {
+          type: "boolean", default: true,
+          description: "Deny git pushes that name tags (--tags, --follow-tags, refs/tags/…, tag NAME): tags start releases and deploys, and a pushed tag is hard to take back. Off, they are risky pushes like any other. `git push origin v1.0` cannot be told from a branch push and is an ordinary push.",
+        },
         shell_tools: SHELL_TOOLS_PARAM,
       },
     },

@@ -72,6 +72,59 @@ export const GIT_SOMETIMES: Record<string, (args: string[]) => boolean> = {
 /** Is `sub` one of git's own subcommands (not an alias)? */
 export const gitKnows = (sub: string) => GIT_READ.has(sub) || GIT_WRITE.has(sub) || Object.hasOwn(GIT_SOMETIMES, sub);
 
+/** `git push` arguments as git reads them, for every policy that judges a push. */
+export interface Push {
+  force: boolean; del: boolean; mirror: boolean; all: boolean; tags: boolean; prune: boolean; dry: boolean;
+  /** The remote (`--repo=…` or the first operand), if any. */
+  remote: string | undefined;
+  /** The refspecs, `tag NAME` written as `refs/tags/NAME`. */
+  refspecs: string[];
+}
+
+const PUSH_LONG = ["--force", "--force-with-lease", "--force-if-includes", "--delete", "--mirror", "--all", "--branches", "--tags", "--follow-tags", "--prune", "--dry-run", "--repo"];
+const PUSH_VALUES = ["-o", "--push-option", "--receive-pack", "--exec", "--repo"];
+
+// git takes any unambiguous prefix of a long option (`--mirr`, `--forc`); a prefix counts as
+// every option it could stand for, so an ambiguous one (which git refuses) errs on the strict side.
+const longNames = (t: string): string[] => {
+  const n = t.split("=")[0]!;
+  return PUSH_LONG.filter((name) => name === n || (n.length >= 4 && name.startsWith(n)));
+};
+
+export function readPush(args: readonly string[]): Push {
+  const p: Push = { force: false, del: false, mirror: false, all: false, tags: false, prune: false, dry: false, remote: undefined, refspecs: [] };
+  let repoOpt: string | undefined;
+  const pos: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const t = args[i]!;
+    if (t === "--") { pos.push(...args.slice(i + 1)); break; }
+    if (t.startsWith("--")) {
+      const names = longNames(t);
+      if (names.some((n) => n.startsWith("--force"))) p.force = true;
+      if (names.includes("--delete")) p.del = true;
+      if (names.includes("--mirror")) p.mirror = true;
+      if (names.includes("--all") || names.includes("--branches")) p.all = true;
+      if (names.includes("--tags") || names.includes("--follow-tags")) p.tags = true;
+      if (names.includes("--prune")) p.prune = true;
+      if (names.includes("--dry-run")) p.dry = true;
+      if (names.length === 1 && names[0] === "--repo") repoOpt = t.includes("=") ? t.slice(t.indexOf("=") + 1) : args[++i];
+      else if (PUSH_VALUES.includes(t)) i++;
+    } else if (t.startsWith("-") && t.length > 1) {
+      for (let k = 1; k < t.length; k++) {
+        const ch = t[k]!;
+        if (ch === "f") p.force = true;
+        else if (ch === "d") p.del = true;
+        else if (ch === "n") p.dry = true;
+        else if (ch === "o") { if (k === t.length - 1) i++; break; }
+      }
+    } else pos.push(t);
+  }
+  p.remote = repoOpt ?? pos[0];
+  const specs = pos.slice(repoOpt === undefined ? 1 : 0);
+  for (let i = 0; i < specs.length; i++) p.refspecs.push(specs[i] === "tag" && i + 1 < specs.length ? `refs/tags/${specs[++i]}` : specs[i]!);
+  return p;
+}
+
 /** gh subcommands that only read GitHub (`gh pr view`, `gh run watch`, `gh release download`). */
 export const GH_READS = new Set(["view", "list", "ls", "status", "diff", "checks", "watch", "download", "verify"]);
 

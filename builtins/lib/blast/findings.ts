@@ -6,7 +6,8 @@ import type { ShellParse, SimpleCommand } from "../shell/index.ts";
 import { isDevice, nextCwd, relative } from "../system-paths.ts";
 import { checkFor } from "./checks.ts";
 
-export type Blast = Finding<"catastrophic" | "risky">;
+/** `tag`: a push of tags, which blast_radius answers as its deny_tag_push says. */
+export type Blast = Finding<"catastrophic" | "risky" | "tag">;
 
 const PRIVILEGED = new Set(["sudo", "doas", "su", "runuser", "pkexec"]);
 const DOWNLOADERS = new Set(["curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lwp-request", "nc", "ncat"]);
@@ -16,7 +17,8 @@ const PRINTS = new Set(["echo", "printf"]);
 // a runner nobody listed): what would be catastrophic there is risky here.
 function runsArguments(c: SimpleCommand, risky: (r: string) => void, inCwd: (p: string) => string | null): void {
   for (const inner of argumentCommands(c, (name) => checkFor(name) !== undefined)) {
-    checkFor(inner.name)!(inner, (r) => risky(`${c.name} may run ${shown(inner.argv)}: ${r}`), () => {}, inCwd);
+    const may = (r: string) => risky(`${c.name} may run ${shown(inner.argv)}: ${r}`);
+    checkFor(inner.name)!(inner, may, () => {}, inCwd, may);
   }
 }
 
@@ -40,6 +42,7 @@ export function blastFindings(parse: ShellParse): Blast[] {
   const found: Blast[] = [];
   const cat = (reason: string) => found.push({ level: "catastrophic", reason });
   const risky = (reason: string) => found.push({ level: "risky", reason });
+  const tag = (reason: string) => found.push({ level: "tag", reason });
   let cwd: string | null = null;
   const inCwd = (path: string) => (cwd !== null && relative(path) ? `${cwd}/${path}` : null);
   // A download piped into a shell is the finding, whether or not its script can be seen.
@@ -60,7 +63,7 @@ export function blastFindings(parse: ShellParse): Blast[] {
     }
     const cmd = moduleCommand(c) ?? c;
     const check = checkFor(cmd.name);
-    if (check) check(cmd, cat, risky, inCwd);
+    if (check) check(cmd, cat, risky, inCwd, tag);
     else if (!PRINTS.has(cmd.name)) runsArguments(cmd, risky, inCwd);
   }, (reason, c) => {
     if (!c || !download(c)) risky(reason);

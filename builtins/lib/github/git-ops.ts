@@ -2,7 +2,7 @@
 // where each goes. A remote named in the same script (`git remote add x URL; git push x`) is
 // followed to its URL; configuration that rewrites where remotes go (url.*.insteadOf,
 // remote.*.url on the command line or set earlier in the script) makes the destination unknown.
-import { gitCommand, gitKnows } from "../git-gh.ts";
+import { gitCommand, gitKnows, readPush } from "../git-gh.ts";
 import { operands, shown } from "../shell-call.ts";
 import type { SimpleCommand } from "../shell/index.ts";
 import { placeOf } from "./remotes.ts";
@@ -40,40 +40,11 @@ function target(remote: string | undefined, hosts: ReadonlySet<string>, state: R
   return urls ? urls.flatMap((u) => target(u, hosts, { urls: new Map(), rewritten: false }, false)) : [{ repo: null }];
 }
 
-const PUSH_VALUES = ["-o", "--push-option", "--receive-pack", "--exec", "--repo"];
-
 function pushOps(c: SimpleCommand, args: string[], to: (remote: string | undefined) => Target[]): Op[] {
-  let force = false, del = false, mirror = false, all = false, tags = false, prune = false, dry = false;
-  let repoOpt: string | undefined;
-  const pos: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const t = args[i]!;
-    if (t === "--") { pos.push(...args.slice(i + 1)); break; }
-    if (t.startsWith("--")) {
-      const name = t.split("=")[0]!;
-      if (name === "--force" || name === "--force-with-lease" || name === "--force-if-includes") force = true;
-      else if (name === "--delete") del = true;
-      else if (name === "--mirror") mirror = true;
-      else if (name === "--all" || name === "--branches") all = true;
-      else if (name === "--tags") tags = true;
-      else if (name === "--prune") prune = true;
-      else if (name === "--dry-run") dry = true;
-      else if (name === "--repo") repoOpt = t.includes("=") ? t.slice(7) : args[++i];
-      else if (PUSH_VALUES.includes(t)) i++;
-    } else if (t.startsWith("-") && t.length > 1) {
-      for (let k = 1; k < t.length; k++) {
-        const ch = t[k]!;
-        if (ch === "f") force = true;
-        else if (ch === "d") del = true;
-        else if (ch === "n") dry = true;
-        else if (ch === "o") { if (k === t.length - 1) i++; break; }
-      }
-    } else pos.push(t);
-  }
+  const { force, del, mirror, all, tags, prune, dry, remote, refspecs } = readPush(args);
   if (dry) return [];
-  const targets = to(repoOpt ?? pos[0]);
+  const targets = to(remote);
   const what = shown(c.argv);
-  const refspecs = pos.slice(repoOpt === undefined ? 1 : 0);
   const ops: Op[] = refspecs.length === 0
     ? [{ kind: del || prune || mirror ? "destructive" : "write", what, repo: null, branch: tags && !all && !mirror ? undefined : null, force: force || mirror }]
     : refspecs.map((spec): Op => {
