@@ -122,7 +122,7 @@ export const DOMAIN_POLICIES: RegistryEntry[] = [
   },
   {
     handler: "palisade.builtins.allow_domains", kind: "factory", name: "Allow Domains",
-    description: "Denies tool calls that reach a URL or host outside the allowed domains; allows calls whose every URL is inside them.",
+    description: "Denies tool calls that reach a URL or host outside the allowed domains; allows calls whose every URL is inside them. URLs are read as URL parsers read them, tabs and newlines deleted: `https:\\n//evil.com` goes to evil.com.",
     params_schema: {
       type: "object", additionalProperties: false, required: ["allowed_domains"],
       properties: {

@@ -7,7 +7,9 @@ import { MAX_RAW, truncated, type Found, type HostSearch } from "./host-search.t
 import { parseHost } from "./hosts.ts";
 
 const SPECIAL = new Set(["http", "https", "ws", "wss", "ftp"]);
-const SCHEME = /([a-z][a-z0-9+.-]{0,31}):([\\/]*)/giy;
+// The slashes after a scheme may be split by tabs and newlines (`https:\n//evil.com`): URL
+// parsers delete those, so the URL is read as if they were not there.
+const SCHEME = /([a-z][a-z0-9+.-]{0,31}):([\\/\t\n\r]*)/giy;
 const SCHEME_CHAR = /[a-z0-9+.-]/i;
 const LETTER = /[a-z]/i;
 // An authority in running text ends at the characters `ends` (path, query, fragment) or at
@@ -80,7 +82,7 @@ function parseUrlAt(text: string, at: number, seen: Set<string>): { found: Found
   SCHEME.lastIndex = at;
   const m = SCHEME.exec(text)!;
   const scheme = m[1]!.toLowerCase();
-  const slashes = m[2]!;
+  const slashes = m[2]!.replace(/[\t\n\r]/g, "");
   const special = SPECIAL.has(scheme);
   if (!special && slashes !== "//") return null;
   const start = at + m[0].length;
