@@ -2,7 +2,7 @@
 // out of a shell tool's arguments, how to walk what it runs, and small readers over a parsed
 // command's argv.
 import { globListSchema } from "./glob.ts";
-import { MAX_SCRIPT, basename, parseShell, type ShellParse, type SimpleCommand } from "./shell/index.ts";
+import { MAX_SCRIPT, basename, parseShell, shellQuote as quote, type ShellParse, type SimpleCommand } from "./shell/index.ts";
 
 export const DEFAULT_SHELL_TOOLS = [
   "bash", "bash_*", "*_bash", "sh", "zsh", "shell", "shell_*", "*_shell", "terminal", "terminal_*", "*_terminal",
@@ -17,7 +17,6 @@ export const SHELL_TOOLS_PARAM = globListSchema(
   { default: DEFAULT_SHELL_TOOLS, minItems: 1 },
 );
 
-const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
 /**

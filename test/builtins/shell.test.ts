@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { run, succeed, succeedOnLargeInput, toolCall } from "../helpers/builtins.ts";
+import { run, shellVerdicts, succeed, succeedOnLargeInput, toolCall } from "../helpers/builtins.ts";
 
 const bash = (command: string) => toolCall("bash", { command });
 
@@ -256,12 +256,8 @@ describe("read_only", () => {
 // Evasions found in review: each must come back DENY or ASK from both policies, without an
 // error. The near misses among them stay ALLOW.
 describe("blast_radius and read_only: evasions", () => {
-  const verdicts = async (command: string | Record<string, unknown>, call = succeed) => {
-    const args = typeof command === "string" ? { command } : command;
-    const out: (string | null)[] = [];
-    for (const policy of ["blast_radius", "read_only"]) out.push((await call(policy, {}, toolCall("bash", args))).result);
-    return out;
-  };
+  const verdicts = shellVerdicts;
+
 
   it.each([
     // bash reads \r as part of a word, so the `#` after it starts no comment

@@ -53,6 +53,14 @@ export async function succeedOnLargeInput(name: string, params: Params, event: P
 
 export const toolCall = (name: string, args: Record<string, unknown> = {}): PolicyEvent => ({ type: "tool_call", data: { name, arguments: args } });
 
+/** [blast_radius, read_only] on a bash tool call (a command, or the tool's arguments), each a call that must succeed. */
+export async function shellVerdicts(command: string | Record<string, unknown>, call = succeed): Promise<(Verdict | null)[]> {
+  const args = typeof command === "string" ? { command } : command;
+  const out: (Verdict | null)[] = [];
+  for (const policy of ["blast_radius", "read_only"]) out.push((await call(policy, {}, toolCall("bash", args))).result);
+  return out;
+}
+
 let plain: Promise<Record<string, unknown>> | undefined;
 
 /**

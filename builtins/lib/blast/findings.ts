@@ -22,9 +22,8 @@ function runsArguments(c: SimpleCommand, risky: (r: string) => void, inCwd: (p: 
   }
 }
 
-/** The downloader at the start of the pipe into `c`, when `c` runs its standard input as code. */
+/** The downloader at the start of the pipe into `c`, if any. */
 function downloadInto(commands: SimpleCommand[], c: SimpleCommand): string | null {
-  if (!c.runsStdin) return null;
   const seen = new Set<number>();
   const queue = [...c.pipedFrom];
   while (queue.length > 0 && seen.size < 64) {
@@ -47,9 +46,18 @@ export function blastFindings(parse: ShellParse): Blast[] {
   const inCwd = (path: string) => (cwd !== null && relative(path) ? `${cwd}/${path}` : null);
   // A download piped into a shell is the finding, whether or not its script can be seen.
   const download = (c: SimpleCommand) => {
-    const from = downloadInto(parse.commands, c);
+    const from = c.runsStdin ? downloadInto(parse.commands, c) : null;
     if (from) risky(`Pipes a download from ${from} into ${c.name}.`);
     return from !== null;
+  };
+  // A command xargs completes from its input has arguments nobody here sees (`-rf /` may be
+  // among them): from a download that is catastrophic for a command it checks; from an
+  // input it cannot see (the caller's, a file), risky.
+  const fedByXargs = (c: SimpleCommand) => {
+    if (!c.wrappers.includes("xargs") || checkFor(c.name) === undefined) return;
+    const from = downloadInto(parse.commands, c);
+    if (from) cat(`${c.name} takes its arguments from a download (${from}) through xargs (catastrophic): ${shown(c.argv)}.`);
+    else if (c.pipedFrom.length === 0) risky(`${c.name} takes its arguments through xargs from an input nobody can see: ${shown(c.argv)}.`);
   };
   for (const r of redirections(parse)) if (r.write && isDevice(r.target)) cat(`Write to device ${r.target} (catastrophic).`);
   visitCommands(parse, (c) => {
@@ -61,6 +69,7 @@ export function blastFindings(parse: ShellParse): Blast[] {
     if (c.inFunction !== null && c.name === c.inFunction && (c.background || c.pipedTo.length > 0 || c.pipedFrom.length > 0)) {
       cat(`Fork bomb: function ${c.name} starts copies of itself (catastrophic).`);
     }
+    fedByXargs(c);
     const cmd = moduleCommand(c) ?? c;
     const check = checkFor(cmd.name);
     if (check) check(cmd, cat, risky, inCwd, tag);

@@ -9,6 +9,7 @@ import { envCommands } from "./embedded.ts";
 import { expandWords } from "./expand.ts";
 import { push } from "./record.ts";
 import { feedScript, link, readsScript } from "./shells.ts";
+import { remember, substituted } from "./variables.ts";
 
 const NONE = { dynamic: false, dynamicArgs: false, runsStdin: false };
 
@@ -24,7 +25,13 @@ function redirected(p: Parser, idx: number[], redirects: Redirect[]): number[] {
 
 export const BUILDER: Builder = {
   simple(p, words, redirects, assigns) {
-    if (words.length > 0) return emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
+    remember(p.sh, assigns);
+    if (words.length > 0) {
+      const idx = emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
+      // The same command with the values its variables were given in the script.
+      for (const variant of substituted(p.sh, words)) idx.push(...emit(p, expandWords(p.sh, variant), redirects, assigns, p.ctx.wrappers, null));
+      return idx;
+    }
     envCommands(p, assigns, p.ctx.wrappers);
     return [push(p, [], redirects, assigns, p.ctx.wrappers, NONE)];
   },
@@ -34,4 +41,5 @@ export const BUILDER: Builder = {
   background(p, idx) {
     for (const i of idx) p.sh.out[i]!.background = true;
   },
+  assigned: (p, settings) => remember(p.sh, settings),
 };
