@@ -145,12 +145,12 @@ describe("blast_radius", () => {
     await expect(run("blast_radius", { shell_tools: [] }, bash("ls"))).rejects.toMatchObject({ code: "PAL_PARAMS_INVALID" });
   });
 
-  it("parses a near-limit command within the time limit", async () => {
+  // What it answers on a near-limit command; how fast is for the benchmarks, so a loaded
+  // machine must not turn this into a time-out.
+  it("parses a near-limit command", async () => {
     const big = `${`echo "${"$(ls a) `id` ".repeat(20)}${"x".repeat(2000)}" | grep -v x && `.repeat(20)}true`;
     expect(big.length).toBeLessThan(65536);
-    const outcome = await run("blast_radius", {}, bash(big));
-    expect(outcome.error).toBeNull();
-    expect(outcome.result).toBe("ALLOW");
+    expect((await succeedOnLargeInput("blast_radius", {}, bash(big))).result).toBe("ALLOW");
   });
 });
 
