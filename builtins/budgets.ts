@@ -22,14 +22,18 @@ interface Budget {
 
 function budgetPolicy({ measure, fields, describe, max, thresholds }: Budget) {
   const sorted = [...new Set(thresholds)].sort((a, b) => a - b);
+  const unmeasured = `The reported usage has no ${fields}; cannot tell how much of the budget this session used.`;
   return (event: PolicyEvent): PolicyResponse | null => {
     const usage = event.context?.usage;
-    // An event that reports no usage (a tool call) spends nothing this policy can see.
-    if (usage === undefined || Object.keys(usage).length === 0) return null;
+    if (usage === undefined) return null;
     const amount = measure(usage);
-    // Usage reported without what this budget counts (tokens but no cost_usd) is spend it
-    // cannot price: fail closed rather than let it run past the cap unseen.
-    if (amount === undefined) return { result: "ASK", reason: `The reported usage has no ${fields}; cannot tell how much of the budget this session used.` };
+    if (amount === undefined) {
+      // An event that reports no usage spends nothing this policy can see; usage reported
+      // without what this budget counts (tokens but no cost_usd) is spend it cannot price:
+      // fail closed rather than let it run past the cap unseen.
+      if (usage.cost_usd === undefined && usage.input_tokens === undefined && usage.output_tokens === undefined) return null;
+      return { result: "ASK", reason: unmeasured };
+    }
     if (max !== undefined && amount >= max) return { result: "DENY", reason: `This session used ${describe(amount)}; the budget is ${describe(max)}.` };
     const handled = Array.isArray(event.session_state?.thresholds) ? (event.session_state.thresholds as unknown[]) : [];
     const crossed = sorted.filter((t) => amount >= t && !handled.includes(t));
@@ -51,7 +55,7 @@ export function cost_budget({ max_cost_usd, ask_thresholds_usd = [] }: { max_cos
 
 export function token_budget({ max_tokens, ask_thresholds_tokens = [] }: { max_tokens?: number; ask_thresholds_tokens?: number[] }) {
   return budgetPolicy({
-    measure: (usage) => (usage.input_tokens === undefined && usage.output_tokens === undefined ? undefined : (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0)),
+    measure: ({ input_tokens: input, output_tokens: output }) => (input === undefined && output === undefined ? undefined : (input ?? 0) + (output ?? 0)),
     fields: "input_tokens or output_tokens",
     describe: (tokens) => `${tokens.toLocaleString("en")} tokens`,
     max: max_tokens,

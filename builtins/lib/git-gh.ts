@@ -87,8 +87,9 @@ const PUSH_VALUES = ["-o", "--push-option", "--receive-pack", "--exec", "--repo"
 // git takes any unambiguous prefix of a long option (`--mirr`, `--forc`); a prefix counts as
 // every option it could stand for, so an ambiguous one (which git refuses) errs on the strict side.
 const longNames = (t: string): string[] => {
-  const n = t.split("=")[0]!;
-  return PUSH_LONG.filter((name) => name === n || (n.length >= 4 && name.startsWith(n)));
+  const eq = t.indexOf("=");
+  const n = eq < 0 ? t : t.slice(0, eq);
+  return n.length < 4 ? [] : PUSH_LONG.includes(n) ? [n] : PUSH_LONG.filter((name) => name.startsWith(n));
 };
 
 export function readPush(args: readonly string[]): Push {

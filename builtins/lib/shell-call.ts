@@ -115,9 +115,14 @@ export function hasFlag(argv: readonly string[], short: string, long: readonly s
 
 /** Worst of several findings; reasons of the worst level, deduplicated and capped. */
 export function worst<L extends string>(findings: { level: L; reason: string }[], order: readonly L[]): { level: L; reason: string } | null {
+  if (findings.length === 0) return null;
   for (const level of order) {
-    const reasons = [...new Set(findings.filter((f) => f.level === level).map((f) => f.reason))];
-    if (reasons.length > 0) return { level, reason: reasons.slice(0, 3).join(" ") + (reasons.length > 3 ? ` (+${reasons.length - 3} more)` : "") };
+    const reasons = new Set<string>();
+    for (const f of findings) if (f.level === level) reasons.add(f.reason);
+    if (reasons.size > 0) {
+      const first = [...reasons].slice(0, 3).join(" ");
+      return { level, reason: reasons.size > 3 ? `${first} (+${reasons.size - 3} more)` : first };
+    }
   }
   return null;
 }

@@ -9,6 +9,8 @@ import { gitOps, type Remotes } from "./git-ops.ts";
 import { judge, type Finding, type Rules } from "./rules.ts";
 
 const isGit = (name: string) => name === "git" || name === "gh";
+// A word that may name git or gh (`git`, `/usr/bin/gh`): cheaper than argumentCommands.
+const namesGit = (w: string) => w.endsWith("git") || w.endsWith("gh");
 
 export function shellFindings(parse: ShellParse, rules: Rules, hosts: ReadonlySet<string>): { findings: Finding[]; relevant: boolean } {
   const findings: Finding[] = [];
@@ -22,7 +24,7 @@ export function shellFindings(parse: ShellParse, rules: Rules, hosts: ReadonlySe
       return;
     }
     // Programs that only read (grep git, echo gh) run nothing from their arguments.
-    if (READ.has(c.name)) return;
+    if (READ.has(c.name) || !c.argv.some(namesGit)) return;
     for (const inner of argumentCommands(c, isGit)) {
       const ops = opsOf(inner);
       if (ops.length === 0) continue;

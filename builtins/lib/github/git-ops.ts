@@ -57,6 +57,14 @@ function pushOps(c: SimpleCommand, args: string[], to: (remote: string | undefin
       const branch = /^(HEAD|@)$/.test(dst) || dst.includes("$") || dst === "" ? null : branchName(dst);
       return { kind: deleting || prune || mirror ? "destructive" : "write", what: deleting ? `delete branch ${dst} (${what})` : what, repo: null, branch, force: f };
     });
+  if (targets.length === 1) {
+    const [t] = targets as [Target];
+    for (const op of ops) {
+      op.repo = t.repo;
+      if (t.elsewhere !== undefined) op.elsewhere = t.elsewhere;
+    }
+    return ops;
+  }
   return targets.flatMap((t) => ops.map((op) => ({ ...op, ...t })));
 }
 

@@ -17,13 +17,14 @@ const name = (s: string | undefined): s is string => s !== undefined && NAME.tes
  *  dot segments or escapes (`/me/app/../../other/x`, `%2e%2e`) is normalised by the client
  *  before it is sent, so the repository it names cannot be read off it: null. */
 function repoOfPath(path: string, exact: boolean): string | null {
-  const segments = path.replace(/^\/+/, "").replace(/[?#].*$/, "").split("/");
-  if (segments.some((s) => s === "." || s === ".." || s.includes("%") || s.includes("\\"))) return null;
-  if (segments.at(-1) === "") segments.pop();
-  const [owner, repo] = [segments[0], segments[1]?.replace(/\.git$/, "")];
-  if (!name(owner) || !name(repo) || (exact && segments.length > 2)) return null;
-  return `${owner}/${repo}`;
+  if (/%|\\|(?:^|\/)\.\.?(?:\/|[?#]|$)/.test(path)) return null;
+  const m = (exact ? EXACT_PATH : WEB_PATH).exec(path);
+  return m && name(m[1]) && name(m[2]) ? `${m[1]}/${m[2]}` : null;
 }
+
+// `/owner/repo(.git)(/)` and nothing more (a git remote); or going on (`/owner/repo/pull/3`).
+const EXACT_PATH = /^\/*([^/?#]+)\/([^/?#]+?)(?:\.git)?\/?(?:[?#].*)?$/s;
+const WEB_PATH = /^\/*([^/?#]+)\/([^/?#]+?)(?:\.git)?(?:[/?#].*)?$/s;
 
 /** The canonical host of an authority (`user@host:port`), or null when it cannot be parsed. */
 function hostOf(authority: string): string | null {
@@ -34,11 +35,24 @@ function hostOf(authority: string): string | null {
   return "error" in parsed || parsed.doubts.length > 0 ? null : parsed.host;
 }
 
-function at(host: string | null, path: string, hosts: ReadonlySet<string>, exact: boolean): Place {
-  if (host === null) return { github: false, where: "a host that cannot be parsed" };
-  if (!hosts.has(host)) return { github: false, where: host };
-  return { github: true, repo: repoOfPath(path, exact) };
+/** An address read without the policy's hosts: somewhere local, or a host and what its path names. */
+type Address = { local: string } | { host: string | null; exactRepo: string | null; webRepo: string | null };
+
+const remote = (host: string | null, path: string): Address => ({ host, exactRepo: repoOfPath(path, true), webRepo: repoOfPath(path, false) });
+
+function readAddress(v: string): Address | null {
+  if (v.length > 2000) return { local: "an address too long to read" };
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(v)) return { local: `the remote helper ${v.slice(0, v.indexOf("::"))}` };
+  const url = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/]*)(.*)$/s.exec(v);
+  if (url) return url[1]!.toLowerCase() === "file" ? { local: "a local repository" } : remote(hostOf(url[2]!), url[3]!);
+  if (/^(?:\/|\.\.?(?:\/|$)|~)/.test(v)) return { local: "a local repository" };
+  // git reads `host:path` as ssh when the colon comes before any slash.
+  const scp = /^((?:[^@/:\s]+@)?(?:\[[^\]/]+\]|[^/:\s[]+)):(.*)$/s.exec(v);
+  return scp ? remote(hostOf(scp[1]!), scp[2]!) : null;
 }
+
+// Scripts and calls repeat their remotes: an address is read once (frozen, so it can be shared).
+const addresses = new Map<string, Address | null>();
 
 /**
  * Where `value` points, when it is an address rather than a remote's name (`origin`): a URL
@@ -49,15 +63,19 @@ function at(host: string | null, path: string, hosts: ReadonlySet<string>, exact
  */
 export function placeOf(value: string, hosts: ReadonlySet<string>, exact = true): Place | null {
   const v = value.trim();
-  if (v.length > 2000) return { github: false, where: "an address too long to read" };
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(v)) return { github: false, where: `the remote helper ${v.slice(0, v.indexOf("::"))}` };
-  const url = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/]*)(.*)$/s.exec(v);
-  if (url) return url[1]!.toLowerCase() === "file" ? { github: false, where: "a local repository" } : at(hostOf(url[2]!), url[3]!, hosts, exact);
-  if (/^(?:\/|\.\.?(?:\/|$)|~)/.test(v)) return { github: false, where: "a local repository" };
-  // git reads `host:path` as ssh when the colon comes before any slash.
-  const scp = /^((?:[^@/:\s]+@)?(?:\[[^\]/]+\]|[^/:\s[]+)):(.*)$/s.exec(v);
-  if (scp) return at(hostOf(scp[1]!), scp[2]!, hosts, exact);
-  return null;
+  // A remote's name (`origin`, `upstream`): no colon, and not a path.
+  if (!v.includes(":") && !/^[/.~]/.test(v)) return null;
+  let a = addresses.get(v);
+  if (a === undefined) {
+    if (addresses.size >= 500) addresses.clear();
+    a = readAddress(v);
+    addresses.set(v, a && Object.freeze(a));
+  }
+  if (a === null) return null;
+  if ("local" in a) return { github: false, where: a.local };
+  if (a.host === null) return { github: false, where: "a host that cannot be parsed" };
+  if (!hosts.has(a.host)) return { github: false, where: a.host };
+  return { github: true, repo: exact ? a.exactRepo : a.webRepo };
 }
 
 /** `owner/repo` written as such (gh's `-R owner/repo`), or null. */

@@ -35,30 +35,40 @@ function repoOf(a: Record<string, unknown>, hosts: ReadonlySet<string>): string 
 /** Every repository the arguments name, at the top and in nested objects (`{params: {owner,
  *  repo}}`): a server may read either, so each one is judged. */
 function reposIn(a: Record<string, unknown>, hosts: ReadonlySet<string>): string[] {
-  const found = new Set<string>();
+  const found: string[] = [];
   const visit = (o: Record<string, unknown>, depth: number) => {
     const r = repoOf(o, hosts);
-    if (r) found.add(r);
-    if (depth < 3) for (const v of Object.values(o).slice(0, 50)) if (isObject(v)) visit(v, depth + 1);
+    if (r && !found.includes(r)) found.push(r);
+    if (depth >= 3) return;
+    let n = 0;
+    for (const k in o) {
+      const v = o[k];
+      if (isObject(v)) visit(v, depth + 1);
+      if (++n >= 50) break;
+    }
   };
   visit(a, 0);
-  return [...found];
+  return found;
 }
 
+const NESTED = ["params", "arguments", "input", "args"];
+
 // Arguments as the tool reads them: nested `params`/`arguments`/`input` objects hold them too.
-function argOf(a: Record<string, unknown>, key: string): string | undefined {
-  return str(a[key]) ?? [a.params, a.arguments, a.input, a.args].filter(isObject).map((o) => str(o[key])).find(Boolean);
+function argReader(a: Record<string, unknown>): (key: string) => string | undefined {
+  const nested = NESTED.map((k) => a[k]).filter(isObject);
+  return (key) => str(a[key]) ?? (nested.length === 0 ? undefined : nested.map((o) => str(o[key])).find(Boolean));
 }
 
 export function toolOps(tool: string, a: Record<string, unknown>, hosts: ReadonlySet<string>): Op[] | null {
   const lower = snake(tool.slice(0, 200));
-  const m = SERVER.exec(lower) ?? PREFIX.exec(lower);
+  const server = SERVER.exec(lower);
+  const m = server ?? PREFIX.exec(lower);
   const op = m ? lower.slice(m[0].length) : lower;
   const repos = reposIn(a, hosts);
   if (!m && repos.length === 0 && !REPO_FREE.has(op)) return null;
-  if (m && SERVER.test(lower) && !GITHUB_TOOLS.has(op)) return [{ kind: "unlisted", what: tool, repo: undefined }];
+  if (server && !GITHUB_TOOLS.has(op)) return [{ kind: "unlisted", what: tool, repo: undefined }];
   const kind: Op["kind"] = DESTRUCTIVE.test(op) ? "destructive" : READS.test(op) ? "read" : "write";
-  const arg = (key: string) => argOf(a, key);
+  const arg = argReader(a);
   const each = (make: (repo: string | undefined, what: string) => Op[]): Op[] =>
     (repos.length > 0 ? repos : [undefined]).flatMap((r) => make(r, `${tool}${r ? ` on ${r}` : ""}`));
   if (op.startsWith("search_")) {

@@ -82,7 +82,8 @@ function parseUrlAt(text: string, at: number, seen: Set<string>): { found: Found
   SCHEME.lastIndex = at;
   const m = SCHEME.exec(text)!;
   const scheme = m[1]!.toLowerCase();
-  const slashes = m[2]!.replace(/[\t\n\r]/g, "");
+  const raw = m[2]!;
+  const slashes = raw === "//" || raw === "" ? raw : raw.replace(/[\t\n\r]/g, "");
   const special = SPECIAL.has(scheme);
   if (!special && slashes !== "//") return null;
   const start = at + m[0].length;

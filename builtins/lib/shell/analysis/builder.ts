@@ -25,7 +25,7 @@ function redirected(p: Parser, idx: number[], redirects: Redirect[]): number[] {
 
 export const BUILDER: Builder = {
   simple(p, words, redirects, assigns) {
-    remember(p.sh, assigns);
+    if (assigns.length > 0) remember(p.sh, assigns);
     if (words.length > 0) {
       const idx = emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
       // The same command with the values its variables were given in the script.

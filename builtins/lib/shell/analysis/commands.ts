@@ -4,7 +4,7 @@ import { parseInto, scanExpansions } from "../grammar/index.ts";
 import { MAX_HOPS } from "../limits.ts";
 import { fedBy, type Arg, type Flags, type Input, type Parser, type Redirect } from "../types.ts";
 import { basename, own } from "../util.ts";
-import { DECLARES, envCommands, gitConfigCommands } from "./embedded.ts";
+import { DECLARES, envCommands, gitConfigCommands, gitGlobals } from "./embedded.ts";
 import { gitRunCommands } from "./git-runs.ts";
 import { push } from "./record.ts";
 import { remember } from "./variables.ts";
@@ -78,8 +78,9 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
     if (name === "find" || name === "fd" || name === "fdfind") return [...plain(), ...execArgs(p, rest, wrappers, name)];
     // GIT_CONFIG_PARAMETERS holds `-c` settings in git's own quoting.
     if (name === "git") {
-      const runs = gitRunCommands(p, rest, wrappers, input);
-      return [...gitConfigCommands(p, rest, wrappers, assigns), ...runs.idx, ...plain({ dynamic: runs.dynamic || assigns.some((a) => a.startsWith("GIT_CONFIG_PARAMETERS=")) })];
+      const globals = gitGlobals(rest);
+      const runs = gitRunCommands(p, rest, globals.sub, wrappers, input);
+      return [...gitConfigCommands(p, globals.settings, wrappers, assigns), ...runs.idx, ...plain({ dynamic: runs.dynamic || assigns.some((a) => a.startsWith("GIT_CONFIG_PARAMETERS=")) })];
     }
     if (DECLARES.has(name)) {
       envCommands(p, rest.slice(1).map((a) => a.text), wrappers);

@@ -23,9 +23,8 @@ export function gitGlobals(rest: Arg[]): { sub: number; settings: string[] } {
   return { sub: i, settings };
 }
 
-/** `-c KEY=VALUE` and the GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n pairs of `assigns`. */
-export function gitConfigCommands(p: Parser, rest: Arg[], wrappers: string[], assigns: string[]): number[] {
-  const { settings } = gitGlobals(rest);
+/** `-c KEY=VALUE` (`settings`, from gitGlobals) and the GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n pairs of `assigns`. */
+export function gitConfigCommands(p: Parser, settings: string[], wrappers: string[], assigns: string[]): number[] {
   const env = new Map(assigns.map((a) => [a.slice(0, Math.max(0, a.indexOf("="))), a.slice(a.indexOf("=") + 1)]));
   for (const [name, key] of env) {
     const n = /^GIT_CONFIG_KEY_(\d+)$/.exec(name)?.[1];

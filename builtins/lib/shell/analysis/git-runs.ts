@@ -6,7 +6,6 @@
 import { parseInto } from "../grammar/index.ts";
 import { fedBy, type Arg, type Input, type Parser } from "../types.ts";
 import { shellQuote } from "../util.ts";
-import { gitGlobals } from "./embedded.ts";
 
 // Per subcommand: its options whose value is a shell command, short (one letter) and long.
 const SCRIPT_OPTIONS: Record<string, { short: string; long: string[] }> = {
@@ -27,9 +26,10 @@ function values(args: Arg[], short: string, long: string[]): Arg[] {
   const out: Arg[] = [];
   for (let i = 0; i < args.length; i++) {
     const t = args[i]!.text;
+    if (t[0] !== "-") continue;
     if (t === "--") break;
     const eq = t.indexOf("=");
-    if (t.startsWith("--") && long.includes(eq < 0 ? t : t.slice(0, eq))) {
+    if (t[1] === "-" && long.includes(eq < 0 ? t : t.slice(0, eq))) {
       const v = eq < 0 ? args[++i] : { ...args[i]!, text: t.slice(eq + 1) };
       if (v) out.push(v);
     } else if (short && t.length > 1 && t[0] === "-" && t[1] === short) {
@@ -40,11 +40,13 @@ function values(args: Arg[], short: string, long: string[]): Arg[] {
   return out;
 }
 
-export function gitRunCommands(p: Parser, rest: Arg[], wrappers: string[], input: Input): { idx: number[]; dynamic: boolean } {
-  const at = gitGlobals(rest).sub;
+const NONE = { idx: [], dynamic: false };
+
+/** The commands of the git command `rest` whose subcommand is at rest[at] (see gitGlobals). */
+export function gitRunCommands(p: Parser, rest: Arg[], at: number, wrappers: string[], input: Input): { idx: number[]; dynamic: boolean } {
   const sub = rest[at]?.text ?? "";
+  if (sub !== "submodule" && sub !== "bisect" && !Object.hasOwn(SCRIPT_OPTIONS, sub)) return NONE;
   const args = rest.slice(at + 1);
-  const ctx = { wrappers: [...wrappers, "git"], fn: p.ctx.fn, depth: p.ctx.depth };
   const scripts: Arg[] = [];
   if (sub === "submodule") {
     const foreach = args.findIndex((a) => a.text === "foreach");
@@ -59,6 +61,8 @@ export function gitRunCommands(p: Parser, rest: Arg[], wrappers: string[], input
     const o = SCRIPT_OPTIONS[sub]!;
     scripts.push(...values(args, o.short, o.long));
   }
+  if (scripts.length === 0) return NONE;
   if (scripts.some((s) => s.dynamic || fedBy(input, s))) return { idx: [], dynamic: true };
+  const ctx = { wrappers: [...wrappers, "git"], fn: p.ctx.fn, depth: p.ctx.depth };
   return { idx: scripts.flatMap((s) => parseInto(p.sh, s.text, ctx)), dynamic: false };
 }
