@@ -17,6 +17,7 @@ interface GithubParams {
   deny_force_push?: boolean;
   allow_destructive?: boolean;
   enterprise_hosts?: string[];
+  merge_without_base?: "ASK" | "DENY";
   shell_tools?: string[];
 }
 
@@ -27,6 +28,7 @@ export function github(params: GithubParams) {
     ...(params.write_branches ? { branches: compileGlobs(params.write_branches) } : {}),
     denyForce: params.deny_force_push ?? true,
     allowDestructive: params.allow_destructive ?? false,
+    unknowableBranch: params.merge_without_base === "DENY" ? "deny" : "ask",
   };
   const hosts = new Set([...GITHUB_HOSTS, ...(params.enterprise_hosts ?? []).map((h) => {
     const host = normalizeDomain(h);
@@ -81,8 +83,9 @@ export const GITHUB_POLICIES: RegistryEntry[] = [
       "(git remote add/set-url, git config remote.x.url) is judged by its URL. A tool of a GitHub MCP server (mcp__github__*) " +
       "that is not in its catalog is DENY. Missing information a rule needs is DENY when the agent could have given it (a remote " +
       "named origin rather than its URL, gh without -R, git push with no refspec or HEAD, a write tool without its branch, a pull " +
-      "request without its base): it can ask again with it named. It is ASK only where no call can carry it (the base branch of " +
-      "a pull request merged by number: gh pr merge, merge_pull_request), for git subcommands that are not git's own and gh " +
+      "request without its base): it can ask again with it named. The one thing no call can carry, the base branch of a pull " +
+      "request merged by number (gh pr merge, merge_pull_request), answers merge_without_base. ASK " +
+      "for git subcommands that are not git's own and gh " +
       "commands that are not gh's (aliases, extensions) while any rule applies, for git or gh among the arguments of a program " +
       "it cannot read (a runner nobody listed), and for shell commands that cannot be analysed. ALLOW otherwise for GitHub " +
       "tools and git/gh commands; no opinion on anything else.",
@@ -94,6 +97,10 @@ export const GITHUB_POLICIES: RegistryEntry[] = [
         write_branches: GLOBS("Branches the agent may write to (push, commit files, merge into).", '["feature/*", "agent/*"]'),
         deny_force_push: { type: "boolean", default: true, description: "Deny force pushes (history rewrites) everywhere." },
         allow_destructive: { type: "boolean", default: false, description: "Allow deleting repositories, branches, tags and releases, and DELETE calls through gh api." },
+        merge_without_base: {
+          type: "string", enum: ["ASK", "DENY"], default: "ASK",
+          description: "The verdict, while write_branches is set, for merging a pull request whose base branch the call cannot name (gh pr merge N, merge_pull_request without base). ASK by default: unlike a missing remote URL or refspec, no agent can supply it, so DENY forbids every such merge; DENY for the strict reading.",
+        },
         enterprise_hosts: {
           type: "array", maxItems: 50, uniqueItems: true, items: { type: "string", minLength: 1, maxLength: 253, pattern: "^[^*\\s/]+$" },
           examples: [["github.example.com"]],

@@ -56,7 +56,7 @@ export const SHELL_POLICIES: RegistryEntry[] = [
       "top-level directories down to their second: /home/alice, /var/lib), or with --no-preserve-root; mkfs and friends; dd of=/dev/…, " +
       "redirects, tee or cp to a disk device; fork bombs; recursive chmod/chown/chgrp of a system path; moving a system path; shred or " +
       "wipefs of a device; git force pushes (--force, -f, --force-with-lease, +ref, --mirror, in any flag cluster or abbreviation such " +
-      "as -uf or --forc), pushes that delete remote branches (--delete, -d, :ref, --prune), git reset --hard, gh repo delete; " +
+      "as -uf or --forc, dry run or not), pushes that delete remote branches (--delete, -d, :ref, --prune), git reset --hard, gh repo delete; " +
       "tag pushes (--tags, --follow-tags, refs/tags/…, tag NAME) when deny_tag_push; a command it checks (rm, chmod, git, …) whose " +
       "arguments xargs takes from a download (curl … | xargs rm). " +
       "risky_action (ASK by default) for risky commands: any other recursive delete, other git pushes, " +

@@ -55,7 +55,7 @@ describe("blast_radius: git history and remote branches", () => {
     // near misses
     ["git push origin main", "ASK"],
     ["git push -u origin feature/x", "ASK"],
-    ["git push --dry-run -f origin main — a dry run sends nothing", "ASK"],
+    ["git push --dry-run -f origin main — no exemption for a dry run", "DENY"],
     ["git reset --soft HEAD~1", "ALLOW"],
     ["git reset HEAD file.txt", "ALLOW"],
     ["git fetch --prune", "ALLOW"],

@@ -150,6 +150,7 @@ describe("github: MCP tools", () => {
     [MINE, "mcp__github__create_pull_request — no base: the agent can give it", { owner: "me", repo: "sandbox-1", head: "feature/x" }, "DENY"],
     [MINE, "mcp__github__update_pull_request", { owner: "me", repo: "sandbox-1", pullNumber: 1, base: "main" }, "DENY"],
     [MINE, "mcp__github__merge_pull_request — base cannot be given by number, so ASK", { owner: "me", repo: "sandbox-1", pullNumber: 1 }, "ASK"],
+    [{ ...MINE, merge_without_base: "DENY" }, "mcp__github__merge_pull_request", { owner: "me", repo: "sandbox-1", pullNumber: 1 }, "DENY"],
     // repositories nested in params are read, and every one named is judged
     [{ write_repos: ["me/*"] }, "mcp__github__create_issue", { params: { owner: "other", repo: "x", title: "t" } }, "DENY"],
     [{ read_repos: ["me/*"] }, "mcp__github__get_file_contents", { params: { owner: "other", repo: "x", path: "a" } }, "DENY"],
@@ -175,8 +176,13 @@ describe("github: missing repository or branch", () => {
     [{ read_repos: ["me/*"] }, "gh issue list -R me/x", "ALLOW"],
     [{ write_branches: ["feature/*"] }, "gh pr create --fill — base unknown", "DENY"],
     [{ write_branches: ["feature/*"] }, "gh pr create --fill --base feature/a", "ALLOW"],
-    // no call can carry it: ASK
+    // no call can carry it: merge_without_base, ASK by default
     [{ write_branches: ["feature/*"] }, "gh pr merge 3", "ASK"],
+    [{ write_branches: ["feature/*"], merge_without_base: "DENY" }, "gh pr merge 3", "DENY"],
+    [{ merge_without_base: "DENY" }, "gh pr merge 3 — no write_branches, nothing to check", "ALLOW"],
+    [{ write_branches: ["feature/*"] }, "gh pr edit 3 --base main", "DENY"],
+    [{ write_branches: ["feature/*"] }, "gh pr edit 3 --base feature/x", "ALLOW"],
+    [{ write_branches: ["feature/*"] }, "gh pr edit 3 --title x", "ALLOW"],
     // no rule needs it: no finding
     [{}, "git push origin main", "ALLOW"],
   ] as const)("%j %s → %s", async (params, command, result) => {

@@ -13,13 +13,12 @@ export const gitCheck: Check = (c, cat, risky, _inCwd, tag) => {
   const { sub, args } = gitCommand(c.argv);
   const what = shown(c.argv);
   if (sub === "push") {
+    // --dry-run is not an exemption: the flag is read as loosely as git reads it (`-n`,
+    // `--dry`), and the next call will be the push itself.
     const p = readPush(args);
-    // A dry run sends nothing; it is still a push the agent means to make.
-    if (!p.dry) {
-      if (p.force || p.mirror || p.refspecs.some((s) => s.startsWith("+"))) cat(`git force push rewrites history on the remote (catastrophic): ${what}.`);
-      if (p.del || p.prune || p.mirror || p.refspecs.some((s) => /^\+?:/.test(s))) cat(`git push deletes branches on the remote (catastrophic): ${what}.`);
-      if (p.tags || p.refspecs.some((s) => /(?:^|[+:])refs\/tags\//.test(s))) tag(`git push of tags (releases and deploys run from them): ${what}.`);
-    }
+    if (p.force || p.mirror || p.refspecs.some((s) => s.startsWith("+"))) cat(`git force push rewrites history on the remote (catastrophic): ${what}.`);
+    if (p.del || p.prune || p.mirror || p.refspecs.some((s) => /^\+?:/.test(s))) cat(`git push deletes branches on the remote (catastrophic): ${what}.`);
+    if (p.tags || p.refspecs.some((s) => /(?:^|[+:])refs\/tags\//.test(s))) tag(`git push of tags (releases and deploys run from them): ${what}.`);
     risky(`git push: ${what}.`);
   } else if (sub === "reset" && args.some(isHard)) cat(`git reset --hard discards uncommitted work (catastrophic): ${what}.`);
   else if (sub === "clean" && hasFlag([sub, ...args], "f", ["--force"])) risky("git clean -f deletes untracked files.");

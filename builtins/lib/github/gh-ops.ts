@@ -79,6 +79,8 @@ export function ghOps(c: SimpleCommand, hosts: ReadonlySet<string>): Op[] {
     }
     // A pull request is a request to write into its base: judged as a write there.
     if (group === "pr" && sub === "create") return [{ kind: "write", what, repo, branch: flagValue(a, "B", ["--base"]) ?? null }];
+    // Moving a pull request to another base makes it a request to write there.
+    if (group === "pr" && sub === "edit") return [{ kind: "write", what, repo, branch: flagValue(a, "B", ["--base"]) }];
     if (group === "pr" && sub === "checkout") return [{ kind: "read", what, repo }];
     if (sub.endsWith("delete") || sub === "delete-asset") return [{ kind: "destructive", what, repo }];
     if (GH_READS.has(sub)) return [{ kind: "read", what, repo }];

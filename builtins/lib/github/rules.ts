@@ -10,7 +10,8 @@ import type { Finding as Found } from "../shell-call.ts";
  * Missing information is DENY where a rule needs it and the agent could have given it (a
  * remote's URL instead of its name, `-R owner/repo`, a refspec, a base branch): the agent can
  * ask again with it named, and a person is not asked to guess. It is ASK only where no call
- * can carry it (`branchUnknowable`: the base of a pull request merged by number).
+ * can carry it (`branchUnknowable`: the base of a pull request merged by number), as the
+ * merge_without_base param says.
  */
 export interface Op {
   /** `unknown`: a git alias or add-on, which could do anything to any repository.
@@ -25,7 +26,11 @@ export interface Op {
   elsewhere?: string;
 }
 
-export interface Rules { read?: Matcher; write?: Matcher; branches?: Matcher; denyForce: boolean; allowDestructive: boolean }
+export interface Rules {
+  read?: Matcher; write?: Matcher; branches?: Matcher; denyForce: boolean; allowDestructive: boolean;
+  /** The verdict for a write whose branch no call can name (merge_without_base). */
+  unknowableBranch: "ask" | "deny";
+}
 export type Finding = Found<"deny" | "ask">;
 
 export function judge(op: Op, rules: Rules): Finding[] {
@@ -56,7 +61,7 @@ export function judge(op: Op, rules: Rules): Finding[] {
     else if (writing && rules.write && !rules.write(op.repo)) deny(`Repository ${op.repo} is not in write_repos (${op.what}).`);
   }
   if (writing && rules.branches && op.branch !== undefined) {
-    if (op.branch === null && op.branchUnknowable) ask(`Cannot tell which branch ${op.what} writes to.`);
+    if (op.branch === null && op.branchUnknowable) out.push({ level: rules.unknowableBranch, reason: `Cannot tell which branch ${op.what} writes to (merge_without_base).` });
     else if (op.branch === null) deny(`Cannot tell which branch ${op.what} writes to: name it.`);
     else if (!rules.branches(op.branch)) deny(`Branch ${op.branch} is not in write_branches (${op.what}).`);
   }
