@@ -50,20 +50,20 @@ export const SHELL_POLICIES: RegistryEntry[] = [
       "Checks the commands a shell tool would run, seeing through quoting, chains, subshells, sh -c, eval, sudo and other wrappers, " +
       "printf and echo escapes piped into a shell, the commands git runs from its arguments (submodule foreach, rebase --exec/-x, " +
       "bisect run, difftool -x/--extcmd, filter-branch filters, --upload-pack), and values variables were given in the same script " +
-      "(X=rm; $X -rf / is judged as rm -rf / too). " +
+      "(X=rm; $X -rf / is judged as rm -rf / too) and aliases defined there (alias x=rm; x -rf /). " +
       "DENY for catastrophic commands: recursive delete (rm -r/-R/--recursive in any flag order) of /, /*, ~, $HOME, ., .., * or a " +
       "system directory (the OS's own trees down to their third level: /usr/local/lib, /etc/ssh; /home, /var, /opt and the other " +
-      "top-level directories down to their second: /home/alice, /var/lib), or with --no-preserve-root; mkfs and friends; dd of=/dev/…, " +
+      "top-level directories down to their second: /home/alice, /var/lib; a glob as wide: /home/*/.ssh), or with --no-preserve-root; mkfs and friends; dd of=/dev/…, " +
       "redirects, tee or cp to a disk device; fork bombs; recursive chmod/chown/chgrp of a system path; moving a system path; shred or " +
       "wipefs of a device; git force pushes (--force, -f, --force-with-lease, +ref, --mirror, in any flag cluster or abbreviation such " +
       "as -uf or --forc, dry run or not), pushes that delete remote branches (--delete, -d, :ref, --prune), git reset --hard, gh repo delete; " +
       "tag pushes (--tags, --follow-tags, refs/tags/…, tag NAME) when deny_tag_push; a command it checks (rm, chmod, git, …) whose " +
-      "arguments xargs takes from a download (curl … | xargs rm). " +
+      "arguments come from a download (curl … | xargs rm, rm $(curl …)). " +
       "risky_action (ASK by default) for risky commands: any other recursive delete, other git pushes, " +
       "git clean -f, gh pr merge, deletes through gh, a download piped into a shell or interpreter (curl … | sh), sudo/doas/su, " +
       "publishing packages or images (npm/pnpm/yarn publish, twine upload, cargo publish, gem push, docker push, …), kubectl delete, " +
       "helm uninstall, terraform destroy/apply, find -delete, shred, a command it checks whose arguments xargs reads from an input " +
-      "nobody sees (xargs rm < list), a catastrophic command among the arguments of a program it does not know (`bwrap … rm -rf /`); and for " +
+      "nobody sees (xargs rm < list) or that takes the script's own arguments (rm \"$@\"), a catastrophic command among the arguments of a program it does not know (`bwrap … rm -rf /`); and for " +
       "commands it cannot see (a variable or substitution as the program, even one given a value in the script, since the variable " +
       "may hold another; `bash -c \"$X\"`, a shell reading its script from a pipe, a file or its input), that do not parse, or that are " +
       "over 64 KiB. ALLOW otherwise. Other tools: no opinion.",

@@ -47,9 +47,10 @@ export function systemPath(path: string): boolean {
     const [a] = segs;
     if (a === undefined || (segs.length === 1 && GLOB.test(a))) return true;
     if (!SYSTEM_DIRS.has(a)) return false;
-    // `/usr/local/*` is all of /usr/local.
+    // `/usr/local/*` is all of /usr/local; `/home/*/.ssh` is in every home, so it is as wide
+    // as a system directory too.
     const depth = globOnly(segs.at(-1)!) ? segs.length - 1 : segs.length;
-    return depth <= systemDepth(a);
+    return depth <= systemDepth(a) || segs.slice(1, systemDepth(a)).some(globOnly);
   }
   return base === "~" && (ups > 0 || segs.length === 0 || (segs.length === 1 && globOnly(segs[0]!)));
 }

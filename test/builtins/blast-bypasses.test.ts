@@ -101,7 +101,7 @@ describe("blast_radius: recursive deletes of system directories below the top le
       "/etc/ssh/sshd_config.d", "/etc/nginx", "/etc/systemd/system", "/bin/x", "/sbin/x", "/lib/modules", "/lib64/x", "/boot/efi",
       "/boot/grub/x", "/dev/shm", "/proc/1", "/sys/fs", "/nix/store", "/System/Library", "/Library/Frameworks", "/var/lib", "/var/log",
       "/var/cache", "/opt/homebrew", "/srv/www", "/mnt/data", "/media/usb", "/home/alice", "/Users/alice", "/usr/local/*", "/var/lib/*",
-      "/usr//local/", "/usr/local/../lib", "/tmp/../usr/local"].map((path) => [`rm -rf ${path}`, "DENY"] as const),
+      "/usr//local/", "/usr/local/../lib", "/tmp/../usr/local", "/home/*/.ssh", "/usr/*/bin", "/Users/*/Library"].map((path) => [`rm -rf ${path}`, "DENY"] as const),
     ["cd /usr && rm -rf local", "DENY"],
     ["cd /etc; rm -rf ssh", "DENY"],
     ["sudo rm -r --force /etc/ssh", "DENY"],

@@ -141,7 +141,12 @@ describe("github: MCP tools", () => {
     [{}, "mcp__github__get_everything", { owner: "me", repo: "x" }, "DENY"],
     [{}, "mcp__github-enterprise__delete_everything", {}, "DENY"],
     [{}, "mcp__my_github_server__exec", {}, "DENY"],
+    [{}, "mcp__GitHub__frobnicate — the server prefix in any case", {}, "DENY"],
+    [{}, "mcp__GITHUB__delete_everything", {}, "DENY"],
+    [{ write_repos: ["me/*"] }, "GitHub_create_issue", { owner: "other", repo: "x" }, "DENY"],
+    [{ write_repos: ["me/*"] }, "mcp__github__createIssue", { owner: "other", repo: "x" }, "DENY"],
     [{}, "mcp__github__get_me", {}, "ALLOW"],
+    [{}, "mcp__GitHub__get_me", {}, "ALLOW"],
     [{}, "mcp__github__list_issues", { owner: "me", repo: "x" }, "ALLOW"],
     // the base of a pull request is checked against write_branches
     [MINE, "create_pull_request", { owner: "me", repo: "sandbox-1", head: "feature/x", base: "main" }, "DENY"],

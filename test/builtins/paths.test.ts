@@ -46,7 +46,7 @@ describe("path_guard", () => {
   // against its own drives.
   it.each([
     "C:/Windows/System32/config", "c:\\temp\\x", "C:\\", "c:", "D:relative", "a/../C:/x", "/data/C:/x", "/data/../C:/Windows",
-    "..\\etc\\passwd", "subdir/..\\escape", "\\\\server\\share\\x", "/data\\..\\..\\etc", "file:///C:/Windows", "~/work\\..\\..\\x",
+    "..\\etc\\passwd", "subdir/..\\escape", "\\\\server\\share\\x", "/data\\..\\..\\etc", "file:///C:/Windows", "file://C:/Windows", "file:///c:%5Cwindows", "~/work\\..\\..\\x",
   ])("a Windows path is denied: %s", async (path) => {
     for (const roots of [ROOTS, { allowed_roots: ["/"] }]) {
       expect(await verdict("path_guard", { ...roots, default_cwd: "/data" }, read({ path }))).toBe("DENY");

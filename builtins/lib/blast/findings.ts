@@ -12,6 +12,10 @@ export type Blast = Finding<"catastrophic" | "risky" | "tag">;
 const PRIVILEGED = new Set(["sudo", "doas", "su", "runuser", "pkexec"]);
 const DOWNLOADERS = new Set(["curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lwp-request", "nc", "ncat"]);
 const PRINTS = new Set(["echo", "printf"]);
+// A command substitution that runs a downloader: `$(curl …)`, `` `wget -qO- …` ``.
+const DOWNLOAD_SUBSTITUTION = /(?:\$\(|`)\s*(?:[\w.-]*\/)*(curl|wget|fetch|xh|aria2c|lwp-request|nc|ncat)\b/;
+// All of the positional parameters: `$@`, `$*`, `${@}`, `${arr[@]}`.
+const POSITIONAL_ALL = /\$(?:[@*]|\{[@*]\}|\{[A-Za-z_][A-Za-z0-9_]*\[[@*]\]\})/;
 
 // A program this policy does not know may run its arguments as a command (`firejail rm -rf /`,
 // a runner nobody listed): what would be catastrophic there is risky here.
@@ -53,8 +57,14 @@ export function blastFindings(parse: ShellParse): Blast[] {
   // A command xargs completes from its input has arguments nobody here sees (`-rf /` may be
   // among them): from a download that is catastrophic for a command it checks; from an
   // input it cannot see (the caller's, a file), risky.
-  const fedByXargs = (c: SimpleCommand) => {
-    if (!c.wrappers.includes("xargs") || checkFor(c.name) === undefined) return;
+  // So does one whose arguments are a download's output (`rm $(curl …)`), or the script's own
+  // arguments (`"$@"`), which may be any flags at all.
+  const unseenArguments = (c: SimpleCommand) => {
+    if (!c.dynamicArgs || checkFor(c.name) === undefined) return;
+    const substituted = c.argv.slice(1).find((a) => DOWNLOAD_SUBSTITUTION.test(a))?.match(DOWNLOAD_SUBSTITUTION)?.[1];
+    if (substituted) cat(`${c.name} takes its arguments from a download (${substituted}) (catastrophic): ${shown(c.argv)}.`);
+    else if (c.argv.slice(1).some((a) => POSITIONAL_ALL.test(a))) risky(`${c.name} takes the arguments the script is given, which may be any flags: ${shown(c.argv)}.`);
+    if (!c.wrappers.includes("xargs")) return;
     const from = downloadInto(parse.commands, c);
     if (from) cat(`${c.name} takes its arguments from a download (${from}) through xargs (catastrophic): ${shown(c.argv)}.`);
     else if (c.pipedFrom.length === 0) risky(`${c.name} takes its arguments through xargs from an input nobody can see: ${shown(c.argv)}.`);
@@ -69,7 +79,7 @@ export function blastFindings(parse: ShellParse): Blast[] {
     if (c.inFunction !== null && c.name === c.inFunction && (c.background || c.pipedTo.length > 0 || c.pipedFrom.length > 0)) {
       cat(`Fork bomb: function ${c.name} starts copies of itself (catastrophic).`);
     }
-    fedByXargs(c);
+    unseenArguments(c);
     const cmd = moduleCommand(c) ?? c;
     const check = checkFor(cmd.name);
     if (check) check(cmd, cat, risky, inCwd, tag);

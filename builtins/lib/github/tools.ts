@@ -60,10 +60,14 @@ function argReader(a: Record<string, unknown>): (key: string) => string | undefi
 }
 
 export function toolOps(tool: string, a: Record<string, unknown>, hosts: ReadonlySet<string>): Op[] | null {
-  const lower = snake(tool.slice(0, 200));
-  const server = SERVER.exec(lower);
-  const m = server ?? PREFIX.exec(lower);
-  const op = m ? lower.slice(m[0].length) : lower;
+  // The prefix is looked for in the name as written (`mcp__GitHub__x`, `GitHub_x`) and in its
+  // snake case (`githubCreateIssue`); the tool's own name is read in snake case.
+  const raw = tool.slice(0, 200);
+  const server = SERVER.exec(raw.toLowerCase());
+  const named = server ?? PREFIX.exec(raw.toLowerCase());
+  const lower = snake(named ? raw.slice(named[0].length) : raw);
+  const m = named ?? PREFIX.exec(lower);
+  const op = m && !named ? lower.slice(m[0].length) : lower;
   const repos = reposIn(a, hosts);
   if (!m && repos.length === 0 && !REPO_FREE.has(op)) return null;
   if (server && !GITHUB_TOOLS.has(op)) return [{ kind: "unlisted", what: tool, repo: undefined }];

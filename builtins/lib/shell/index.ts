@@ -90,7 +90,7 @@ export { basename, own, shellQuote } from "./util.ts";
 
 /** Parses a command line into the simple commands it would run. Never throws. */
 export function parseShell(script: string): ShellParse {
-  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false, nesting: 0, work: 0, vars: new Map(), grammar: GRAMMAR, build: BUILDER };
+  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false, nesting: 0, work: 0, vars: new Map(), aliases: new Map(), grammar: GRAMMAR, build: BUILDER };
   if (script.length > MAX_SCRIPT) return { commands: [], functions: [], dynamic: true, error: `command longer than ${MAX_SCRIPT} characters` };
   // Bash drops NUL bytes from a script it reads, but a NUL ends a `-c` string or an argument:
   // there is no one reading. Parse the bash one, so what it finds can still be denied.

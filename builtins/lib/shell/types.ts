@@ -42,8 +42,9 @@ export interface ShellParse {
  */
 export interface Shared {
   out: SimpleCommand[]; functions: string[]; error: string | null; dynamic: boolean; expansions: number; parsed: number; stopped: boolean; nesting: number; work: number;
-  /** Literal values variables were given so far (analysis/variables.ts). */
+  /** Literal values variables were given so far, and the values of aliases defined so far (analysis/variables.ts). */
   vars: Map<string, string[]>;
+  aliases: Map<string, string[]>;
   grammar: Grammar; build: Builder;
 }
 export interface Ctx { wrappers: string[]; fn: string | null; depth: number }

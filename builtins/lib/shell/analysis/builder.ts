@@ -2,6 +2,7 @@
 // simple command has its braces expanded and its wrappers peeled (commands.ts), pipes are
 // linked so a shell on the right sees the script on the left (shells.ts), and the
 // redirections after a group go onto every command in it.
+import { parseInto } from "../grammar/index.ts";
 import { MAX_WORK } from "../limits.ts";
 import { syntax, type Builder, type Parser, type Redirect } from "../types.ts";
 import { emit } from "./commands.ts";
@@ -9,7 +10,7 @@ import { envCommands } from "./embedded.ts";
 import { expandWords } from "./expand.ts";
 import { push } from "./record.ts";
 import { feedScript, link, readsScript } from "./shells.ts";
-import { remember, substituted } from "./variables.ts";
+import { aliased, remember, substituted } from "./variables.ts";
 
 const NONE = { dynamic: false, dynamicArgs: false, runsStdin: false };
 
@@ -28,8 +29,10 @@ export const BUILDER: Builder = {
     if (assigns.length > 0) remember(p.sh, assigns);
     if (words.length > 0) {
       const idx = emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
-      // The same command with the values its variables were given in the script.
+      // The same command with the values its variables were given in the script, and with
+      // the alias its name was defined as.
       for (const variant of substituted(p.sh, words)) idx.push(...emit(p, expandWords(p.sh, variant), redirects, assigns, p.ctx.wrappers, null));
+      for (const script of aliased(p.sh, words)) idx.push(...parseInto(p.sh, script, { wrappers: [...p.ctx.wrappers, "alias"], fn: p.ctx.fn, depth: p.ctx.depth }));
       return idx;
     }
     envCommands(p, assigns, p.ctx.wrappers);

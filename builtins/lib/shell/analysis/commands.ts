@@ -7,7 +7,7 @@ import { basename, own } from "../util.ts";
 import { DECLARES, envCommands, gitConfigCommands, gitGlobals } from "./embedded.ts";
 import { gitRunCommands } from "./git-runs.ts";
 import { push } from "./record.ts";
-import { remember } from "./variables.ts";
+import { remember, rememberAlias } from "./variables.ts";
 import { SHELLS, STDIN_PATHS, shellCommand } from "./shells.ts";
 import { WRAPPERS, optionValue, skipOptions, xargsReplace } from "./wrappers.ts";
 
@@ -98,7 +98,9 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
       const idx: number[] = [];
       for (const a of rest.slice(1)) {
         const eq = a.text.indexOf("=");
-        if (eq > 0) idx.push(...parseInto(p.sh, a.text.slice(eq + 1), { wrappers: [...wrappers, "alias"], fn: p.ctx.fn, depth: p.ctx.depth }));
+        if (eq <= 0) continue;
+        idx.push(...parseInto(p.sh, a.text.slice(eq + 1), { wrappers: [...wrappers, "alias"], fn: p.ctx.fn, depth: p.ctx.depth }));
+        if (!a.dynamic) rememberAlias(p.sh, a.text.slice(0, eq), a.text.slice(eq + 1));
       }
       return [...plain(), ...idx];
     }

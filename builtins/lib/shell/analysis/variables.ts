@@ -1,4 +1,4 @@
-// Values given to variables in the same script (`X=rm; $X -rf /`, `cmd=/bin/rm; "$cmd" -rf /`),
+// Values given to variables and aliases in the same script (`X=rm; $X -rf /`, `cmd=/bin/rm; "$cmd" -rf /`),
 // so that a command built from them is judged as what it may run. Every literal value a
 // variable is given anywhere before the use counts (whether or not the assignment ran: an
 // `if` or `&&` may skip it), and the command as written stays dynamic, since the variable may
@@ -12,14 +12,32 @@ const MAX_VARIANTS = 8;
 const SETTING = /^([A-Za-z_][A-Za-z0-9_]*)\+?=(.*)$/s;
 const REF = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
 
+function add(table: Map<string, string[]>, name: string, value: string): void {
+  const values = table.get(name) ?? [];
+  if (!values.includes(value) && values.length < MAX_VALUES && (values.length > 0 || table.size < MAX_VARS)) table.set(name, [...values, value]);
+}
+
 /** Remembers the literal values of `NAME=value` settings (a value with an expansion is not one). */
 export function remember(sh: Shared, settings: readonly string[]): void {
   for (const s of settings) {
     const m = SETTING.exec(s);
-    if (!m || /[$`]/.test(m[2]!)) continue;
-    const values = sh.vars.get(m[1]!) ?? [];
-    if (!values.includes(m[2]!) && values.length < MAX_VALUES && (values.length > 0 || sh.vars.size < MAX_VARS)) sh.vars.set(m[1]!, [...values, m[2]!]);
+    if (m && !/[$`]/.test(m[2]!)) add(sh.vars, m[1]!, m[2]!);
   }
+}
+
+/** Remembers `alias NAME=VALUE` definitions: a later command named NAME may run VALUE. */
+export function rememberAlias(sh: Shared, name: string, value: string): void {
+  add(sh.aliases, name, value);
+}
+
+/** The scripts a command whose first word is an alias may be: the alias's text in its place
+ *  (alias expansion is textual; shells that expand aliases in scripts do). */
+export function aliased(sh: Shared, words: Word[]): string[] {
+  const head = words[0];
+  const values = head && !head.dynamic && head.raw === head.text ? sh.aliases.get(head.text) : undefined;
+  if (!values) return [];
+  const rest = words.slice(1).map((w) => w.raw).join(" ");
+  return values.map((v) => `${v} ${rest}`);
 }
 
 // The words `w` may become with known values in place of its variables: an unquoted `$X` is
