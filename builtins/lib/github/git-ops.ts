@@ -31,16 +31,21 @@ function redirected(c: SimpleCommand): boolean {
   return c.assignments.some((s) => CONFIG_FILES.test(s) || (/^GIT_CONFIG_KEY_\d+=/.test(s) && REDIRECTS.test(s.slice(s.indexOf("=") + 1))));
 }
 
-function target(remote: string | undefined, hosts: ReadonlySet<string>, state: Remotes, rewritten: boolean): Target[] {
-  if (rewritten || state.rewritten) return [{ repo: null, elsewhere: "an address that git configuration rewrites" }];
-  if (remote === undefined) return [{ repo: null }];
+// Targets shared by every command (never changed: pushOps copies from them).
+const NO_REPO: readonly Target[] = Object.freeze([Object.freeze({ repo: null })]);
+const REWRITTEN: readonly Target[] = Object.freeze([Object.freeze({ repo: null, elsewhere: "an address that git configuration rewrites" })]);
+const NO_REMOTES: Remotes = { urls: new Map(), rewritten: false };
+
+function target(remote: string | undefined, hosts: ReadonlySet<string>, state: Remotes, rewritten: boolean): readonly Target[] {
+  if (rewritten || state.rewritten) return REWRITTEN;
+  if (remote === undefined) return NO_REPO;
   const place = placeOf(remote, hosts);
   if (place) return [place.github ? { repo: place.repo } : { repo: null, elsewhere: place.where }];
   const urls = state.urls.get(remote);
-  return urls ? urls.flatMap((u) => target(u, hosts, { urls: new Map(), rewritten: false }, false)) : [{ repo: null }];
+  return urls ? urls.flatMap((u) => target(u, hosts, NO_REMOTES, false)) : NO_REPO;
 }
 
-function pushOps(c: SimpleCommand, args: string[], to: (remote: string | undefined) => Target[]): Op[] {
+function pushOps(c: SimpleCommand, args: string[], to: (remote: string | undefined) => readonly Target[]): Op[] {
   const { force, del, mirror, all, tags, prune, dry, remote, refspecs } = readPush(args);
   if (dry) return [];
   const targets = to(remote);

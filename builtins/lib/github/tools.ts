@@ -63,8 +63,9 @@ export function toolOps(tool: string, a: Record<string, unknown>, hosts: Readonl
   // The prefix is looked for in the name as written (`mcp__GitHub__x`, `GitHub_x`) and in its
   // snake case (`githubCreateIssue`); the tool's own name is read in snake case.
   const raw = tool.slice(0, 200);
-  const server = SERVER.exec(raw.toLowerCase());
-  const named = server ?? PREFIX.exec(raw.toLowerCase());
+  const folded = raw.toLowerCase();
+  const server = SERVER.exec(folded);
+  const named = server ?? PREFIX.exec(folded);
   const lower = snake(named ? raw.slice(named[0].length) : raw);
   const m = named ?? PREFIX.exec(lower);
   const op = m && !named ? lower.slice(m[0].length) : lower;

@@ -12,15 +12,15 @@ const GIT_GLOBAL_VALUES = ["-c", "-C", "--git-dir", "--work-tree", "--namespace"
 
 /** Where git's subcommand is in `rest` (after git's own options), and the `-c` settings before it. */
 export function gitGlobals(rest: Arg[]): { sub: number; settings: string[] } {
-  const settings: string[] = [];
+  let settings: string[] | undefined;
   let i = 1;
   for (; i < rest.length && rest[i]!.text.startsWith("-"); i++) {
     const t = rest[i]!.text;
     if (!GIT_GLOBAL_VALUES.includes(t)) continue;
     const v = rest[++i];
-    if (t === "-c" && v) settings.push(v.text);
+    if (t === "-c" && v) (settings ??= []).push(v.text);
   }
-  return { sub: i, settings };
+  return { sub: i, settings: settings ?? [] };
 }
 
 /** `-c KEY=VALUE` (`settings`, from gitGlobals) and the GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n pairs of `assigns`. */

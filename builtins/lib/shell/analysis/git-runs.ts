@@ -22,9 +22,9 @@ const SCRIPT_OPTIONS: Record<string, { short: string; long: string[] }> = {
 };
 
 /** Every value of the options `short`/`long` in `args`: `-xCMD`, `-x CMD`, `--exec=CMD`, `--exec CMD`. */
-function values(args: Arg[], short: string, long: string[]): Arg[] {
+function values(args: Arg[], from: number, short: string, long: string[]): Arg[] {
   const out: Arg[] = [];
-  for (let i = 0; i < args.length; i++) {
+  for (let i = from; i < args.length; i++) {
     const t = args[i]!.text;
     if (t[0] !== "-") continue;
     if (t === "--") break;
@@ -45,7 +45,9 @@ const NONE = { idx: [], dynamic: false };
 /** The commands of the git command `rest` whose subcommand is at rest[at] (see gitGlobals). */
 export function gitRunCommands(p: Parser, rest: Arg[], at: number, wrappers: string[], input: Input): { idx: number[]; dynamic: boolean } {
   const sub = rest[at]?.text ?? "";
-  if (sub !== "submodule" && sub !== "bisect" && !Object.hasOwn(SCRIPT_OPTIONS, sub)) return NONE;
+  const options = Object.hasOwn(SCRIPT_OPTIONS, sub) ? SCRIPT_OPTIONS[sub]! : undefined;
+  if (options) return scriptsOf(p, values(rest, at + 1, options.short, options.long), wrappers, input);
+  if (sub !== "submodule" && sub !== "bisect") return NONE;
   const args = rest.slice(at + 1);
   const scripts: Arg[] = [];
   if (sub === "submodule") {
@@ -57,10 +59,11 @@ export function gitRunCommands(p: Parser, rest: Arg[], at: number, wrappers: str
   } else if (sub === "bisect" && args[0]?.text === "run" && args.length > 1) {
     // `git bisect run CMD ARG…` runs the command itself: its words, each quoted.
     scripts.push({ text: args.slice(1).map((a) => shellQuote(a.text)).join(" "), dynamic: args.slice(1).some((a) => a.dynamic || fedBy(input, a)), glob: false });
-  } else if (Object.hasOwn(SCRIPT_OPTIONS, sub)) {
-    const o = SCRIPT_OPTIONS[sub]!;
-    scripts.push(...values(args, o.short, o.long));
   }
+  return scriptsOf(p, scripts, wrappers, input);
+}
+
+function scriptsOf(p: Parser, scripts: Arg[], wrappers: string[], input: Input): { idx: number[]; dynamic: boolean } {
   if (scripts.length === 0) return NONE;
   if (scripts.some((s) => s.dynamic || fedBy(input, s))) return { idx: [], dynamic: true };
   const ctx = { wrappers: [...wrappers, "git"], fn: p.ctx.fn, depth: p.ctx.depth };

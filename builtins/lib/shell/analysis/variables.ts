@@ -10,6 +10,7 @@ const MAX_VALUES = 8;
 const MAX_VARS = 256;
 const MAX_VARIANTS = 8;
 const SETTING = /^([A-Za-z_][A-Za-z0-9_]*)\+?=(.*)$/s;
+const NONE: readonly never[] = Object.freeze([]);
 const REF = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
 
 function add(table: Map<string, string[]>, name: string, value: string): void {
@@ -32,10 +33,11 @@ export function rememberAlias(sh: Shared, name: string, value: string): void {
 
 /** The scripts a command whose first word is an alias may be: the alias's text in its place
  *  (alias expansion is textual; shells that expand aliases in scripts do). */
-export function aliased(sh: Shared, words: Word[]): string[] {
+export function aliased(sh: Shared, words: Word[]): readonly string[] {
+  if (sh.aliases.size === 0) return NONE;
   const head = words[0];
   const values = head && !head.dynamic && head.raw === head.text ? sh.aliases.get(head.text) : undefined;
-  if (!values) return [];
+  if (!values) return NONE;
   const rest = words.slice(1).map((w) => w.raw).join(" ");
   return values.map((v) => `${v} ${rest}`);
 }
@@ -62,8 +64,8 @@ function readings(sh: Shared, w: Word): Word[][] | null {
 }
 
 /** The word lists a command may be once its variables have their known values; none if it has none. */
-export function substituted(sh: Shared, words: Word[]): Word[][] {
-  if (sh.vars.size === 0 || !words.some((w) => w.dynamic)) return [];
+export function substituted(sh: Shared, words: Word[]): readonly Word[][] {
+  if (sh.vars.size === 0 || !words.some((w) => w.dynamic)) return NONE;
   let variants: Word[][] = [[]];
   let changed = false;
   for (const w of words) {
@@ -71,5 +73,5 @@ export function substituted(sh: Shared, words: Word[]): Word[][] {
     if (r) changed = true;
     variants = variants.flatMap((v) => (r ?? [[w]]).map((ws) => [...v, ...ws])).slice(0, MAX_VARIANTS);
   }
-  return changed ? variants.filter((v) => v.length > 0) : [];
+  return changed ? variants.filter((v) => v.length > 0) : NONE;
 }
