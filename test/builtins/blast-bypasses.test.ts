@@ -108,6 +108,12 @@ describe("blast_radius: recursive deletes of system directories below the top le
     ["chmod -R 777 /usr/local", "DENY"],
     ["chown -R me /var/lib", "DENY"],
     ["mv /etc/ssh /tmp/ssh", "DENY"],
+    ["find /usr/local -delete", "DENY"],
+    ["find -L / -name '*' -delete", "DENY"],
+    ["cd /etc && find ssh -delete", "DENY"],
+    ["find ~ -name '*.pyc' -delete", "ASK"],
+    ["find . -name '*.o' -delete", "ASK"],
+    ["find build -name '*.o' -delete", "ASK"],
     // a program's or a user's own directory, deeper down: risky
     ["rm -rf /usr/local/lib/node_modules/foo", "ASK"],
     ["rm -rf /var/lib/docker/volumes/x", "ASK"],

@@ -98,8 +98,22 @@ const BLAST: Record<string, Check> = {
     if (d.length > 0) cat(`wipefs of device ${d.join(", ")} (catastrophic).`);
     else risky(`wipefs erases signatures on ${ops.join(" ")}.`);
   },
-  find: (c, _cat, risky) => {
-    if (c.argv.includes("-delete")) risky(`find -delete removes files: ${shown(c.argv)}.`);
+  // find's starting points come before its expression (after -H/-L/-P/-D x/-O n).
+  find: (c, cat, risky, inCwd) => {
+    if (!c.argv.includes("-delete")) return;
+    const starts: string[] = [];
+    for (let i = 1; i < c.argv.length; i++) {
+      const t = c.argv[i]!;
+      if (t === "-D") { i++; continue; }
+      if (/^-[HLP]$|^-O\d*$/.test(t)) continue;
+      if (/^[-(!]/.test(t)) break;
+      starts.push(t);
+    }
+    // What it matches is filtered (`-name '*.o'`), so only a system directory under / is
+    // catastrophic; in a home or the cwd it is the risky kind.
+    const bad = systemTargets(starts, inCwd, false).filter((t) => t.startsWith("/") || t.includes("(/"));
+    if (bad.length > 0) cat(`find -delete in ${bad.join(", ")} (catastrophic).`);
+    else risky(`find -delete removes files: ${shown(c.argv)}.`);
   },
   git: gitCheck,
   gh: ghCheck,
