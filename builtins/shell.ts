@@ -54,7 +54,7 @@ export const SHELL_POLICIES: RegistryEntry[] = [
       "DENY for catastrophic commands: recursive delete (rm -r/-R/--recursive in any flag order) of /, /*, ~, $HOME, ., .., * or a " +
       "system directory (the OS's own trees down to their third level: /usr/local/lib, /etc/ssh; /home, /var, /opt and the other " +
       "top-level directories down to their second: /home/alice, /var/lib; a glob as wide: /home/*/.ssh), or with --no-preserve-root; mkfs and friends; dd of=/dev/…, " +
-      "redirects, tee or cp to a disk device; fork bombs; recursive chmod/chown/chgrp of a system path; moving a system path; shred or " +
+      "redirects, tee or cp to a disk device; fork bombs; recursive chmod/chown/chgrp of a system path; moving a system path; find -delete starting in a system directory; shred or " +
       "wipefs of a device; git force pushes (--force, -f, --force-with-lease, +ref, --mirror, in any flag cluster or abbreviation such " +
       "as -uf or --forc, dry run or not), pushes that delete remote branches (--delete, -d, :ref, --prune), git reset --hard, gh repo delete; " +
       "tag pushes (--tags, --follow-tags, refs/tags/…, tag NAME) when deny_tag_push; a command it checks (rm, chmod, git, …) whose " +
