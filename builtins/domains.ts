@@ -1,8 +1,8 @@
 // Policies over the hosts a tool call reaches: block domains, or allow only some. Hosts are
-// parsed, not substring-matched (see lib/url.ts). Both look at tool_call events only: they
+// parsed, not substring-matched (see lib/url/). Both look at tool_call events only: they
 // govern where tools go, and a domain merely mentioned in a conversation is not access.
 import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
-import { findDomain, findHosts, findHostsInUrlValue, newSearch, normalizeDomain, skeleton, truncated, type Found, type HostSearch } from "./lib/url.ts";
+import { findDomain, findHosts, findHostsInUrlValue, newSearch, normalizeDomain, skeleton, truncated, type Found, type HostSearch } from "./lib/url/index.ts";
 import { shorten } from "./lib/reasons.ts";
 import { stringsIn } from "./lib/walk.ts";
 
@@ -122,7 +122,7 @@ export const DOMAIN_POLICIES: RegistryEntry[] = [
   },
   {
     handler: "palisade.builtins.allow_domains", kind: "factory", name: "Allow Domains",
-    description: "Denies tool calls that reach a URL or host outside the allowed domains; allows calls whose every URL is inside them.",
+    description: "Denies tool calls that reach a URL or host outside the allowed domains; allows calls whose every URL is inside them. URLs are read as URL parsers read them, tabs and newlines deleted: `https:\\n//evil.com` goes to evil.com.",
     params_schema: {
       type: "object", additionalProperties: false, required: ["allowed_domains"],
       properties: {

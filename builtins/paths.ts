@@ -13,8 +13,9 @@ interface PathGuardParams {
 
 /**
  * DENY a tool call when a path argument (see lib/paths.ts for which keys count) resolves
- * outside every allowed root; ASK when a path cannot be resolved safely (relative with no
- * working directory, `~user`, backslashes, control characters); ALLOW when every path is
+ * outside every allowed root; DENY a Windows path (a drive letter or backslashes),
+ * which no POSIX root holds; ASK when a path cannot be resolved safely (relative with no
+ * working directory, `~user`, control characters); ALLOW when every path is
  * inside a root; abstain when the call has no path arguments (or, with `write_only`, when
  * the tool does not write). Only path-named arguments are checked, not paths mentioned in
  * free text such as shell commands. Arguments too large or deep to read fully are ASKed about.
@@ -39,6 +40,7 @@ export function path_guard({ allowed_roots, write_only = false, home = "/home/ag
     if (!complete) doubt = "The arguments are too large or too deeply nested to check every path.";
     for (const { at, value } of paths) {
       const r = resolvePath(value, homeDir, cwd);
+      if ("outside" in r) return { result: "DENY", reason: `Path ${shorten(value)} (${shorten(at)}) is ${r.outside}, outside the allowed directories.` };
       if ("undecidable" in r) doubt ??= `Cannot tell where ${shorten(at)} points: ${r.undecidable}.`;
       else if (!roots.some((root) => isInside(r.path, root))) {
         return { result: "DENY", reason: `Path ${shorten(r.path)} (${shorten(at)}) is outside the allowed directories.` };
@@ -57,6 +59,7 @@ export const PATH_POLICIES: RegistryEntry[] = [
     description:
       "Denies tool calls whose path arguments (path, file, file_path, filename, dir, directory, cwd, paths, files, *_path, *_file, *_dir, " +
       "and source/target/destination/dest/src when they look like paths) resolve outside the allowed directories after ~, . and .. are resolved. " +
+      "Denies Windows paths (a drive letter such as C:/ or c:\\, anywhere in the path, or backslashes: ..\\etc), which are outside every POSIX root. " +
       "Asks when a path is relative and the call gives no cwd.",
     params_schema: {
       type: "object", additionalProperties: false, required: ["allowed_roots"],

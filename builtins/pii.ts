@@ -43,7 +43,7 @@ export function deny_pii({ pii_types = [...PII_TYPES], action = "DENY" }: { pii_
 export const PII_POLICIES: RegistryEntry[] = [
   {
     handler: "palisade.builtins.deny_pii", kind: "factory", name: "Deny Personal Data",
-    description: "Denies (or asks about) requests, LLM requests and tool calls that contain social security numbers, card numbers, email addresses, phone numbers or IBANs.",
+    description: "Denies (or asks about) requests, LLM requests and tool calls that contain social security numbers, card numbers, email addresses, phone numbers or IBANs, written in ASCII or in the digits of any script (full-width, Arabic-Indic, Devanagari, …: every Unicode decimal digit is read as its value).",
     params_schema: {
       type: "object", additionalProperties: false,
       properties: {

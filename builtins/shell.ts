@@ -7,25 +7,23 @@ import type { PolicyEvent, PolicyResponse, RegistryEntry } from "palisade/sdk";
 import { blastFindings } from "./lib/blast/findings.ts";
 import { compileGlobs, globListSchema } from "./lib/glob.ts";
 import { readOnlyFindings } from "./lib/read-only/judges.ts";
+import { DEFAULT_WRITE_TOOLS } from "./lib/read-only/write-tools.ts";
 import { DEFAULT_SHELL_TOOLS, SHELL_TOOLS_PARAM, shellParses, worst } from "./lib/shell-call.ts";
 
-export function blast_radius({ risky_action = "ASK", shell_tools = DEFAULT_SHELL_TOOLS }: { risky_action?: "ASK" | "DENY"; shell_tools?: string[] }) {
+export function blast_radius({ risky_action = "ASK", deny_tag_push = true, shell_tools = DEFAULT_SHELL_TOOLS }: { risky_action?: "ASK" | "DENY"; deny_tag_push?: boolean; shell_tools?: string[] }) {
   const isShell = compileGlobs(shell_tools);
+  // A tag push is catastrophic when deny_tag_push, else one more risky push.
+  const tagLevel = deny_tag_push ? "catastrophic" : "risky";
   return (event: PolicyEvent): PolicyResponse | null => {
     if (event.type !== "tool_call" || !isShell(event.data.name)) return null;
     const { parses, problem } = shellParses(event.data.arguments);
     if (problem) return { result: risky_action, reason: problem };
-    const w = worst(parses.flatMap(blastFindings), ["catastrophic", "risky"] as const);
+    const findings = parses.flatMap(blastFindings).map((f) => (f.level === "tag" ? { ...f, level: tagLevel } : f));
+    const w = worst(findings, ["catastrophic", "risky"] as const);
     if (!w) return { result: "ALLOW" };
     return { result: w.level === "catastrophic" ? "DENY" : risky_action, reason: w.reason };
   };
 }
-
-const DEFAULT_WRITE_TOOLS = [
-  "write_*", "*_write", "edit_*", "*_edit", "create_*", "*_create", "delete_*", "*_delete", "remove_*", "*_remove", "move_*", "*_move",
-  "rename_*", "*_rename", "copy_*", "update_*", "*_update", "patch_*", "apply_patch", "str_replace*", "insert_*", "append_*",
-  "multi_edit", "multiedit", "notebook_edit", "notebookedit", "mkdir", "make_directory", "upload_*", "push_*", "merge_*", "commit_*",
-];
 
 export function read_only({ write_tools = DEFAULT_WRITE_TOOLS, shell_tools = DEFAULT_SHELL_TOOLS }: { write_tools?: string[]; shell_tools?: string[] }) {
   const isWrite = compileGlobs(write_tools);
@@ -49,20 +47,34 @@ export const SHELL_POLICIES: RegistryEntry[] = [
   {
     handler: "palisade.builtins.blast_radius", kind: "factory", name: "Shell Blast Radius",
     description:
-      "Checks the commands a shell tool would run, seeing through quoting, chains, subshells, sh -c, eval, sudo and other wrappers. " +
+      "Checks the commands a shell tool would run, seeing through quoting, chains, subshells, sh -c, eval, sudo and other wrappers, " +
+      "printf and echo escapes piped into a shell, the commands git runs from its arguments (submodule foreach, rebase --exec/-x, " +
+      "bisect run, difftool -x/--extcmd, filter-branch filters, --upload-pack), and values variables were given in the same script " +
+      "(X=rm; $X -rf / is judged as rm -rf / too) and aliases defined there (alias x=rm; x -rf /). " +
       "DENY for catastrophic commands: recursive delete (rm -r/-R/--recursive in any flag order) of /, /*, ~, $HOME, ., .., * or a " +
-      "top-level system directory, or with --no-preserve-root; mkfs and friends; dd of=/dev/…, redirects, tee or cp to a disk " +
-      "device; fork bombs; recursive chmod/chown/chgrp of a system path; moving a system path; shred or wipefs of a device. " +
-      "risky_action (ASK by default) for risky commands: any other recursive delete, git push (force or not), git reset --hard, " +
-      "git clean -f, a download piped into a shell or interpreter (curl … | sh), sudo/doas/su, publishing packages or images " +
-      "(npm/pnpm/yarn publish, twine upload, cargo publish, gem push, docker push, …), kubectl delete, helm uninstall, terraform " +
-      "destroy/apply, find -delete, shred, a catastrophic command among the arguments of a program it does not know " +
-      "(`bwrap … rm -rf /`); and for commands it cannot see (a variable or substitution as the program, " +
-      "`bash -c \"$X\"`, a shell reading its script from a pipe, a file or its input), that do not parse, or that are over 64 KiB. ALLOW otherwise. Other tools: no opinion.",
+      "system directory (the OS's own trees down to their third level: /usr/local/lib, /etc/ssh; /home, /var, /opt and the other " +
+      "top-level directories down to their second: /home/alice, /var/lib; a glob as wide: /home/*/.ssh), or with --no-preserve-root; mkfs and friends; dd of=/dev/…, " +
+      "redirects, tee or cp to a disk device; fork bombs; recursive chmod/chown/chgrp of a system path; moving a system path; find -delete starting in a system directory; shred or " +
+      "wipefs of a device; git force pushes (--force, -f, --force-with-lease, +ref, --mirror, in any flag cluster or abbreviation such " +
+      "as -uf or --forc, dry run or not), pushes that delete remote branches (--delete, -d, :ref, --prune), git reset --hard, gh repo delete; " +
+      "tag pushes (--tags, --follow-tags, refs/tags/…, tag NAME) when deny_tag_push; a command it checks (rm, chmod, git, …) whose " +
+      "arguments come from a download (curl … | xargs rm, rm $(curl …)). " +
+      "risky_action (ASK by default) for risky commands: any other recursive delete, other git pushes, " +
+      "git clean -f, gh pr merge, deletes through gh, a download piped into a shell or interpreter (curl … | sh), sudo/doas/su, " +
+      "publishing packages or images (npm/pnpm/yarn publish, twine upload, cargo publish, gem push, docker push, …), kubectl delete, " +
+      "helm uninstall, terraform destroy/apply, find -delete, shred, a command it checks whose arguments xargs reads from an input " +
+      "nobody sees (xargs rm < list) or that takes the script's own arguments (rm \"$@\"), a catastrophic command among the arguments of a program it does not know (`bwrap … rm -rf /`); and for " +
+      "commands it cannot see (a variable or substitution as the program, even one given a value in the script, since the variable " +
+      "may hold another; `bash -c \"$X\"`, a shell reading its script from a pipe, a file or its input), that do not parse, or that are " +
+      "over 64 KiB. ALLOW otherwise. Other tools: no opinion.",
     params_schema: {
       type: "object", additionalProperties: false,
       properties: {
         risky_action: { type: "string", enum: ["ASK", "DENY"], default: "ASK", description: "The verdict for risky (not catastrophic) commands and for commands that cannot be analysed." },
+        deny_tag_push: {
+          type: "boolean", default: true,
+          description: "Deny git pushes that name tags (--tags, --follow-tags, refs/tags/…, tag NAME): tags start releases and deploys, and a pushed tag is hard to take back. Off, they are risky pushes like any other. `git push origin v1.0` cannot be told from a branch push and is an ordinary push.",
+        },
         shell_tools: SHELL_TOOLS_PARAM,
       },
     },

@@ -1,6 +1,6 @@
 // git and gh as the shell and GitHub policies read them: git's subcommands and what they do to
-// the local repository, the repository a remote names, and gh's read-only subcommands and
-// `gh api` calls.
+// the local repository, and gh's read-only subcommands and `gh api` calls. (Where a remote
+// points is for the GitHub policy: lib/github/remotes.ts.)
 import { hasFlag, operands } from "./shell-call.ts";
 
 const GIT_VALUE_OPTIONS = ["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--exec-path"];
@@ -72,19 +72,59 @@ export const GIT_SOMETIMES: Record<string, (args: string[]) => boolean> = {
 /** Is `sub` one of git's own subcommands (not an alias)? */
 export const gitKnows = (sub: string) => GIT_READ.has(sub) || GIT_WRITE.has(sub) || Object.hasOwn(GIT_SOMETIMES, sub);
 
-/** `owner/repo` from a URL (`https://github.com/o/r/pull/1`), an scp-style remote or an `owner/repo` string; else null. */
-export function repoFrom(value: string): string | null {
-  const v = value.trim();
-  if (v.length > 500) return null;
-  const m =
-    /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]+@)?[^/]+\/([^/\s]+)\/([^/?#\s]+?)(?:\.git)?(?:[/?#].*)?$/i.exec(v) ??
-    /^[^@/\s]+@[^:/\s]+:([^/\s]+)\/([^/\s]+?)(?:\.git)?\/?$/.exec(v) ??
-    /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?$/.exec(v);
-  return m ? `${m[1]}/${m[2]}` : null;
+/** `git push` arguments as git reads them, for every policy that judges a push. */
+export interface Push {
+  force: boolean; del: boolean; mirror: boolean; all: boolean; tags: boolean; prune: boolean; dry: boolean;
+  /** The remote (`--repo=…` or the first operand), if any. */
+  remote: string | undefined;
+  /** The refspecs, `tag NAME` written as `refs/tags/NAME`. */
+  refspecs: string[];
 }
 
-/** Is this a URL or scp-style remote (as opposed to a remote's name like `origin`)? */
-export const isRemoteUrl = (value: string) => /^[a-z][a-z0-9+.-]*:\/\/|^[^@/\s]+@[^:/\s]+:/i.test(value);
+const PUSH_LONG = ["--force", "--force-with-lease", "--force-if-includes", "--delete", "--mirror", "--all", "--branches", "--tags", "--follow-tags", "--prune", "--dry-run", "--repo"];
+const PUSH_VALUES = ["-o", "--push-option", "--receive-pack", "--exec", "--repo"];
+
+// git takes any unambiguous prefix of a long option (`--mirr`, `--forc`); a prefix counts as
+// every option it could stand for, so an ambiguous one (which git refuses) errs on the strict side.
+const longNames = (t: string): string[] => {
+  const eq = t.indexOf("=");
+  const n = eq < 0 ? t : t.slice(0, eq);
+  return n.length < 4 ? [] : PUSH_LONG.includes(n) ? [n] : PUSH_LONG.filter((name) => name.startsWith(n));
+};
+
+export function readPush(args: readonly string[]): Push {
+  const p: Push = { force: false, del: false, mirror: false, all: false, tags: false, prune: false, dry: false, remote: undefined, refspecs: [] };
+  let repoOpt: string | undefined;
+  const pos: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const t = args[i]!;
+    if (t === "--") { pos.push(...args.slice(i + 1)); break; }
+    if (t.startsWith("--")) {
+      const names = longNames(t);
+      if (names.some((n) => n.startsWith("--force"))) p.force = true;
+      if (names.includes("--delete")) p.del = true;
+      if (names.includes("--mirror")) p.mirror = true;
+      if (names.includes("--all") || names.includes("--branches")) p.all = true;
+      if (names.includes("--tags") || names.includes("--follow-tags")) p.tags = true;
+      if (names.includes("--prune")) p.prune = true;
+      if (names.includes("--dry-run")) p.dry = true;
+      if (names.length === 1 && names[0] === "--repo") repoOpt = t.includes("=") ? t.slice(t.indexOf("=") + 1) : args[++i];
+      else if (PUSH_VALUES.includes(t)) i++;
+    } else if (t.startsWith("-") && t.length > 1) {
+      for (let k = 1; k < t.length; k++) {
+        const ch = t[k]!;
+        if (ch === "f") p.force = true;
+        else if (ch === "d") p.del = true;
+        else if (ch === "n") p.dry = true;
+        else if (ch === "o") { if (k === t.length - 1) i++; break; }
+      }
+    } else pos.push(t);
+  }
+  p.remote = repoOpt ?? pos[0];
+  const specs = pos.slice(repoOpt === undefined ? 1 : 0);
+  for (let i = 0; i < specs.length; i++) p.refspecs.push(specs[i] === "tag" && i + 1 < specs.length ? `refs/tags/${specs[++i]}` : specs[i]!);
+  return p;
+}
 
 /** gh subcommands that only read GitHub (`gh pr view`, `gh run watch`, `gh release download`). */
 export const GH_READS = new Set(["view", "list", "ls", "status", "diff", "checks", "watch", "download", "verify"]);

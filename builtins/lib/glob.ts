@@ -5,10 +5,31 @@
 export type Matcher = (name: string) => boolean;
 
 export function compileGlobs(patterns: readonly string[]): Matcher {
-  const lower = patterns.map((p) => p.toLowerCase());
+  // Most patterns are a name, `prefix*`, `*suffix` or `*part*`: those are string tests, and only
+  // the rest go through globMatch. Lists of a hundred patterns are matched on every call.
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const suffixes: string[] = [];
+  const parts: string[] = [];
+  const others: string[] = [];
+  for (const pattern of patterns) {
+    const p = pattern.toLowerCase();
+    const inner = p.replace(/^\*|\*$/g, "");
+    if (/[*?]/.test(inner) || inner === "") others.push(p);
+    else if (p === inner) exact.add(p);
+    else if (p === `${inner}*`) prefixes.push(inner);
+    else if (p === `*${inner}`) suffixes.push(inner);
+    else parts.push(inner);
+  }
+  // Hashing a long name for the set costs more than the name's length says it can match.
+  const longest = Math.max(0, ...[...exact].map((p) => p.length));
   return (name) => {
     const text = name.toLowerCase();
-    return lower.some((p) => globMatch(p, text));
+    if (text.length <= longest && exact.has(text)) return true;
+    for (const p of prefixes) if (text.startsWith(p)) return true;
+    for (const p of suffixes) if (text.endsWith(p)) return true;
+    for (const p of parts) if (text.includes(p)) return true;
+    return others.some((p) => globMatch(p, text));
   };
 }
 

@@ -51,15 +51,22 @@ export function normalizePath(absolute: string): string {
   return `/${parts.join("/")}`;
 }
 
-export type Resolution = { path: string } | { undecidable: string };
+export type Resolution = { path: string } | { undecidable: string } | { outside: string };
+
+// A path segment that is a drive letter (`C:`, `c:temp`), anywhere in the path, or a backslash.
+const isWindows = (p: string) => p.includes("\\") || /(?:^|\/)[A-Za-z]:/.test(p);
+const WINDOWS = { outside: "a Windows path (a drive letter or backslashes)" };
 
 /**
  * Where `value` points: `~` is `home`, relative paths join `cwd` (an absolute, resolved path),
  * `file://` URLs are read as paths. Other URLs are relative paths, as a file tool takes them
- * (`a://../../etc` from /data/p is /etc). Undecidable when that needs something unknown (a
- * relative path with no cwd, `~user`) or the OS's rules (backslashes, control characters).
+ * (`a://../../etc` from /data/p is /etc). Outside every root when it is a Windows path (a
+ * drive letter, backslashes). Undecidable when that needs something unknown (a relative path
+ * with no cwd, `~user`) or the OS's rules (control characters).
  */
 export function resolvePath(value: string, home: string, cwd?: string): Resolution {
+  // A drive or backslash in the value as written (`file://C:/x`) as well as once decoded.
+  if (isWindows(value)) return WINDOWS;
   let p = value;
   if (/^file:/i.test(p)) {
     const rest = /^file:\/\/(?:localhost)?(\/[^?#]*)/i.exec(p)?.[1];
@@ -71,7 +78,9 @@ export function resolvePath(value: string, home: string, cwd?: string): Resoluti
     }
   }
   if (/[\u0000-\u001f\u007f]/.test(p)) return { undecidable: "control characters in a path" };
-  if (p.includes("\\")) return { undecidable: "backslashes in a path (a Windows path?)" };
+  // A drive (`C:/Windows`, `c:\temp`, `a/../C:/x`) or a backslash (`..\etc\passwd`) is a
+  // Windows path: a tool on Windows reads it against its own roots, outside every POSIX one.
+  if (isWindows(p)) return WINDOWS;
   if (p === "~" || p.startsWith("~/")) return { path: normalizePath(`${home}/${p.slice(1)}`) };
   if (p.startsWith("~")) return { undecidable: "another user's home directory (~user)" };
   if (p.startsWith("/")) return { path: normalizePath(p) };

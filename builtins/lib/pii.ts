@@ -212,11 +212,36 @@ export function findPii(text: string, types: readonly PiiType[] = PII_TYPES): Pi
 }
 
 // The finders read ASCII. Text can hide from them in full-width digits and `＠` (NFKC maps
-// those to ASCII) or with invisible characters inside a number (`123-45-67\u200b89`).
+// those to ASCII), in the digits of other scripts (Arabic-Indic ٤١١١, Devanagari ४१११, which
+// NFKC leaves alone), or with invisible characters inside a number (`123-45-67\u200b89`).
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+const OTHER_DIGIT = /(?![0-9])\p{Nd}/gu;
+const IS_DIGIT = /^\p{Nd}$/u;
+const digitValues = new Map<string, string>();
+
+// Unicode lays out every decimal digit (\p{Nd}) in runs of ten, zero to nine, and runs that
+// touch start on a multiple of ten from the first: a digit's value is its distance from the
+// start of its run, modulo 10.
+function digitValue(d: string): string {
+  let value = digitValues.get(d);
+  if (value === undefined) {
+    const code = d.codePointAt(0)!;
+    let back = 0;
+    while (back < 100 && IS_DIGIT.test(String.fromCodePoint(code - back - 1))) back++;
+    value = String(back % 10);
+    digitValues.set(d, value);
+  }
+  return value;
+}
+
+/** `text` as the finders read it: NFKC, without invisible characters, every digit ASCII. */
+export function normalizeForPii(text: string): string {
+  const plain = text.normalize("NFKC").replace(INVISIBLE, "");
+  return /[^\u0000-\u007f]/.test(plain) ? plain.replace(OTHER_DIGIT, digitValue) : plain;
+}
 
 /** Which of the given types occur in `text`; each search stops at its first match. */
 export function piiTypesIn(text: string, types: readonly PiiType[] = PII_TYPES): PiiType[] {
-  const plain = text.normalize("NFKC").replace(INVISIBLE, "");
+  const plain = normalizeForPii(text);
   return types.filter((t) => !FINDERS[t](plain)[Symbol.iterator]().next().done);
 }

@@ -2,7 +2,7 @@
 // out of a shell tool's arguments, how to walk what it runs, and small readers over a parsed
 // command's argv.
 import { globListSchema } from "./glob.ts";
-import { MAX_SCRIPT, basename, parseShell, type ShellParse, type SimpleCommand } from "./shell/index.ts";
+import { MAX_SCRIPT, basename, parseShell, shellQuote as quote, type ShellParse, type SimpleCommand } from "./shell/index.ts";
 
 export const DEFAULT_SHELL_TOOLS = [
   "bash", "bash_*", "*_bash", "sh", "zsh", "shell", "shell_*", "*_shell", "terminal", "terminal_*", "*_terminal",
@@ -17,7 +17,6 @@ export const SHELL_TOOLS_PARAM = globListSchema(
   { default: DEFAULT_SHELL_TOOLS, minItems: 1 },
 );
 
-const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
 /**
@@ -116,9 +115,14 @@ export function hasFlag(argv: readonly string[], short: string, long: readonly s
 
 /** Worst of several findings; reasons of the worst level, deduplicated and capped. */
 export function worst<L extends string>(findings: { level: L; reason: string }[], order: readonly L[]): { level: L; reason: string } | null {
+  if (findings.length === 0) return null;
   for (const level of order) {
-    const reasons = [...new Set(findings.filter((f) => f.level === level).map((f) => f.reason))];
-    if (reasons.length > 0) return { level, reason: reasons.slice(0, 3).join(" ") + (reasons.length > 3 ? ` (+${reasons.length - 3} more)` : "") };
+    const reasons = new Set<string>();
+    for (const f of findings) if (f.level === level) reasons.add(f.reason);
+    if (reasons.size > 0) {
+      const first = [...reasons].slice(0, 3).join(" ");
+      return { level, reason: reasons.size > 3 ? `${first} (+${reasons.size - 3} more)` : first };
+    }
   }
   return null;
 }

@@ -29,12 +29,28 @@ function normalize(path: string): { base: "/" | "~" | "."; segs: string[]; ups: 
   return { base, segs, ups };
 }
 
-/** `/`, a top-level system directory or everything in one, a glob at the top level, a home directory. */
+// How deep below / a path is still a system directory, by its top-level directory: the
+// operating system's own trees down to /usr/local/lib or /etc/ssh/sshd_config.d; /root, a
+// home, only itself (like ~); the rest (/home, /Users, /var, /opt, /srv, /mnt, …) down to
+// their second level (/home/alice, /var/lib, /opt/homebrew, /mnt/data). Anything deeper is
+// a directory of some program or user, for risky_action.
+const OS_TREES = new Set(["bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "usr", "nix", "System", "Library"]);
+const systemDepth = (top: string) => (OS_TREES.has(top) ? 3 : top === "root" ? 1 : 2);
+
+/**
+ * `/`, a system directory (see systemDepth: /usr, /usr/local, /etc/ssh, /var/lib, /home/alice)
+ * or everything in one (`/usr/local/*`), a glob at the top level, a home directory.
+ */
 export function systemPath(path: string): boolean {
   const { base, segs, ups } = normalize(path);
   if (base === "/") {
-    const [a, b] = segs;
-    return a === undefined || (segs.length === 1 && (SYSTEM_DIRS.has(a) || GLOB.test(a))) || (segs.length === 2 && SYSTEM_DIRS.has(a) && globOnly(b!));
+    const [a] = segs;
+    if (a === undefined || (segs.length === 1 && GLOB.test(a))) return true;
+    if (!SYSTEM_DIRS.has(a)) return false;
+    // `/usr/local/*` is all of /usr/local; `/home/*/.ssh` is in every home, so it is as wide
+    // as a system directory too.
+    const depth = globOnly(segs.at(-1)!) ? segs.length - 1 : segs.length;
+    return depth <= systemDepth(a) || segs.slice(1, systemDepth(a)).some(globOnly);
   }
   return base === "~" && (ups > 0 || segs.length === 0 || (segs.length === 1 && globOnly(segs[0]!)));
 }

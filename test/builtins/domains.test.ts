@@ -1,7 +1,7 @@
 // block_domains and allow_domains in the real sandbox.
 import { describe, expect, it } from "vitest";
 import { run, succeedOnLargeInput, toolCall, verdict } from "../helpers/builtins.ts";
-import { MAX_HOSTS } from "../../builtins/lib/url.ts";
+import { MAX_HOSTS } from "../../builtins/lib/url/index.ts";
 import { tooDeep } from "../helpers/nesting.ts";
 
 const fetch = (args: Record<string, unknown>) => toolCall("fetch", args);

@@ -18,7 +18,7 @@ describe("URLs broken by tabs, newlines and spaces, which URL parsers delete or 
     ["a control character before the scheme", { url: "\u0001https://evil.com/" }, "DENY"],
     ["a newline before userinfo's @, in running text: ASK, the reading is less likely", { q: "https://good.com\n@evil.com" }, "ASK"],
     ["a tab before a further label, in running text", { q: "see https://good.com\t.evil.com and more" }, "ASK"],
-    ["a newline right after //, in running text", { q: "see http://\nevil.com and more" }, "ASK"],
+    ["a newline right after //, in running text: read as URL parsers do, deleted", { q: "see http://\nevil.com and more" }, "DENY"],
     ["thousands of newlines before userinfo's @, in running text", { q: `https://good.com${"\n".repeat(3000)}@evil.com` }, "ASK"],
   ])("allow_domains: %s", async (_, args, result) => {
     expect(await verdict("allow_domains", ALLOW, fetch(args))).toBe(result);

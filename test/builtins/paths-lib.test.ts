@@ -28,15 +28,18 @@ describe("resolvePath", () => {
     ["./a.txt", "/data", { path: "/data/a.txt" }],
     ["file:///etc/passwd", undefined, { path: "/etc/passwd" }],
     ["file://localhost/data/a%20b", undefined, { path: "/data/a b" }],
-    ["a://../../../etc/passwd", "/data/p", { path: "/etc/passwd" }],
+    ["b.c://../../../etc/passwd", "/data/p", { path: "/etc/passwd" }],
+    ["a://../../../etc/passwd — drive A: on Windows", "/data/p", { outside: "a Windows path (a drive letter or backslashes)" }],
     ["https://example.com/data", undefined, { undecidable: "a relative path and no working directory" }],
     ["a.txt", undefined, { undecidable: "a relative path and no working directory" }],
     ["~root/.ssh", undefined, { undecidable: "another user's home directory (~user)" }],
-    ["..\\..\\etc", "/data", { undecidable: "backslashes in a path (a Windows path?)" }],
+    ["..\\..\\etc", "/data", { outside: "a Windows path (a drive letter or backslashes)" }],
+    ["C:/Windows/System32", "/data", { outside: "a Windows path (a drive letter or backslashes)" }],
+    ["a/../C:/x", "/data", { outside: "a Windows path (a drive letter or backslashes)" }],
     ["/data/x\u0000/../../etc", undefined, { undecidable: "control characters in a path" }],
     ["file://server/share", undefined, { undecidable: "a file: URL without an absolute path" }],
   ])("%s (cwd %s)", (value, cwd, expected) => {
-    expect(resolvePath(value, home, cwd)).toEqual(expected);
+    expect(resolvePath(value.split(" — ")[0]!, home, cwd)).toEqual(expected);
   });
 });
 

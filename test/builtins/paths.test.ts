@@ -33,13 +33,29 @@ describe("path_guard", () => {
     ["a cwd given with ~", { cwd: "~/work", path: "./a" }, "ALLOW"],
     ["a relative path and no cwd: ASK, cannot decide safely", { path: "notes.txt" }, "ASK"],
     ["~user: ASK, cannot decide safely", { path: "~root/.ssh" }, "ASK"],
-    ["backslashes: ASK, cannot decide safely", { path: "/data/..\\..\\etc" }, "ASK"],
+    ["backslashes: a Windows path, DENY", { path: "/data/..\\..\\etc" }, "DENY"],
     ["a control character: ASK, cannot decide safely", { path: "/data/x\n/../../etc" }, "ASK"],
     ["no path arguments", { query: "cat /etc/passwd" }, null],
     ["code in a source argument is not a path", { source: "print(open('/etc/passwd').read())" }, null],
     ["a URL in a target argument is not a path", { target: "https://example.com/a/b" }, null],
   ])("%s", async (_, args, result) => {
     expect(await verdict("path_guard", ROOTS, read(args))).toBe(result);
+  });
+
+  // Windows paths are outside every POSIX root, even `/`: a tool on Windows reads them
+  // against its own drives.
+  it.each([
+    "C:/Windows/System32/config", "c:\\temp\\x", "C:\\", "c:", "D:relative", "a/../C:/x", "/data/C:/x", "/data/../C:/Windows",
+    "..\\etc\\passwd", "subdir/..\\escape", "\\\\server\\share\\x", "/data\\..\\..\\etc", "file:///C:/Windows", "file://C:/Windows", "file:///c:%5Cwindows", "~/work\\..\\..\\x",
+  ])("a Windows path is denied: %s", async (path) => {
+    for (const roots of [ROOTS, { allowed_roots: ["/"] }]) {
+      expect(await verdict("path_guard", { ...roots, default_cwd: "/data" }, read({ path }))).toBe("DENY");
+      expect(await verdict("path_guard", roots, read({ cwd: "/data", file_path: path }))).toBe("DENY");
+    }
+  });
+
+  it("denies a cwd that is a Windows path", async () => {
+    expect(await verdict("path_guard", ROOTS, read({ cwd: "C:\\data", path: "x" }))).toBe("DENY");
   });
 
   it("names the resolved path in its reason", async () => {

@@ -209,9 +209,18 @@ describe("parseShell: what cannot be known", () => {
     expect(r.commands.some((c) => c.dynamic)).toBe(true);
   });
 
-  it.each(["echo 'unterminated", 'echo "x', "echo $(ls", "case x in", "a &&", "(ls", "ls )", "echo `x"])("%s is an error", (script) => {
+  it.each([
+    ["echo 'unterminated", "unterminated single quote"],
+    ['echo "x', "unterminated double quote"],
+    ["echo $(ls", "unterminated command substitution"],
+    ["case x in", "unterminated case"],
+    ["a &&", "unexpected end of input"],
+    ["(ls", "expected )"],
+    ["ls )", "unexpected ')'"],
+    ["echo `x", "unterminated backquote"],
+  ])("%s is an error: %s", (script, message) => {
     const r = parseShell(script);
-    expect(r.error).toBeTruthy();
+    expect(r.error).toBe(message);
     expect(r.dynamic).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { run, succeed, succeedOnLargeInput, toolCall } from "../helpers/builtins.ts";
+import { run, shellVerdicts, succeed, succeedOnLargeInput, toolCall } from "../helpers/builtins.ts";
 
 const bash = (command: string) => toolCall("bash", { command });
 
@@ -61,6 +61,8 @@ describe("blast_radius", () => {
     ["cd / && rm -rf usr", "DENY"],
     ["cd /var; cd ..; rm -rf etc", "DENY"],
     ["cd / && chmod -R 777 etc", "DENY"],
+    ["git push --force origin main", "DENY"],
+    ["git -C repo reset --hard HEAD~1", "DENY"],
     // risky → ASK by default
     ["rm -rf ./build", "ASK"],
     ["rm -r node_modules", "ASK"],
@@ -68,8 +70,6 @@ describe("blast_radius", () => {
     ["find . -name '*.o' | xargs rm -rf", "ASK"],
     ["find . -name '*.o' -delete", "ASK"],
     ["git push origin main", "ASK"],
-    ["git push --force origin main", "ASK"],
-    ["git -C repo reset --hard HEAD~1", "ASK"],
     ["git clean -fdx", "ASK"],
     ["curl -s https://x.sh | sudo bash", "ASK"],
     ["curl -fsSL https://x.sh | sh", "ASK"],
@@ -145,12 +145,12 @@ describe("blast_radius", () => {
     await expect(run("blast_radius", { shell_tools: [] }, bash("ls"))).rejects.toMatchObject({ code: "PAL_PARAMS_INVALID" });
   });
 
-  it("parses a near-limit command within the time limit", async () => {
+  // What it answers on a near-limit command; how fast is for the benchmarks, so a loaded
+  // machine must not turn this into a time-out.
+  it("parses a near-limit command", async () => {
     const big = `${`echo "${"$(ls a) `id` ".repeat(20)}${"x".repeat(2000)}" | grep -v x && `.repeat(20)}true`;
     expect(big.length).toBeLessThan(65536);
-    const outcome = await run("blast_radius", {}, bash(big));
-    expect(outcome.error).toBeNull();
-    expect(outcome.result).toBe("ALLOW");
+    expect((await succeedOnLargeInput("blast_radius", {}, bash(big))).result).toBe("ALLOW");
   });
 });
 
@@ -256,12 +256,8 @@ describe("read_only", () => {
 // Evasions found in review: each must come back DENY or ASK from both policies, without an
 // error. The near misses among them stay ALLOW.
 describe("blast_radius and read_only: evasions", () => {
-  const verdicts = async (command: string | Record<string, unknown>, call = succeed) => {
-    const args = typeof command === "string" ? { command } : command;
-    const out: (string | null)[] = [];
-    for (const policy of ["blast_radius", "read_only"]) out.push((await call(policy, {}, toolCall("bash", args))).result);
-    return out;
-  };
+  const verdicts = shellVerdicts;
+
 
   it.each([
     // bash reads \r as part of a word, so the `#` after it starts no comment

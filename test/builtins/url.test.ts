@@ -1,7 +1,6 @@
 // builtins/lib/url.ts and lib/punycode.ts, run directly (plain functions, no sandbox).
 import { describe, expect, it } from "vitest";
-import { punycodeDecode, punycodeEncode } from "../../builtins/lib/punycode.ts";
-import { findDomain, findHosts, findHostsInUrlValue, isMixedScript, MAX_HOSTS, MAX_WORK, newSearch, normalizeDomain, parseHost, skeleton, truncated, type Found } from "../../builtins/lib/url.ts";
+import { findDomain, findHosts, findHostsInUrlValue, isMixedScript, MAX_HOSTS, MAX_WORK, newSearch, normalizeDomain, parseHost, punycodeDecode, punycodeEncode, skeleton, truncated, type Found } from "../../builtins/lib/url/index.ts";
 
 const find = (text: string, bare: "all" | "likely" = "all") => findHosts(text, newSearch(bare));
 const hosts = (found: Found[]) => found.flatMap((f) => f.hosts.map((h) => h.host));

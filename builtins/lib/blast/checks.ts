@@ -1,13 +1,14 @@
 // What blast_radius checks in each command it knows, by name: each check reports what it finds
 // as catastrophic (DENY) or risky (risky_action).
-import { gitCommand } from "../git-gh.ts";
 import { hasFlag, operands, shown } from "../shell-call.ts";
 import { own, type SimpleCommand } from "../shell/index.ts";
 import { isDevice, systemPath, wipeTarget } from "../system-paths.ts";
+import { ghCheck, gitCheck } from "./git.ts";
 
 // `inCwd` is the path where an earlier `cd` in the same command line took a relative path, or
-// null when unknown: `cd / && rm -rf usr` deletes /usr.
-export type Check = (c: SimpleCommand, cat: (r: string) => void, risky: (r: string) => void, inCwd: (path: string) => string | null) => void;
+// null when unknown: `cd / && rm -rf usr` deletes /usr. `tag` reports what deny_tag_push
+// decides (a push of tags); a check that finds none leaves it out.
+export type Check = (c: SimpleCommand, cat: (r: string) => void, risky: (r: string) => void, inCwd: (path: string) => string | null, tag: (r: string) => void) => void;
 
 const first = (c: SimpleCommand, values: string[] = []) => operands(c.argv, values)[0];
 /**
@@ -97,18 +98,25 @@ const BLAST: Record<string, Check> = {
     if (d.length > 0) cat(`wipefs of device ${d.join(", ")} (catastrophic).`);
     else risky(`wipefs erases signatures on ${ops.join(" ")}.`);
   },
-  find: (c, _cat, risky) => {
-    if (c.argv.includes("-delete")) risky(`find -delete removes files: ${shown(c.argv)}.`);
+  // find's starting points come before its expression (after -H/-L/-P/-D x/-O n).
+  find: (c, cat, risky, inCwd) => {
+    if (!c.argv.includes("-delete")) return;
+    const starts: string[] = [];
+    for (let i = 1; i < c.argv.length; i++) {
+      const t = c.argv[i]!;
+      if (t === "-D") { i++; continue; }
+      if (/^-[HLP]$|^-O\d*$/.test(t)) continue;
+      if (/^[-(!]/.test(t)) break;
+      starts.push(t);
+    }
+    // What it matches is filtered (`-name '*.o'`), so only a system directory under / is
+    // catastrophic; in a home or the cwd it is the risky kind.
+    const bad = systemTargets(starts, inCwd, false).filter((t) => t.startsWith("/") || t.includes("(/"));
+    if (bad.length > 0) cat(`find -delete in ${bad.join(", ")} (catastrophic).`);
+    else risky(`find -delete removes files: ${shown(c.argv)}.`);
   },
-  git: (c, _cat, risky) => {
-    const { sub, args } = gitCommand(c.argv);
-    const argv = [sub, ...args];
-    if (sub === "push") {
-      const force = hasFlag(argv, "f", ["--force", "--force-with-lease", "--force-if-includes", "--mirror"]) || operands(argv).some((o) => o.startsWith("+"));
-      risky(force ? `git force push: ${shown(c.argv)}.` : `git push: ${shown(c.argv)}.`);
-    } else if (sub === "reset" && args.includes("--hard")) risky("git reset --hard discards changes.");
-    else if (sub === "clean" && hasFlag(argv, "f", ["--force"])) risky("git clean -f deletes untracked files.");
-  },
+  git: gitCheck,
+  gh: ghCheck,
   npm: publishes(["publish"]), pnpm: publishes(["publish"]), yarn: publishes(["publish", "npm publish"]), bun: publishes(["publish"]),
   cargo: publishes(["publish"]), gem: publishes(["push"]), twine: publishes(["upload"]), pip: publishes(["upload"]), pip3: publishes(["upload"]),
   poetry: publishes(["publish"]), uv: publishes(["publish"]), flit: publishes(["publish"]), hatch: publishes(["publish"]),

@@ -7,13 +7,19 @@
 // before the command whose word contains it). It includes the commands inside chains (&& || ;
 // & | newlines), subshells, brace groups, if/while/for/case bodies, function bodies, $( ),
 // backticks, <( ) and >( ), `sh|bash|zsh -c STRING`, `eval`, `su -c`, `watch`, `find -exec`,
-// `xargs`, heredocs and here-strings fed to a shell, `echo … | sh`, alias values, git
+// `xargs`, heredocs and here-strings fed to a shell, `echo … | sh` and `printf '\x72m' | sh`
+// (escapes decoded as each shell's echo and printf do), the commands git runs from its
+// arguments (`submodule foreach`, `rebase --exec`, `bisect run`, `difftool -x`, …), alias values, git
 // `-c alias.x=!cmd` style config values, variables that programs run (`GIT_SSH_COMMAND=`,
 // `PAGER=`, `export EDITOR=`), `trap` actions, and substitutions in arithmetic text (`let`,
 // `declare -i`, `[[ … -eq … ]]`). Wrappers (sudo, doas, env, nohup, time, nice, timeout,
 // exec, command, builtin, xargs, stdbuf, setsid, chroot, busybox, toybox, flock, script -c,
 // strace, taskset, unshare, nsenter, systemd-run, …) are peeled off: the command is what they
 // run, and their names are listed in `wrappers`.
+//
+// A command word or argument that is a variable given literal values earlier in the script
+// (`X=rm; $X -rf /`, `for c in ls rm`) is also recorded with each value in its place, after
+// the command as written, which stays dynamic (analysis/variables.ts).
 //
 // Each SimpleCommand:
 //   argv         words after quote removal and brace expansion. Expansions the parser cannot
@@ -80,11 +86,11 @@ export { SHELLS } from "./analysis/shells.ts";
 export { optionValue } from "./analysis/wrappers.ts";
 export { MAX_SCRIPT } from "./limits.ts";
 export type { Redirect, ShellParse, SimpleCommand } from "./types.ts";
-export { basename, own } from "./util.ts";
+export { basename, own, shellQuote } from "./util.ts";
 
 /** Parses a command line into the simple commands it would run. Never throws. */
 export function parseShell(script: string): ShellParse {
-  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false, nesting: 0, work: 0, grammar: GRAMMAR, build: BUILDER };
+  const sh: Shared = { out: [], functions: [], error: null, dynamic: false, expansions: 0, parsed: 0, stopped: false, nesting: 0, work: 0, vars: new Map(), aliases: new Map(), grammar: GRAMMAR, build: BUILDER };
   if (script.length > MAX_SCRIPT) return { commands: [], functions: [], dynamic: true, error: `command longer than ${MAX_SCRIPT} characters` };
   // Bash drops NUL bytes from a script it reads, but a NUL ends a `-c` string or an argument:
   // there is no one reading. Parse the bash one, so what it finds can still be denied.

@@ -42,6 +42,9 @@ export interface ShellParse {
  */
 export interface Shared {
   out: SimpleCommand[]; functions: string[]; error: string | null; dynamic: boolean; expansions: number; parsed: number; stopped: boolean; nesting: number; work: number;
+  /** Literal values variables were given so far, and the values of aliases defined so far (analysis/variables.ts). */
+  vars: Map<string, string[]>;
+  aliases: Map<string, string[]>;
   grammar: Grammar; build: Builder;
 }
 export interface Ctx { wrappers: string[]; fn: string | null; depth: number }
@@ -87,6 +90,8 @@ export interface Builder {
   piped(p: Parser, from: number[], to: number[]): void;
   /** Commands ended by `&`. */
   background(p: Parser, idx: number[]): void;
+  /** `NAME=value` settings made by the syntax itself (a `for` loop's variable). */
+  assigned(p: Parser, settings: string[]): void;
 }
 
 /**

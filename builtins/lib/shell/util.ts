@@ -10,3 +10,6 @@ export function basename(path: string): string {
 
 /** from, from + 1, …, to - 1. */
 export const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** `s` as one shell word, single-quoted. */
+export const shellQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;

@@ -2,6 +2,7 @@
 // simple command has its braces expanded and its wrappers peeled (commands.ts), pipes are
 // linked so a shell on the right sees the script on the left (shells.ts), and the
 // redirections after a group go onto every command in it.
+import { parseInto } from "../grammar/index.ts";
 import { MAX_WORK } from "../limits.ts";
 import { syntax, type Builder, type Parser, type Redirect } from "../types.ts";
 import { emit } from "./commands.ts";
@@ -9,6 +10,7 @@ import { envCommands } from "./embedded.ts";
 import { expandWords } from "./expand.ts";
 import { push } from "./record.ts";
 import { feedScript, link, readsScript } from "./shells.ts";
+import { aliased, remember, substituted } from "./variables.ts";
 
 const NONE = { dynamic: false, dynamicArgs: false, runsStdin: false };
 
@@ -24,7 +26,15 @@ function redirected(p: Parser, idx: number[], redirects: Redirect[]): number[] {
 
 export const BUILDER: Builder = {
   simple(p, words, redirects, assigns) {
-    if (words.length > 0) return emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
+    if (assigns.length > 0) remember(p.sh, assigns);
+    if (words.length > 0) {
+      const idx = emit(p, expandWords(p.sh, words), redirects, assigns, p.ctx.wrappers, null);
+      // The same command with the values its variables were given in the script, and with
+      // the alias its name was defined as.
+      for (const variant of substituted(p.sh, words)) idx.push(...emit(p, expandWords(p.sh, variant), redirects, assigns, p.ctx.wrappers, null));
+      for (const script of aliased(p.sh, words)) idx.push(...parseInto(p.sh, script, { wrappers: [...p.ctx.wrappers, "alias"], fn: p.ctx.fn, depth: p.ctx.depth }));
+      return idx;
+    }
     envCommands(p, assigns, p.ctx.wrappers);
     return [push(p, [], redirects, assigns, p.ctx.wrappers, NONE)];
   },
@@ -34,4 +44,5 @@ export const BUILDER: Builder = {
   background(p, idx) {
     for (const i of idx) p.sh.out[i]!.background = true;
   },
+  assigned: (p, settings) => remember(p.sh, settings),
 };

@@ -4,8 +4,10 @@ import { parseInto, scanExpansions } from "../grammar/index.ts";
 import { MAX_HOPS } from "../limits.ts";
 import { fedBy, type Arg, type Flags, type Input, type Parser, type Redirect } from "../types.ts";
 import { basename, own } from "../util.ts";
-import { DECLARES, envCommands, gitConfigCommands } from "./embedded.ts";
+import { DECLARES, envCommands, gitConfigCommands, gitGlobals } from "./embedded.ts";
+import { gitRunCommands } from "./git-runs.ts";
 import { push } from "./record.ts";
+import { remember, rememberAlias } from "./variables.ts";
 import { SHELLS, STDIN_PATHS, shellCommand } from "./shells.ts";
 import { WRAPPERS, optionValue, skipOptions, xargsReplace } from "./wrappers.ts";
 
@@ -75,8 +77,15 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
     }
     if (name === "find" || name === "fd" || name === "fdfind") return [...plain(), ...execArgs(p, rest, wrappers, name)];
     // GIT_CONFIG_PARAMETERS holds `-c` settings in git's own quoting.
-    if (name === "git") return [...gitConfigCommands(p, rest, wrappers, assigns), ...plain({ dynamic: assigns.some((a) => a.startsWith("GIT_CONFIG_PARAMETERS=")) })];
-    if (DECLARES.has(name)) envCommands(p, rest.slice(1).map((a) => a.text), wrappers);
+    if (name === "git") {
+      const globals = gitGlobals(rest);
+      const runs = gitRunCommands(p, rest, globals.sub, wrappers, input);
+      return [...gitConfigCommands(p, globals.settings, wrappers, assigns), ...runs.idx, ...plain({ dynamic: runs.dynamic || assigns.some((a) => a.startsWith("GIT_CONFIG_PARAMETERS=")) })];
+    }
+    if (DECLARES.has(name)) {
+      envCommands(p, rest.slice(1).map((a) => a.text), wrappers);
+      remember(p.sh, rest.slice(1).filter((a) => !a.dynamic).map((a) => a.text));
+    }
     // Arithmetic runs the substitutions in its text, quoted or not: `let 'x=a[$(cmd)]'`.
     if (name === "let" || (DECLARES.has(name) && rest.some((a) => /^-[a-zA-Z]*i/.test(a.text)))) for (const a of rest.slice(1)) scanExpansions(p, a.text);
     if (name === "trap") {
@@ -89,7 +98,9 @@ export function emit(p: Parser, args: Arg[], redirects: Redirect[], assigns: str
       const idx: number[] = [];
       for (const a of rest.slice(1)) {
         const eq = a.text.indexOf("=");
-        if (eq > 0) idx.push(...parseInto(p.sh, a.text.slice(eq + 1), { wrappers: [...wrappers, "alias"], fn: p.ctx.fn, depth: p.ctx.depth }));
+        if (eq <= 0) continue;
+        idx.push(...parseInto(p.sh, a.text.slice(eq + 1), { wrappers: [...wrappers, "alias"], fn: p.ctx.fn, depth: p.ctx.depth }));
+        if (!a.dynamic) rememberAlias(p.sh, a.text.slice(0, eq), a.text.slice(eq + 1));
       }
       return [...plain(), ...idx];
     }

@@ -8,16 +8,23 @@ import type { Arg, Parser } from "../types.ts";
 // `-c core.pager=…`, `-c core.sshCommand=…`.
 const GIT_COMMAND_KEYS = /^(alias\..+|core\.(pager|editor|sshcommand|fsmonitor|askpass)|sequence\.editor|diff\.external|credential\.helper|gpg\.program|pager\..+|.+\.(command|cmd|textconv|driver|clean|smudge|process|program|sshcommand|helper|tool))$/i;
 
-/** `-c KEY=VALUE` and the GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n pairs of `assigns`. */
-export function gitConfigCommands(p: Parser, rest: Arg[], wrappers: string[], assigns: string[]): number[] {
-  const settings: string[] = [];
-  for (let i = 1; i < rest.length; i++) {
+const GIT_GLOBAL_VALUES = ["-c", "-C", "--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix"];
+
+/** Where git's subcommand is in `rest` (after git's own options), and the `-c` settings before it. */
+export function gitGlobals(rest: Arg[]): { sub: number; settings: string[] } {
+  let settings: string[] | undefined;
+  let i = 1;
+  for (; i < rest.length && rest[i]!.text.startsWith("-"); i++) {
     const t = rest[i]!.text;
-    if (!t.startsWith("-")) break;
-    if (t !== "-c" && t !== "-C" && t !== "--git-dir" && t !== "--work-tree" && t !== "--namespace") continue;
+    if (!GIT_GLOBAL_VALUES.includes(t)) continue;
     const v = rest[++i];
-    if (t === "-c" && v) settings.push(v.text);
+    if (t === "-c" && v) (settings ??= []).push(v.text);
   }
+  return { sub: i, settings: settings ?? [] };
+}
+
+/** `-c KEY=VALUE` (`settings`, from gitGlobals) and the GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n pairs of `assigns`. */
+export function gitConfigCommands(p: Parser, settings: string[], wrappers: string[], assigns: string[]): number[] {
   const env = new Map(assigns.map((a) => [a.slice(0, Math.max(0, a.indexOf("="))), a.slice(a.indexOf("=") + 1)]));
   for (const [name, key] of env) {
     const n = /^GIT_CONFIG_KEY_(\d+)$/.exec(name)?.[1];

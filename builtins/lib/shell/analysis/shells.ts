@@ -4,6 +4,7 @@ import { parseInto } from "../grammar/index.ts";
 import { MAX_PIPE_SIDE } from "../limits.ts";
 import { fedBy, type Arg, type Ctx, type Flags, type Input, type Parser, type Redirect, type Shared, type SimpleCommand } from "../types.ts";
 import { basename } from "../util.ts";
+import { printedBy } from "./printed.ts";
 import { push } from "./record.ts";
 
 export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "rbash", "fish", "csh", "tcsh"]);
@@ -29,26 +30,10 @@ export function link(p: Parser, from: number[], to: number[]): void {
   for (const b of to) {
     const cmd = out[b]!;
     if (!readsScript(cmd) || cmd.pipedFrom.length === 0) continue;
-    const scripts = cmd.pipedFrom.map((a) => literalOutput(out[a]!));
-    if (scripts.every((x) => x !== null)) for (const text of scripts) parseInto(p.sh, text!, { wrappers: [...cmd.wrappers, cmd.name], fn: cmd.inFunction, depth: p.ctx.depth });
+    const scripts = cmd.pipedFrom.map((a) => printedBy(out[a]!));
+    if (scripts.every((x) => x !== null)) for (const text of scripts.flat()) parseInto(p.sh, text!, { wrappers: [...cmd.wrappers, cmd.name], fn: cmd.inFunction, depth: p.ctx.depth });
     else markDynamic(p.sh, cmd);
   }
-}
-
-// What `echo`, `printf` or `cat <<EOF` writes, when it is known statically.
-function literalOutput(c: SimpleCommand): string | null {
-  if (c.dynamic || c.dynamicArgs) return null;
-  const args = c.argv.slice(1);
-  if (c.name === "echo") {
-    while (args[0] !== undefined && /^-[neE]+$/.test(args[0])) args.shift();
-    return args.join(" ");
-  }
-  if (c.name === "printf") return args.join(" ").replace(/\\n/g, "\n");
-  if (c.name === "cat" && args.every((a) => a === "-")) {
-    const body = c.redirects.find((r) => r.op.startsWith("<<"))?.body;
-    return body ?? null;
-  }
-  return null;
 }
 
 function markDynamic(sh: Shared, c: SimpleCommand): void {

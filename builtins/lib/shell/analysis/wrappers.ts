@@ -81,7 +81,9 @@ const after = (shortArg: string, longArg: string[] = [], assign = false, operand
 const shC = (c: Arg): Arg[] => [{ text: "sh", dynamic: false, glob: false }, { text: "-c", dynamic: false, glob: false }, c];
 
 export const WRAPPERS: Record<string, Unwrap> = {
-  sudo: after("ugpCDrtTUR", ["--user", "--group", "--prompt", "--close-from", "--chdir", "--host", "--role", "--type", "--other-user", "--command-timeout"], true),
+  // Every sudo option that takes a value: -a type (BSD auth), -c class, -h host (a bare `-h`
+  // is help, which runs nothing either way), -p prompt, -r role, -t type, -R dir, …
+  sudo: after("aCcDghpRrtTUu", ["--user", "--group", "--prompt", "--close-from", "--chdir", "--chroot", "--host", "--role", "--type", "--other-user", "--command-timeout", "--auth-type", "--login-class"], true),
   doas: after("uC"),
   nohup: after(""),
   builtin: after(""),

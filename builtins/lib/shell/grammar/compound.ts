@@ -16,11 +16,18 @@ export function parseFor(p: Parser): number[] {
     advance(p);
     return [];
   }
+  const name = p.tok.t === "word" ? p.tok.w.text : "";
   if (p.tok.t === "word") advance(p);
   skipNewlines(p);
   if (isWord(p.tok, "in")) {
     advance(p);
-    while (p.tok.t === "word" && !isWord(p.tok, "do")) advance(p);
+    const values: string[] = [];
+    for (let tok = cur(p); tok.t === "word" && !isWord(tok, "do"); tok = cur(p)) {
+      if (!tok.w.dynamic && !tok.w.glob) values.push(`${name}=${tok.w.text}`);
+      advance(p);
+    }
+    // The loop variable takes each word in turn: the analysis hears of it as assignments.
+    p.sh.build.assigned(p, values);
   }
   return [];
 }

@@ -3,8 +3,8 @@
 // the command substitutions `$( … )` and backticks, whose commands the grammar parses (through
 // Shared.grammar, as they hold whole lists).
 import { deeper } from "../limits.ts";
+import { escapeAt } from "../escapes.ts";
 import { syntax, type Parser } from "../types.ts";
-import { own } from "../util.ts";
 
 /** The text of a word as it is read, with what its reading found. */
 export interface WordText { text: string; dynamic: boolean; glob: boolean; quoted: boolean; braces: number[]; bracket: boolean }
@@ -67,10 +67,8 @@ export function readDollar(p: Parser, w: WordText, inDouble: boolean): void {
   w.dynamic = true;
 }
 
-const ANSI: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
-
-// `$'…'` with its C escapes decoded, so `$'\x72m'` is `rm`. Bash ends the string at a decoded
-// NUL (`$'rm\0x'` is `rm`) but still reads up to the closing quote.
+// `$'…'` with its C escapes decoded (escapes.ts), so `$'\x72m'` is `rm`. Bash ends the
+// string at a decoded NUL (`$'rm\0x'` is `rm`) but still reads up to the closing quote.
 function ansiC(p: Parser): string {
   const s = p.s;
   const t = s.text;
@@ -82,31 +80,20 @@ function ansiC(p: Parser): string {
     cut = nul >= 0;
     out += cut ? text.slice(0, nul) : text;
   };
-  const digits = (re: RegExp, max: number) => {
-    let d = "";
-    while (d.length < max && t[s.pos] !== undefined && re.test(t[s.pos]!)) d += t[s.pos++];
-    return d;
-  };
   for (;;) {
     const c = t[s.pos];
     if (c === undefined) throw syntax("unterminated $'");
     if (c === "'") { s.pos++; return out; }
     if (c !== "\\") { add(c); s.pos++; continue; }
     const n = t[s.pos + 1] ?? "";
-    s.pos += 2;
-    const esc = own(ANSI, n);
-    if (esc !== undefined) add(esc);
-    else if (n === "x" || n === "u" || n === "U") {
-      const d = digits(/[0-9a-fA-F]/, n === "x" ? 2 : n === "u" ? 4 : 8);
-      const code = d ? parseInt(d, 16) : NaN;
-      add(code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : `\\${n}${d}`);
-    } else if (n >= "0" && n <= "7") {
-      s.pos--;
-      add(String.fromCharCode(parseInt(digits(/[0-7]/, 3), 8) & 0xff));
-    } else if (n === "c") {
-      const ch = t[s.pos++] ?? "";
+    if (n === "c") {
+      const ch = t[s.pos + 2] ?? "";
+      s.pos += 3;
       add(String.fromCharCode(ch.charCodeAt(0) & 0x1f));
-    } else add(`\\${n}`);
+      continue;
+    }
+    const e = escapeAt(t, s.pos, "ansi");
+    if (e) { add(e.value); s.pos = e.end; } else { add(`\\${n}`); s.pos += 2; }
   }
 }
 

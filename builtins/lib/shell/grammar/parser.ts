@@ -14,6 +14,9 @@ import { ASSIGNMENT } from "./words.ts";
 const NO_TERMS: Terms = { ops: [], words: [] };
 const TRANSPARENT = new Set(["if", "then", "elif", "else", "do", "while", "until", "!", "time", "coproc"]);
 const CLOSERS = new Set(["fi", "done", "esac", "}"]);
+// After the word `time`: an option (past an optional -p) other than -p, read from the text.
+const TIME_OPTION = /^[ \t]+(?:-p[ \t]+)?-(?!p(?:[\s;&|)]|$))/;
+const timeProgram = (p: Parser) => TIME_OPTION.test(p.s.text.slice(p.s.pos, p.s.pos + 32));
 const WRITE_OPS = new Set([">", ">>", ">|", "&>", "&>>", "<>"]);
 
 export function parseInto(sh: Shared, text: string, ctx: Ctx): number[] {
@@ -176,7 +179,10 @@ function parseSimple(p: Parser): number[] {
       }
       if (assigns.length === 0 && redirects.length === 0) {
         const r = w.raw;
-        if (TRANSPARENT.has(r)) {
+        // `time -o FILE cmd`: bash's keyword takes only -p, but a shell without it (sh, dash)
+        // runs /usr/bin/time, whose options the time wrapper reads. The sh reading is the one
+        // that runs `cmd`, so an option other than -p makes it the time program.
+        if (TRANSPARENT.has(r) && !(r === "time" && timeProgram(p))) {
           advance(p);
           if (r === "time" && isWord(p.tok, "-p")) advance(p);
           if (r === "coproc" && coprocName(p)) advance(p);

@@ -1,0 +1,36 @@
+// The tools of the GitHub MCP servers (github/github-mcp-server and the reference
+// @modelcontextprotocol/server-github), by name. A tool of a GitHub server that is not here is
+// one this policy cannot classify: a new tool, or a name made up to slip past the rules, and it
+// is denied rather than guessed at.
+
+const TOOLS = `
+get_me get_team_members get_teams search_users search_orgs search_repositories search_code search_issues search_pull_requests
+search_commits search_topics
+get_file_contents create_or_update_file delete_file push_files create_branch list_branches get_branch list_commits get_commit
+list_tags get_tag list_releases get_latest_release get_release_by_tag create_repository fork_repository get_repository
+list_starred_repositories star_repository unstar_repository get_repository_tree list_repository_contributors
+create_issue get_issue list_issues update_issue add_issue_comment get_issue_comments issue_read issue_write list_issue_types
+add_sub_issue remove_sub_issue reprioritize_sub_issue list_sub_issues sub_issue_write assign_copilot_to_issue get_label list_label
+label_write create_label update_label delete_label list_labels
+create_pull_request get_pull_request list_pull_requests update_pull_request merge_pull_request get_pull_request_files
+get_pull_request_diff get_pull_request_status get_pull_request_comments get_pull_request_reviews get_pull_request_review_comments
+pull_request_read pull_request_review_write create_pull_request_review create_pending_pull_request_review
+add_comment_to_pending_review add_review_comment_to_pending_review submit_pending_pull_request_review
+delete_pending_pull_request_review create_and_submit_pull_request_review request_copilot_review update_pull_request_branch
+create_pull_request_with_copilot add_pull_request_review_comment_to_pending_review
+list_notifications get_notification_details dismiss_notification mark_all_notifications_read manage_notification_subscription
+manage_repository_notification_subscription
+list_code_scanning_alerts get_code_scanning_alert list_secret_scanning_alerts get_secret_scanning_alert list_dependabot_alerts
+get_dependabot_alert list_global_security_advisories get_global_security_advisory list_repository_security_advisories
+list_org_repository_security_advisories
+list_workflows list_workflow_runs get_workflow_run get_workflow_run_logs list_workflow_jobs get_job_logs rerun_workflow_run
+rerun_failed_jobs cancel_workflow_run run_workflow delete_workflow_run_logs list_workflow_run_artifacts
+download_workflow_run_artifact get_workflow_run_usage
+list_discussions get_discussion get_discussion_comments list_discussion_categories
+list_gists get_gist create_gist update_gist
+list_projects get_project list_project_fields get_project_field list_project_items get_project_item add_project_item
+delete_project_item update_project_item
+`;
+
+/** Is `op` (a tool name without its server prefix, snake_case) a tool of a GitHub server? */
+export const GITHUB_TOOLS: ReadonlySet<string> = new Set(TOOLS.split(/\s+/).filter(Boolean));
