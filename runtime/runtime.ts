@@ -2,6 +2,7 @@
 // sandbox worker pool. A facade: loading is loader.ts, evaluating evaluator.ts, getting work to
 // the workers dispatcher.ts. Everything a caller passes in is checked before any of it reaches
 // a worker; everything a worker sends back was already validated there.
+import { warmValidators } from "./validate.ts";
 import { PalisadeError, type Binding, type Decision, type Limits, type PolicyInfo } from "../sdk/index.ts";
 import type { EvaluateRequest, LoadRequest, LoadResult, RuntimeStats } from "./api.ts";
 import { BindingResolver } from "./bindings.ts";
@@ -138,6 +139,8 @@ export class Runtime {
 export async function createRuntime(options?: RuntimeOptions): Promise<Runtime> {
   const runtime = new Runtime(resolveOptions(options));
   try {
+    // While the workers start: the first evaluation should not pay for compiling schemas.
+    warmValidators();
     await runtime.started();
   } catch (e) {
     await runtime.close();

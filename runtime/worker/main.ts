@@ -9,6 +9,7 @@ import { Executor } from "./evaluate.ts";
 import { logLine } from "./log.ts";
 import type { TenantSandbox } from "./sandbox.ts";
 import { Tenants } from "./tenants.ts";
+import { warmValidators } from "../validate.ts";
 
 export interface WorkerOptions {
   maxIsolates: number;
@@ -40,6 +41,8 @@ const tenants = new Tenants(options.maxIsolates, options.memoryMb, {
   onStuck: (sandbox) => die("an isolate kept running after the watchdog disposed it", sandbox.owner),
 });
 const executor = new Executor(tenants, code);
+// Before the first call's output needs it (see warmValidators).
+warmValidators(["verdict"]);
 
 const outbox = new Outbox<FromWorker>((batch) => {
   if (process.connected) process.send!(batch);
