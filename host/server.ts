@@ -107,7 +107,11 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   const metrics = createMetrics(runtime);
   const approvals = new Approvals(store, new Webhooks({ allowPrivate: config.webhookPrivateNetworks, log: (m) => app.log.warn(m) }), {
     maxPending: config.maxPendingApprovals,
-    bindForSession: async (tenant, session, binding) => void (await catalog.bindings.put(tenant, { kind: "session", id: session }, binding)),
+    bindForSession: async (tenant, session, binding, dryRun) => {
+      const scope = { kind: "session", id: session } as const;
+      if (dryRun) await catalog.bindings.check(tenant, scope, binding, { replace: false });
+      else await catalog.bindings.put(tenant, scope, binding, { replace: false });
+    },
     log: (m) => app.log.error(m),
   });
   const decider = new Decider(store, runtime, catalog, config, metrics, approvals);

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Binding, Decision, PolicyEvent } from "../../sdk/index.ts";
-import { PalisadeError } from "../../sdk/index.ts";
+import { isPalisadeError, PalisadeError } from "../../sdk/index.ts";
 import type { ApprovalInfo, ApprovalStatus } from "../../sdk/approvals.ts";
 import type { TenantSettings } from "../../sdk/api.ts";
 import type { ApprovalFilter, ApprovalRecord, Resolution, Store } from "../store/store.ts";
@@ -22,8 +22,8 @@ export type Claim =
 
 export interface ApprovalOptions {
   maxPending: number;
-  /** Creates the session binding of an accepted proposal; throws when it cannot be bound. */
-  bindForSession: (tenant: string, sessionId: string, binding: Binding) => Promise<void>;
+  /** Checks (`dryRun`) or creates the session binding of a proposal; throws when it cannot be bound. */
+  bindForSession: (tenant: string, sessionId: string, binding: Binding, dryRun: boolean) => Promise<void>;
   /** How often expiries are looked for (they are also enforced whenever one is read). */
   sweepMs?: number;
   log: (message: string) => void;
@@ -104,7 +104,8 @@ export class Approvals {
       // Not a sha256: no event's fingerprint can match, so a proposal can never be resumed.
       fingerprint: "proposal",
       event: null,
-      reasons: [`proposes session binding "${binding.id}": ${binding.handler}${binding.params ? ` with ${JSON.stringify(binding.params).slice(0, 500)}` : ""}`],
+      // Everything the binding would do, so that the person answering sees all of it.
+      reasons: [`proposes session binding ${JSON.stringify(binding).slice(0, 2000)}`],
       bindings: [],
       held: [],
       created_at: created.toISOString(),
@@ -134,15 +135,23 @@ export class Approvals {
   /** A person's answer. 404 when there is no such approval, 409 when it is not pending. */
   async answer(tenant: string, id: string, action: keyof typeof ACTIONS, by: string, note?: string): Promise<ApprovalRecord> {
     const current = await this.get(tenant, id);
-    // A proposal is bound before it is marked accepted: if the binding fails (its handler is
-    // gone, its params no longer fit), the approval stays pending and the person hears why.
-    if (current.status === "pending" && action === "accept" && current.proposal) {
-      await this.#options.bindForSession(tenant, current.proposal.session_id, current.proposal.binding);
-    }
+    const proposal = action === "accept" ? current.proposal : undefined;
+    // A proposal is checked first, so that one that can no longer be bound (its handler is gone,
+    // its id was taken) stays pending and the person hears why; it is bound only once the
+    // accept has won, so a decline that wins leaves no binding behind.
+    if (current.status === "pending" && proposal) await this.#options.bindForSession(tenant, proposal.session_id, proposal.binding, true);
     const done = current.status === "pending" ? await this.#resolve(tenant, id, { status: ACTIONS[action], by, ...(note ? { note } : {}) }) : undefined;
     if (!done?.changed) {
       const now = done?.approval ?? current;
       throw new PalisadeError("PAL_APPROVAL_RESOLVED", `approval "${id}" is ${now.status}, not pending`, { status: now.status });
+    }
+    if (proposal) {
+      try {
+        await this.#options.bindForSession(tenant, proposal.session_id, proposal.binding, false);
+      } catch (e) {
+        // Between the check and now the binding stopped fitting: accepted, but nothing was bound.
+        throw new PalisadeError(isPalisadeError(e) ? e.code : "PAL_INTERNAL", `approval "${id}" is accepted, but its binding could not be created: ${(e as Error).message}; propose it again`);
+      }
     }
     return done.approval;
   }

@@ -70,10 +70,14 @@ export class BindingService {
     };
   }
 
-  /** Checks and stores a binding; true when it was created. */
-  put(tenant: string, scope: Scope, binding: Binding): Promise<boolean> {
+  /**
+   * Checks and stores a binding; true when it was created. With `replace: false` (a proposal) it
+   * only adds: a binding of that id in that scope already is 409, so a proposal can never
+   * overwrite what security bound.
+   */
+  put(tenant: string, scope: Scope, binding: Binding, options: { replace?: boolean } = {}): Promise<boolean> {
     return this.#writes.run(tenant, async () => {
-      await this.#check(tenant, scope, binding);
+      await this.#check(tenant, scope, binding, options.replace ?? true);
       const ttl = scope.kind === "session" ? (await this.#store.tenants.get(tenant))!.settings.session_ttl_s : undefined;
       const created = await this.#store.bindings.put(tenant, scope, binding, ttl);
       this.invalidate(tenant);
@@ -82,15 +86,18 @@ export class BindingService {
   }
 
   /** Checks a binding as put() would (id, max_bindings, handler, params, factory), without storing it. */
-  check(tenant: string, scope: Scope, binding: Binding): Promise<void> {
-    return this.#writes.run(tenant, () => this.#check(tenant, scope, binding));
+  check(tenant: string, scope: Scope, binding: Binding, options: { replace?: boolean } = {}): Promise<void> {
+    return this.#writes.run(tenant, () => this.#check(tenant, scope, binding, options.replace ?? true));
   }
 
-  async #check(tenant: string, scope: Scope, binding: Binding): Promise<void> {
+  async #check(tenant: string, scope: Scope, binding: Binding, replace: boolean): Promise<void> {
     await this.#loader.ready(tenant);
     const limits = await this.#limits.of(tenant);
     await this.#checkId(tenant, scope, binding.id);
     const existing = await this.#store.bindings.list(tenant, scope);
+    if (!replace && existing.some((b) => b.id === binding.id)) {
+      throw new PalisadeError("PAL_BINDING_ID_TAKEN", `${describeScope(scope)} has a binding "${binding.id}" already; a proposal adds a binding and never replaces one: pick another id`, { scopes: [scope] });
+    }
     if (!existing.some((b) => b.id === binding.id) && (await this.#store.bindings.count(tenant)) >= limits.max_bindings) {
       throw new PalisadeError("PAL_LIMIT_REACHED", `tenant "${tenant}" already has max_bindings (${limits.max_bindings}) bindings, counted over every scope`);
     }

@@ -42,7 +42,7 @@ const TOOLS: Tool[] = [
     input: Type.Object({ session_id: SessionId, ...Proposal.properties }, { additionalProperties: false }),
     async run(s, tenant, input: { session_id: string } & Binding) {
       const { session_id, ...binding } = input;
-      await s.catalog.bindings.check(tenant, { kind: "session", id: session_id }, binding);
+      await s.catalog.bindings.check(tenant, { kind: "session", id: session_id }, binding, { replace: false });
       const approval = await s.approvals.propose(tenant, session_id, null, binding, (await s.store.tenants.get(tenant))!.settings);
       if (!approval) throw new PalisadeError("PAL_LIMIT_REACHED", "too many approvals pending (max_pending_approvals)");
       return publicView(approval);

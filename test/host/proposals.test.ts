@@ -1,0 +1,62 @@
+// Proposals only ever add a session binding, and only when the person's accept wins.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
+
+let host: TestHost;
+beforeAll(async () => {
+  host = await startHost();
+});
+afterAll(() => host.close());
+
+// A factory that takes a while to build widens the window between an accept's check and its answer.
+const SLOW = `
+export function slow({ tools }: { tools: string[] }) {
+  const until = Date.now() + 150;
+  while (Date.now() < until) {}
+  return (event: any) => (event.type === "tool_call" && tools.includes(event.data.name) ? { result: "DENY", reason: "slow says no" } : null);
+}
+export const POLICY_REGISTRY = [{ handler: "acme.slow.slow", kind: "factory", params_schema: { type: "object", properties: { tools: { type: "array", items: { type: "string" } } }, required: ["tools"] } }];
+`;
+
+describe("proposals", () => {
+  it("cannot replace a binding security made in the session, whatever it says", async () => {
+    const keys = await tenantWithKeys(host, "guarded");
+    await host.call("PUT", "/v1/tenants/guarded/sessions/s1/bindings/guard", keys.security, { handler: "palisade.builtins.block_tools", params: { tools: ["rm_rf"] } });
+    const proposal = await host.call("POST", "/v1/tenants/guarded/sessions/s1/proposals", keys.agent, { id: "guard", handler: "palisade.builtins.block_tools", params: { tools: ["nothing"] }, enabled: false });
+    expect(proposal).toMatchObject({ status: 409, body: { error: { code: "PAL_BINDING_ID_TAKEN", message: expect.stringContaining("a proposal adds a binding and never replaces one") } } });
+    const event = { type: "tool_call", data: { name: "rm_rf", arguments: {} }, context: { session_id: "s1" } };
+    expect((await host.call("POST", "/v1/tenants/guarded/evaluate", keys.agent, { event })).body.result).toBe("DENY");
+  });
+
+  it("a proposal accepted after security bound its id is refused, and stays pending", async () => {
+    const keys = await tenantWithKeys(host, "late");
+    const made = await host.call("POST", "/v1/tenants/late/sessions/s1/proposals", keys.agent, { id: "x", handler: "palisade.builtins.block_tools", params: { tools: ["a"] } });
+    expect(made.status).toBe(202);
+    await host.call("PUT", "/v1/tenants/late/sessions/s1/bindings/x", keys.security, { handler: "palisade.builtins.block_tools", params: { tools: ["b"] } });
+    expect(await host.call("POST", `/v1/tenants/late/approvals/${made.body.id}`, keys.security, { action: "accept" })).toMatchObject({ status: 409, body: { error: { code: "PAL_BINDING_ID_TAKEN" } } });
+    expect((await host.call("GET", `/v1/tenants/late/approvals/${made.body.id}`, keys.security)).body.status).toBe("pending");
+    expect((await host.call("GET", "/v1/tenants/late/sessions/s1/bindings", keys.security)).body).toEqual([expect.objectContaining({ id: "x", params: { tools: ["b"] } })]);
+  });
+
+  it("shows the person everything the binding would do", async () => {
+    const keys = await tenantWithKeys(host, "shown");
+    const made = await host.call("POST", "/v1/tenants/shown/sessions/s1/proposals", keys.agent, { id: "quiet", handler: "palisade.builtins.block_tools", params: { tools: ["a"] }, mode: "shadow", on_error: "ALLOW" });
+    expect(made.body.reasons[0]).toBe('proposes session binding {"id":"quiet","handler":"palisade.builtins.block_tools","params":{"tools":["a"]},"mode":"shadow","on_error":"ALLOW"}');
+  });
+
+  it("when an accept and a decline race, a binding exists exactly when the accept won", async () => {
+    const keys = await tenantWithKeys(host, "race");
+    expect((await host.call("PUT", "/v1/tenants/race/modules/acme.slow", keys.author, { source: SLOW })).status).toBe(201);
+    for (let i = 0; i < 4; i++) {
+      const made = await host.call("POST", "/v1/tenants/race/sessions/s1/proposals", keys.agent, { id: `slow-${i}`, handler: "acme.slow.slow", params: { tools: ["x"] } });
+      const [accept, decline] = await Promise.all([
+        host.call("POST", `/v1/tenants/race/approvals/${made.body.id}`, keys.security, { action: "accept" }),
+        new Promise((r) => setTimeout(r, 20)).then(() => host.call("POST", `/v1/tenants/race/approvals/${made.body.id}`, keys.security, { action: "decline" })),
+      ]);
+      expect([accept.status, decline.status].sort()).toEqual([200, 409]);
+      const status = (await host.call("GET", `/v1/tenants/race/approvals/${made.body.id}`, keys.security)).body.status;
+      const bound = (await host.call("GET", "/v1/tenants/race/sessions/s1/bindings", keys.security)).body.some((b: { id: string }) => b.id === `slow-${i}`);
+      expect({ status, bound }).toEqual(status === "accepted" ? { status, bound: true } : { status: "declined", bound: false });
+    }
+  });
+});
