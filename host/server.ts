@@ -12,6 +12,7 @@ import { authorize } from "./auth.ts";
 import { installJsonParser } from "./body.ts";
 import { ensureAdminKey, type AdminKeyStart } from "./bootstrap.ts";
 import { Catalog } from "./catalog/index.ts";
+import { InflightLimit } from "./inflight.ts";
 import { Decider } from "./decider.ts";
 import type { HostConfig } from "./config.ts";
 import { installErrorHandlers } from "./error-handler.ts";
@@ -45,6 +46,7 @@ export interface Services {
   metrics: Metrics;
   approvals: Approvals;
   replayer: Replayer;
+  inflight: InflightLimit;
 }
 
 /** How often expired sessions are swept out of the store. */
@@ -115,7 +117,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     log: (m) => app.log.error(m),
   });
   const decider = new Decider(store, runtime, catalog, config, metrics, approvals);
-  app.decorate("palisade", { config, store, runtime, catalog, decider, metrics, approvals, replayer: new Replayer(store, runtime, catalog) });
+  app.decorate("palisade", { config, store, runtime, catalog, decider, metrics, approvals, replayer: new Replayer(store, runtime, catalog), inflight: new InflightLimit(config.maxInflightPerTenant) });
   app.decorateRequest("principal", null);
   const sweep = setInterval(() => {
     store.sessions.expire().catch((e: unknown) => app.log.error({ err: e }, "sweeping expired sessions failed"));

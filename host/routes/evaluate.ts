@@ -2,7 +2,6 @@
 // context.tenant from the key; a tenant's flood is refused before its bodies are read.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Decision as DecisionSchema } from "../../sdk/schemas.ts";
-import { PalisadeError } from "../../sdk/index.ts";
 import { CheckBody, EvaluateBody } from "../../sdk/api.ts";
 import { parseToolArguments } from "../../sdk/tool-arguments.ts";
 import { limitBody } from "../body.ts";
@@ -15,30 +14,14 @@ const MAX_EVENT_BODY_BYTES = 16 << 20;
 const bodyAllowance = (maxEventBytes: number) => Math.max(2 * maxEventBytes, maxEventBytes + (1 << 20));
 
 export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { catalog, decider, config } = app.palisade;
-  const inflight = new Map<string, number>();
+  const { catalog, decider, inflight } = app.palisade;
 
   app.post("/v1/tenants/:t/evaluate", {
     bodyLimit: MAX_EVENT_BODY_BYTES,
     config: { access: { roles: ["admin", "agent"], tenant: true } },
     // Both checks run before the body is parsed (after authentication): a parsed body can take
     // many times its size in memory, so one tenant's flood is refused before it is held.
-    // One tenant's flood must not queue out the others either: past its share it is told to retry.
-    onRequest: async (request, reply) => {
-      const tenant = (request.params as { t: string }).t;
-      const running = inflight.get(tenant) ?? 0;
-      if (running >= config.maxInflightPerTenant) {
-        reply.header("connection", "close"); // its body is not read: do not wait for it either
-        throw new PalisadeError("PAL_TENANT_BUSY", `tenant "${tenant}" has ${running} evaluations in flight (max_inflight_per_tenant)`);
-      }
-      inflight.set(tenant, running + 1);
-      // "close" comes once per response, sent or cut off, so the count cannot leak.
-      reply.raw.once("close", () => {
-        const left = inflight.get(tenant)! - 1;
-        if (left === 0) inflight.delete(tenant);
-        else inflight.set(tenant, left);
-      });
-    },
+    onRequest: inflight.hook,
     preParsing: limitBody(async (request) => {
       const { max_event_bytes: max } = await catalog.limits.of((request.params as { t: string }).t);
       return { max: bodyAllowance(max), because: `events are limited to max_event_bytes (${max})` };
@@ -59,7 +42,9 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // A dry run for people (the console's "try it"): decided as for real, changing nothing.
   app.post("/v1/tenants/:t/check", {
+    bodyLimit: MAX_EVENT_BODY_BYTES,
     config: { access: { roles: ["admin", "security", "agent"], tenant: true } },
+    onRequest: inflight.hook,
     preValidation: async (request) => {
       const body = request.body as { event?: unknown } | null;
       if (body && typeof body === "object") body.event = parseToolArguments(body.event);

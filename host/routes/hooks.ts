@@ -16,10 +16,11 @@ const HookQuery = Type.Object(
 );
 
 export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { decider, approvals } = app.palisade;
+  const { decider, approvals, inflight } = app.palisade;
 
   app.post("/v1/tenants/:t/hooks/claude-code", {
     config: { access: { roles: ["agent", "admin"], tenant: true } },
+    onRequest: inflight.hook,
     schema: { tags: ["adapters"], summary: "A Claude Code HTTP hook: PreToolUse, PostToolUse, UserPromptSubmit", description: "Always 200: a failure (a bad key, a body that is not JSON, no decision) is a deny.", params: TenantParams, querystring: HookQuery },
     // Before the handler too (the key, the body's parsing and size): a 4xx would let the tool run.
     errorHandler: (error, _request, reply) => {

@@ -13,8 +13,13 @@ const ACCESS = { access: { roles: ["agent", "admin"] as const, tenant: true } };
 export const mcpRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = app.palisade;
 
-  app.post("/v1/tenants/:t/mcp", { config: ACCESS, schema: { tags: ["mcp"], summary: "MCP (Streamable HTTP): list_policies, list_bindings, propose_policy, check_action", params: TenantParams } }, async (request, reply) => {
+  app.post("/v1/tenants/:t/mcp", { config: ACCESS, onRequest: services.inflight.hook, schema: { tags: ["mcp"], summary: "MCP (Streamable HTTP): list_policies, list_bindings, propose_policy, check_action", params: TenantParams } }, async (request, reply) => {
     const tenant = request.params.t;
+    // One message per POST, so that the in-flight cap counts the work a tenant asks for. MCP
+    // 2025-06-18 removed JSON-RPC batches; a batch of 100 check_actions would be 100 decisions.
+    if (Array.isArray(request.body)) {
+      return reply.status(400).send({ jsonrpc: "2.0", error: { code: -32600, message: "batches are not supported: send one JSON-RPC message per POST" }, id: null });
+    }
     const server = new Server({ name: "palisade", version: "1" }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList() }));
     server.setRequestHandler(CallToolRequestSchema, (call) =>

@@ -21,10 +21,11 @@ const ReplayResult = Type.Object({
 });
 
 export const replayRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { replayer } = app.palisade;
+  const { replayer, inflight } = app.palisade;
 
   app.post("/v1/tenants/:t/replay", {
     config: { access: { roles: ["admin", "security"], tenant: true } },
+    onRequest: inflight.hook,
     schema: {
       tags: ["bindings"], summary: "What a binding would have changed over the latest logged events (changes nothing)",
       description: "Needs log_events (409 PAL_REPLAY_NO_EVENTS otherwise). With Accept: application/x-ndjson, progress lines {done, of} come first.",

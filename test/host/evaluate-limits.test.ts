@@ -74,3 +74,43 @@ it("releases its in-flight count for requests refused, invalid or cut off", asyn
   const pair = await Promise.all([0, 1].map(() => host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event: EVENT })));
   expect(pair.map((r) => [r.status, r.body.result])).toEqual([[200, "ALLOW"], [200, "ALLOW"]]);
 });
+
+it("counts every route that decides against one cap: evaluate, check, the hook and MCP", async () => {
+  // A tenant of its own, with nothing bound, so that a probe holds a slot only for a moment.
+  const busy = await tenantWithKeys(host, "busy");
+  const route = (path: string) => `/v1/tenants/busy${path}`;
+  // Evaluations whose bodies never finish hold slots for as long as we like. One that arrived
+  // while a probe held a slot was refused: open another in its place.
+  const held = new Set<ReturnType<typeof httpRequest>>();
+  const hold = () => {
+    const req = httpRequest(new URL(route("/evaluate"), host.url), { method: "POST", headers: { authorization: `Bearer ${busy.agent}`, "content-type": "application/json", "content-length": 100 } }, () => {
+      held.delete(req);
+      req.destroy();
+    });
+    req.on("error", () => held.delete(req));
+    req.write('{"event":');
+    held.add(req);
+  };
+  try {
+    await expect.poll(async () => {
+      while (held.size < 2) hold();
+      return (await host.call("POST", route("/check"), busy.agent, { event: EVENT })).status;
+    }, { timeout: 20_000, interval: 50 }).toBe(429);
+    const mcp = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "check_action", arguments: { event: EVENT } } };
+    expect(await host.call("POST", route("/mcp"), busy.agent, mcp)).toMatchObject({ status: 429, body: { error: { code: "PAL_TENANT_BUSY" } } });
+    // The hook answers 200 with a deny: a 429 would let Claude Code run the tool.
+    const hook = await host.call("POST", route("/hooks/claude-code"), busy.agent, { hook_event_name: "UserPromptSubmit", prompt: "hi" });
+    expect(hook).toMatchObject({ status: 200, body: { decision: "block", reason: expect.stringContaining("max_inflight_per_tenant") } });
+    // Another tenant is not affected.
+    expect((await host.call("POST", "/v1/tenants/acme/check", keys.agent, { event: EVENT })).status).toBe(200);
+  } finally {
+    for (const req of held) req.destroy();
+  }
+  await expect.poll(async () => (await host.call("POST", route("/check"), busy.agent, { event: EVENT })).status, { timeout: 20_000 }).toBe(200);
+});
+
+it("refuses JSON-RPC batches on the MCP endpoint, which would multiply one request's work", async () => {
+  const one = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "check_action", arguments: { event: EVENT } } };
+  const batch = await host.call("POST", "/v1/tenants/acme/mcp", keys.agent, Array.from({ length: 3 }, (_, i) => ({ ...one, id: i })));
+  expect(batch).toMatchObject({ status: 400, body: { error: { code: -32600, message: "batches are not supported: send one JSON-RPC message per POST" } } });
+});
