@@ -41,6 +41,21 @@ export function publicView(a: ApprovalRecord): ApprovalInfo {
   return info;
 }
 
+// What listeners (event streams, webhooks) are sent of an approval's event: up to this many
+// bytes of JSON; a larger event is named, not copied, and is read with GET /approvals/:id.
+// An event can be megabytes, and a listener that reads slowly must not make the host hold
+// a copy per approval per listener.
+const MAX_NOTIFIED_EVENT_BYTES = 16 * 1024;
+
+/** The public view, with a large event replaced by a note of its size. */
+export function notifiedView(a: ApprovalRecord): ApprovalInfo {
+  const info = publicView(a);
+  const bytes = Buffer.byteLength(JSON.stringify(info.event ?? null));
+  if (bytes <= MAX_NOTIFIED_EVENT_BYTES) return info;
+  const type = (info.event as { type?: unknown } | null)?.type;
+  return { ...info, event: { truncated: true, bytes, ...(typeof type === "string" ? { type } : {}) } };
+}
+
 export class Approvals {
   readonly #store: Store;
   readonly #webhooks: Webhooks;
@@ -233,7 +248,7 @@ export class Approvals {
   }
 
   #emit(tenant: string, type: ApprovalEventType, approval: ApprovalRecord): void {
-    const info = publicView(approval);
+    const info = notifiedView(approval);
     if (type === "approval.resolved") this.#bus.emit(`resolved:${tenant}:${approval.id}`);
     this.#bus.emit(`tenant:${tenant}`, type, info);
     void this.#notify(tenant, type, info);
@@ -243,7 +258,7 @@ export class Approvals {
     try {
       const url = (await this.#store.tenants.get(tenant))?.settings.approval_webhook;
       const secret = url ? await this.#store.tenants.webhookSecret(tenant) : undefined;
-      if (url && secret) this.#webhooks.send(url, secret, type, { tenant, approval });
+      if (url && secret) this.#webhooks.send(tenant, url, secret, type, { tenant, approval });
     } catch (e) {
       this.#options.log(`approvals: webhook for ${tenant} not sent: ${(e as Error).message}`);
     }

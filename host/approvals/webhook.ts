@@ -44,8 +44,10 @@ export interface WebhookOptions {
 }
 
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 16_000];
-// Deliveries waiting for a retry, across tenants: past this, new ones are dropped (and logged).
+// Deliveries under way (sending or waiting to retry): past these, new ones are dropped, and
+// logged. Per tenant too, so that one tenant's dead receiver cannot crowd out another's.
 const MAX_QUEUED = 1000;
+const MAX_QUEUED_PER_TENANT = 100;
 
 /** `sha256=<hex HMAC-SHA256 of the body>`, as sent in X-Palisade-Signature. */
 export const signature = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
@@ -53,6 +55,7 @@ export const signature = (secret: string, body: string) => `sha256=${createHmac(
 export class Webhooks {
   readonly #options: WebhookOptions;
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #perTenant = new Map<string, number>();
   #inFlight = 0;
   #closed = false;
 
@@ -60,29 +63,40 @@ export class Webhooks {
     this.#options = options;
   }
 
-  /** Queues a delivery and returns at once. */
-  send(url: string, secret: string, type: string, payload: object): void {
+  /** Queues a delivery of `tenant`'s and returns at once. */
+  send(tenant: string, url: string, secret: string, type: string, payload: object): void {
     if (this.#closed) return;
-    if (this.#inFlight >= MAX_QUEUED) return this.#options.log(`approval webhook: ${MAX_QUEUED} deliveries queued; dropped a ${type}`);
+    const queued = this.#perTenant.get(tenant) ?? 0;
+    if (queued >= MAX_QUEUED_PER_TENANT || this.#inFlight >= MAX_QUEUED) {
+      return this.#options.log(`approval webhook: ${queued >= MAX_QUEUED_PER_TENANT ? `tenant ${tenant} has ${queued}` : `${this.#inFlight}`} deliveries under way; dropped a ${type}`);
+    }
     const delivery = randomUUID();
     const body = JSON.stringify({ type, delivery, sent_at: new Date().toISOString(), ...payload });
     const headers = { "content-type": "application/json", "x-palisade-event": type, "x-palisade-delivery": delivery, "x-palisade-signature": signature(secret, body) };
     this.#inFlight++;
-    void this.#attempt(url, body, headers, 0);
+    this.#perTenant.set(tenant, queued + 1);
+    void this.#attempt(tenant, url, body, headers, 0);
   }
 
-  async #attempt(url: string, body: string, headers: Record<string, string>, attempt: number): Promise<void> {
+  #done(tenant: string): void {
+    this.#inFlight--;
+    const left = this.#perTenant.get(tenant)! - 1;
+    if (left) this.#perTenant.set(tenant, left);
+    else this.#perTenant.delete(tenant);
+  }
+
+  async #attempt(tenant: string, url: string, body: string, headers: Record<string, string>, attempt: number): Promise<void> {
     const failure = await this.#post(url, body, headers);
-    if (failure === null || this.#closed) return void this.#inFlight--;
+    if (failure === null || this.#closed) return this.#done(tenant);
     const delays = this.#options.retryDelaysMs ?? RETRY_DELAYS_MS;
     const delay = delays[attempt];
     if (delay === undefined) {
-      this.#inFlight--;
+      this.#done(tenant);
       return this.#options.log(`approval webhook: gave up on ${new URL(url).origin} after ${attempt + 1} tries: ${failure}`);
     }
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#attempt(url, body, headers, attempt + 1);
+      void this.#attempt(tenant, url, body, headers, attempt + 1);
     }, delay);
     this.#timers.add(timer);
   }

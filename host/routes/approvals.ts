@@ -12,6 +12,9 @@ const ANSWERERS = ["admin", "security", "approver"] as const;
 const MAX_STREAMS_PER_TENANT = 16;
 // Comments keep idle proxies from closing a quiet stream.
 const HEARTBEAT_MS = 15_000;
+// A client that does not read its stream is dropped once this much waits for it: the host
+// does not buffer without bound on a reader's behalf.
+const MAX_UNREAD_BYTES = 1 << 20;
 
 export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { approvals } = app.palisade;
@@ -39,10 +42,14 @@ export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const raw = reply.raw;
     raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no", connection: "keep-alive" });
     raw.write(": approvals of this tenant, as they are created and resolved\n\n");
+    const send = (text: string) => {
+      raw.write(text);
+      if (raw.writableLength > MAX_UNREAD_BYTES) raw.destroy();
+    };
     const unsubscribe = approvals.subscribe(tenant, (type: ApprovalEventType, approval) => {
-      raw.write(`event: ${type}\nid: ${approval.id}\ndata: ${JSON.stringify(approval)}\n\n`);
+      send(`event: ${type}\nid: ${approval.id}\ndata: ${JSON.stringify(approval)}\n\n`);
     });
-    const heartbeat = setInterval(() => raw.write(": ping\n\n"), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => send(": ping\n\n"), HEARTBEAT_MS);
     raw.once("close", () => {
       clearInterval(heartbeat);
       unsubscribe();

@@ -63,7 +63,7 @@ export interface DecisionToLog {
 /** An approval as stored: what the API shows, and what only the host needs. */
 export interface ApprovalRecord extends ApprovalInfo {
   tenant: string;
-  /** sha256 of the canonical JSON of the event's type, target and data. */
+  /** sha256 of the canonical JSON of the event's type, target, data and context (without the tenant). */
   fingerprint: string;
   /** The state updates the ASK held back, applied if it is accepted and used. */
   held: BindingStateUpdates[];

@@ -105,7 +105,8 @@ describe("an approval belongs to one event, one tenant, and the people who answe
     const keys = await tenant(host, "mismatch");
     const id = await ask("mismatch", keys);
     await answer("mismatch", keys.approver, id, "accept");
-    for (const other of [call("s1", { path: "/etc/shadow" }), call("s2"), { ...call(), context: { session_id: "s1", agent: "other" } }, { ...call(), target: "x" }]) {
+    const withLabel = { ...call(), context: { ...call().context, labels: { env: "prod" } } };
+    for (const other of [call("s1", { path: "/etc/shadow" }), call("s2"), { ...call(), context: { session_id: "s1", agent: "other" } }, { ...call(), target: "x" }, withLabel]) {
       expect(await resume("mismatch", keys, id, other)).toMatchObject({ status: 409, body: { error: { code: "PAL_APPROVAL_MISMATCH" } } });
     }
     // Key order does not make another event.
@@ -242,5 +243,84 @@ describe("a restart", () => {
       if (host !== saved) await host.close();
       host = saved;
     }
+  });
+});
+
+describe("listeners cannot make the host hold memory for them", () => {
+  it("streams carry a large event as a note of its size; GET has all of it", async () => {
+    const keys = await tenant(host, "big");
+    const controller = new AbortController();
+    const response = await fetch(`${host.url}/v1/tenants/big/approvals/stream`, { headers: { authorization: `Bearer ${keys.approver}` }, signal: controller.signal });
+    const reader = response.body!.getReader();
+    const id = await ask("big", keys, call("s1", { blob: "x".repeat(200_000) }));
+    let text = "";
+    while (!text.includes(`id: ${id}\ndata: `) || !text.slice(text.indexOf(`id: ${id}`)).includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const data = JSON.parse(/data: (.*)\n/.exec(text.slice(text.indexOf(`id: ${id}`)))![1]!);
+    expect(data.event).toEqual({ truncated: true, bytes: expect.any(Number), type: "tool_call" });
+    expect(data.event.bytes).toBeGreaterThan(200_000);
+    expect((await host.call("GET", `/v1/tenants/big/approvals/${id}`, keys.approver)).body.event.data.arguments.blob).toHaveLength(200_000);
+  });
+
+  it("drops a stream whose client stops reading, instead of buffering for it", async () => {
+    const keys = await tenant(host, "unread");
+    const { request } = await import("node:http");
+    let response: import("node:http").IncomingMessage | undefined;
+    const req = request(new URL("/v1/tenants/unread/approvals/stream", host.url), { headers: { authorization: `Bearer ${keys.approver}` } }, (res) => {
+      response = res;
+      res.pause(); // reads nothing, for now
+    });
+    req.on("error", () => {});
+    req.end();
+    await expect.poll(() => response !== undefined).toBe(true);
+    // Each approval notifies ~16 KB; 600 of them are ~9 MB, past the socket's buffers and the host's 1 MiB allowance.
+    const payload = "y".repeat(15_000);
+    for (let i = 0; i < 600; i++) await host.call("POST", "/v1/tenants/unread/evaluate", keys.agent, { event: call(`s${i}`, { blob: payload }) });
+    // Now read: a dropped stream ends, short of the 600 events; one kept open would never end.
+    let events = 0;
+    let ended = false;
+    response!.on("data", (chunk: Buffer) => (events += (String(chunk).match(/event: approval\.created/g) ?? []).length));
+    response!.on("close", () => (ended = true));
+    response!.resume();
+    await expect.poll(() => ended, { timeout: 20_000 }).toBe(true);
+    expect(events).toBeLessThan(600);
+    req.destroy();
+  });
+});
+
+describe("no self-approval", () => {
+  it("an agent that sends labels.approved gets an ASK from the budgets; only an accept moves it past the threshold", async () => {
+    const keys = await tenantWithKeys(host, "budget");
+    const approver = (await host.call("POST", "/v1/tenants/budget/keys", keys.security, { role: "approver" })).body.key;
+    await host.call("PUT", "/v1/tenants/budget/bindings/spend", keys.security, { handler: "palisade.builtins.cost_budget", params: { max_cost_usd: 100, ask_thresholds_usd: [5] } });
+    await host.call("PUT", "/v1/tenants/budget/bindings/tokens", keys.security, { handler: "palisade.builtins.token_budget", params: { max_tokens: 100_000, ask_thresholds_tokens: [1000] } });
+    const spend = (labels: Record<string, string>) => ({ type: "tool_call", data: { name: "x", arguments: {} }, context: { session_id: "b1", labels, usage: { cost_usd: 10, input_tokens: 2000, output_tokens: 0 } } });
+    for (const labels of [{}, { approved: "true" }, { approved: "yes", approval: "granted", consent: "true" }]) {
+      const d = await host.call("POST", "/v1/tenants/budget/evaluate", keys.agent, { event: spend(labels) });
+      expect(d.body).toMatchObject({ result: "ASK", approval: { status: "pending" } });
+    }
+    const asked = await host.call("POST", "/v1/tenants/budget/evaluate", keys.agent, { event: spend({}) });
+    await host.call("POST", `/v1/tenants/budget/approvals/${asked.body.approval.id}`, approver, { action: "accept" });
+    expect((await host.call("POST", "/v1/tenants/budget/evaluate", keys.agent, { event: spend({}), approval_id: asked.body.approval.id })).body.result).toBe("ALLOW");
+    // Past the threshold now, recorded by the held state the accept applied.
+    expect((await host.call("POST", "/v1/tenants/budget/evaluate", keys.agent, { event: spend({}) })).body.result).toBe("ALLOW");
+  });
+
+  it("no source file reads a context label as consent", async () => {
+    const { readdirSync, readFileSync, statSync } = await import("node:fs");
+    const path = await import("node:path");
+    const root = new URL("../../", import.meta.url).pathname;
+    const sources: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const full = path.join(dir, name);
+        if (statSync(full).isDirectory()) walk(full);
+        else if (/\.(ts|js)$/.test(name)) sources.push(full);
+      }
+    };
+    for (const dir of ["builtins", "host", "runtime", "sdk", "cli", "ui"]) walk(path.join(root, dir));
+    expect(sources.length).toBeGreaterThan(100);
+    const readers = sources.filter((file) => /labels\s*\??\.\s*(approved|approval|consent)|labels\s*\??\.?\s*\[\s*["'`](approved|approval|consent)/.test(readFileSync(file, "utf8")));
+    expect(readers).toEqual([]);
   });
 });

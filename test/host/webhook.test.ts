@@ -103,7 +103,7 @@ describe("a webhook URL cannot reach the host's own networks by default", () => 
     const done = new Promise<void>((r) => (gaveUp = r));
     const webhooks = new Webhooks({ allowPrivate: false, retryDelaysMs: [], log: (m) => (logged.push(m), gaveUp()) });
     closers.push(() => webhooks.close());
-    webhooks.send(url(port), "whsec_x", "approval.created", { tenant: "t" });
+    webhooks.send("t", url(port), "whsec_x", "approval.created", { tenant: "t" });
     await done;
     expect(logged.join("\n")).toContain(message);
     expect(hook.got).toEqual([]);
@@ -114,7 +114,22 @@ describe("a webhook URL cannot reach the host's own networks by default", () => 
     closers.push(() => void hook.server.close());
     const webhooks = new Webhooks({ allowPrivate: true, retryDelaysMs: [], log: () => {} });
     closers.push(() => webhooks.close());
-    webhooks.send(hook.url.replace("127.0.0.1", "localhost"), "whsec_x", "approval.created", { tenant: "t" });
+    webhooks.send("t", hook.url.replace("127.0.0.1", "localhost"), "whsec_x", "approval.created", { tenant: "t" });
     await expect.poll(() => hook.got.length, { timeout: 10_000 }).toBe(1);
+  });
+});
+
+describe("one tenant's dead receiver", () => {
+  it("does not crowd out another tenant's deliveries", async () => {
+    const hook = await receiver((_n, res) => res.writeHead(200).end());
+    closers.push(() => void hook.server.close());
+    const logged: string[] = [];
+    const webhooks = new Webhooks({ allowPrivate: true, retryDelaysMs: [60_000], log: (m) => logged.push(m) });
+    closers.push(() => webhooks.close());
+    // Tenant A's receiver refuses connections: each of its deliveries waits a minute to retry.
+    for (let i = 0; i < 1200; i++) webhooks.send("a", "http://127.0.0.1:9/dead", "whsec_a", "approval.created", { tenant: "a" });
+    for (let i = 0; i < 5; i++) webhooks.send("b", hook.url, "whsec_b", "approval.created", { tenant: "b", n: i });
+    await expect.poll(() => hook.got.length, { timeout: 10_000 }).toBe(5);
+    expect(logged.some((m) => m.includes("tenant a has 100 deliveries under way"))).toBe(true);
   });
 });
