@@ -295,7 +295,7 @@ describe("no self-approval", () => {
     await host.call("PUT", "/v1/tenants/budget/bindings/spend", keys.security, { handler: "palisade.builtins.cost_budget", params: { max_cost_usd: 100, ask_thresholds_usd: [5] } });
     await host.call("PUT", "/v1/tenants/budget/bindings/tokens", keys.security, { handler: "palisade.builtins.token_budget", params: { max_tokens: 100_000, ask_thresholds_tokens: [1000] } });
     const spend = (labels: Record<string, string>) => ({ type: "tool_call", data: { name: "x", arguments: {} }, context: { session_id: "b1", labels, usage: { cost_usd: 10, input_tokens: 2000, output_tokens: 0 } } });
-    for (const labels of [{}, { approved: "true" }, { approved: "yes", approval: "granted", consent: "true" }]) {
+    for (const labels of [{}, { approved: "true" }, { approved: "yes", approval: "granted", consent: "true" }] as Record<string, string>[]) {
       const d = await host.call("POST", "/v1/tenants/budget/evaluate", keys.agent, { event: spend(labels) });
       expect(d.body).toMatchObject({ result: "ASK", approval: { status: "pending" } });
     }
