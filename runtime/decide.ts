@@ -102,7 +102,10 @@ export function decide(
       error,
       duration_ms: outcome.duration_ms,
     });
-    if (outcome.verdict?.state_updates?.length) updates.push({ binding: binding.id, updates: outcome.verdict.state_updates });
+    // A shadow binding's ASK asks nobody, so what it would record on an answer is not recorded:
+    // else a budget tried in shadow would count its thresholds as approved.
+    const unanswered = binding.mode === "shadow" && result === "ASK";
+    if (outcome.verdict?.state_updates?.length && !unanswered) updates.push({ binding: binding.id, updates: outcome.verdict.state_updates });
     if (binding.mode === "shadow" || result === null) continue;
 
     if (chainsData(binding, outcome)) data = outcome.verdict!.data;

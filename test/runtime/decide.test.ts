@@ -169,4 +169,9 @@ describe("decide: a person's approval", () => {
     expect(decide([b("a")], [fail("a")], approved("a")).result).toBe("DENY");
     expect(decide([b("a", { on_error: "ASK" })], [fail("a")], approved("a")).result).toBe("ASK");
   });
+
+  it("records nothing for a shadow binding's ASK, which nobody answers", () => {
+    const d = decide([b("a", { mode: "shadow" }), b("c")], [counting("a", "ASK"), counting("c", "ALLOW")], meta);
+    expect(d).toMatchObject({ result: "ALLOW", state_updates: [{ binding: "c", updates: [{ key: "n", action: "increment", value: 1 }] }] });
+  });
 });
