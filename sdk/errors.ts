@@ -29,6 +29,7 @@ export const ERRORS = {
   PAL_BINDING_ID_TAKEN: { status: 409, message: "Binding id is used in another scope" },
   PAL_APPROVAL_RESOLVED: { status: 409, message: "Approval is not pending" },
   PAL_APPROVAL_MISMATCH: { status: 409, message: "Approval was given for another event" },
+  PAL_DATA_DIR_LOCKED: { status: 409, message: "The data directory is in use by another host" },
   PAL_BODY_TOO_LARGE: { status: 413, message: "Request body too large" },
   PAL_EVENT_TOO_LARGE: { status: 413, message: "Event too large" },
   PAL_SOURCE_TOO_LARGE: { status: 413, message: "Source too large" },

@@ -76,6 +76,27 @@ describe("persistence", () => {
   });
 });
 
+describe("one host per data directory", () => {
+  it("refuses a second host on the same --data, naming the lock file and the first host's pid", async () => {
+    const dataDir = testDir();
+    const first = await serve(dataDir);
+    const second = spawn(process.execPath, [CLI, "serve", "--data", dataDir, "--port", "0"], {
+      env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    onTestFinished(() => void second.kill("SIGKILL"));
+    let err = "";
+    second.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise((resolve) => second.once("exit", resolve));
+    expect(code).not.toBe(0);
+    expect(err).toContain(`pid ${first.child.pid}`);
+    expect(err).toContain(`lock file ${dataDir}/palisade.lock`);
+    expect(err).toContain("hint: one host per --data directory");
+    // The first host was not disturbed.
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+  }, 30_000);
+});
+
 function childPids(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
 }
