@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Installs PostgreSQL's binaries when the machine has none (the PostgreSQL store's tests need them).
+    globalSetup: ["test/setup/postgres.ts"],
     // Runtime tests fork sandbox worker processes of their own; two test files at a time keeps a
     // 2-core machine from being oversubscribed. No result depends on how loaded it is: tests of
     // large inputs run under a generous time limit, and speed is for bench/ to measure.

@@ -46,6 +46,7 @@ export const ERRORS = {
   PAL_INTERNAL: { status: 500, message: "Internal error" },
   PAL_RUNTIME_CLOSED: { status: 503, message: "Runtime is closed" },
   PAL_RUNTIME_UNAVAILABLE: { status: 503, message: "Sandbox workers unavailable" },
+  PAL_STORE_UNAVAILABLE: { status: 503, message: "The store (PostgreSQL) is unreachable" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
