@@ -162,4 +162,8 @@ export class BindingService {
   invalidate(tenant: string): void {
     this.#tenantBindings.delete(tenant);
   }
+
+  invalidateAll(): void {
+    this.#tenantBindings.clear();
+  }
 }

@@ -1,12 +1,12 @@
 // What the host acknowledged stays: across a clean restart, and across SIGKILL of the server.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ADMIN_KEY, startHost, tenantWithKeys, testDir, type TestHost } from "../helpers/host.ts";
+import { CLI, serve as serveProcess } from "../helpers/serve.ts";
 import { MYORG } from "../helpers/sources.ts";
 
-const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+const serve = (dataDir: string) => serveProcess(["--data", dataDir]);
 
 describe("persistence", () => {
   it("keeps tenants, keys, modules, bindings, limits and the log across a restart", async () => {
@@ -141,26 +141,4 @@ async function start(dataDir: string): Promise<TestHost> {
   const host = await startHost({ dataDir });
   onTestFinished(() => host.close());
   return host;
-}
-
-/** Starts `palisade serve` as its own process and waits for its URL; killed when the test ends. */
-function serve(dataDir: string): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, "serve", "--data", dataDir, "--port", "0"], {
-    env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  // Failing before its own kill, a test would leave the server and its sandbox workers running.
-  onTestFinished(() => void child.kill("SIGKILL"));
-  return new Promise((resolve, reject) => {
-    // Logs are JSON on stdout; the banner with the URL is on stderr.
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    let err = "";
-    child.stderr!.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-      const match = /serving (http:\/\/[\d.:]+)/.exec(err);
-      if (match) resolve({ url: match[1]!, child, output: () => out });
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${err}${out}`)));
-  });
 }
