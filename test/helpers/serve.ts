@@ -16,14 +16,17 @@ export interface ServedHost {
   call(method: string, path: string, body?: unknown, key?: string): Promise<Response>;
 }
 
-/** Starts `palisade serve --port 0 <args>` and waits for its URL; killed when the test ends. */
-export function serve(args: string[], env: Record<string, string> = {}): Promise<ServedHost> {
+/**
+ * Starts `palisade serve --port 0 <args>` and waits for its URL. It is killed when the test ends,
+ * or, started outside a test (in beforeAll), when `cleanup` says.
+ */
+export function serve(args: string[], env: Record<string, string> = {}, cleanup: (kill: () => void) => void = onTestFinished): Promise<ServedHost> {
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
     env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Failing before its own kill, a test would leave the server and its sandbox workers running.
-  onTestFinished(() => void child.kill("SIGKILL"));
+  cleanup(() => void child.kill("SIGKILL"));
   return new Promise((resolve, reject) => {
     // Logs are JSON on stdout; the banner with the URL is on stderr.
     let out = "";
@@ -35,7 +38,7 @@ export function serve(args: string[], env: Record<string, string> = {}): Promise
       if (match) {
         const url = match[1]!;
         const call = (method: string, path: string, body?: unknown, key = ADMIN_KEY) =>
-          fetch(url + path, { method, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+          fetch(url + path, { method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
         resolve({ url, child, output: () => out, call });
       }
     });
