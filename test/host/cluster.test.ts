@@ -85,6 +85,19 @@ describe("three hosts on one database", () => {
     expect(took).toBeLessThan(PROPAGATION_MS);
   });
 
+  it("a module version uploaded through A runs on B within 1 s", async () => {
+    const keys = await tenant(a, "mods");
+    const version = (verdict: string) => `export const p = () => ({ result: "${verdict}", reason: "${verdict.toLowerCase()} by module" });\nexport const POLICY_REGISTRY = [{ handler: "mine.p.p" }];`;
+    expect((await a.call("PUT", "/v1/tenants/mods/modules/mine.p", { source: version("ALLOW") }, keys.author)).status).toBe(201);
+    expect((await a.call("PUT", "/v1/tenants/mods/bindings/p", { handler: "mine.p.p" }, keys.security)).status).toBe(201);
+    await until(async () => (await evaluate(b, "mods", keys.agent, toolCall("x"))).body.reason === "p: allow by module", performance.now()); // loaded on B
+    expect((await a.call("PUT", "/v1/tenants/mods/modules/mine.p", { source: version("DENY") }, keys.author)).status).toBe(201);
+    const acknowledged = performance.now();
+    const took = await until(async () => (await evaluate(b, "mods", keys.agent, toolCall("x"))).body.reason === "p: deny by module", acknowledged);
+    console.log(`module version propagation: ${took.toFixed(0)} ms`);
+    expect(took).toBeLessThan(PROPAGATION_MS);
+  });
+
   it("counts 3 hosts × 100 concurrent tool calls of one session exactly: 300", async () => {
     const keys = await tenant(a, "count");
     await a.call("PUT", "/v1/tenants/count/bindings/calls", { handler: "palisade.builtins.max_tool_calls_per_session", params: { limit: 300 } }, keys.security);
@@ -122,4 +135,65 @@ describe("three hosts on one database", () => {
     expect(released.body).toMatchObject({ id, status: "accepted" });
     expect(took).toBeLessThan(PROPAGATION_MS);
   });
+});
+
+describe("a database outage", () => {
+  it("never answers ALLOW while PostgreSQL is down, turns /readyz red, and recovers when it is back", async () => {
+    const url = await pg.database();
+    const [a, b] = (await hostsOn(url, 2)) as [ServedHost, ServedHost];
+    const keys = await tenant(a, "outage");
+    await a.call("PUT", "/v1/tenants/outage/bindings/calls", { handler: "palisade.builtins.max_tool_calls_per_session", params: { limit: 1_000_000 } }, keys.security);
+    for (const host of [a, b]) await until(async () => (await evaluate(host, "outage", keys.agent, toolCall("x"))).body.result === "ALLOW", performance.now());
+
+    // Load on both hosts through the outage: each answer with the time its request started.
+    // "down": from when the server is gone to just before it starts again.
+    type Phase = "before" | "down" | "restarting";
+    let phase = "before" as Phase;
+    const answers: { phase: Phase; status: number; result: unknown }[] = [];
+    let running = true;
+    const load = [a, b].map(async (host, h) => {
+      for (let i = 0; running; i++) {
+        const started = phase;
+        const r = await evaluate(host, "outage", keys.agent, toolCall("search", `s-${h}-${i % 5}`)).catch(() => ({ status: 0, body: {} as { result?: unknown } }));
+        answers.push({ phase: started, status: r.status, result: r.body.result });
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    pg.kill();
+    phase = "down";
+    for (const host of [a, b]) await until(async () => (await fetch(`${host.url}/readyz`)).status === 503, performance.now());
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    phase = "restarting";
+    pg.restart();
+    for (const host of [a, b]) await until(async () => (await fetch(`${host.url}/readyz`)).status === 200, performance.now());
+    for (const host of [a, b]) await until(async () => (await evaluate(host, "outage", keys.agent, toolCall("y"))).body.result === "ALLOW", performance.now());
+    running = false;
+    await Promise.all(load);
+
+    const down = answers.filter((x) => x.phase === "down");
+    console.log(`outage: ${answers.filter((x) => x.phase === "before").length} answers before, ${down.length} during (${down.filter((x) => x.status === 503).length} × 503), ${answers.filter((x) => x.phase === "restarting").length} after`);
+    expect(down.length).toBeGreaterThan(0);
+    expect(down.filter((x) => x.result === "ALLOW")).toEqual([]);
+    expect(down.every((x) => x.status === 503 || x.result === "DENY")).toBe(true);
+    expect(answers.filter((x) => x.phase === "before").some((x) => x.result === "ALLOW")).toBe(true);
+  }, 120_000);
+});
+
+describe("kill -9 of every host", () => {
+  it("keeps every acknowledged upload and binding", async () => {
+    const url = await pg.database();
+    const hosts = (await hostsOn(url, 3)) as [ServedHost, ServedHost, ServedHost];
+    const keys = await tenant(hosts[0], "durable");
+    const upload = await hosts[1].call("PUT", "/v1/tenants/durable/modules/myorg.policies", { source: MYORG }, keys.author);
+    expect(upload.status).toBe(201);
+    const { sha256 } = (await upload.json()) as { sha256: string };
+    const bound = await hosts[2].call("PUT", "/v1/tenants/durable/bindings/block", { handler: "myorg.policies.block_domains", params: { blocked_domains: ["evil.com"] } }, keys.security);
+    expect(bound.status).toBe(201);
+    await Promise.all(hosts.map(killHard));
+
+    const [after] = (await hostsOn(url, 1)) as [ServedHost];
+    expect(await json(after.call("GET", "/v1/tenants/durable/modules/myorg.policies", undefined, keys.author))).toMatchObject({ status: 200, body: { current_version: 1, versions: [{ version: 1, sha256 }] } });
+    const fetchEvil = { event: { type: "tool_call", data: { name: "f", arguments: { url: "https://evil.com" } } } };
+    expect((await evaluate(after, "durable", keys.agent, fetchEvil)).body).toMatchObject({ result: "DENY", reason: "block: Domain evil.com blocked." });
+  }, 120_000);
 });
