@@ -70,6 +70,7 @@ function hintFor(code: string): string {
     case "PAL_BINDING_ID_TAKEN": return "binding ids are unique across the tenant, agent and session scopes; pick another id";
     case "PAL_APPROVAL_RESOLVED": return "it was answered already (or expired); palisade approvals show <id> says how";
     case "PAL_APPROVAL_NOT_FOUND": return "palisade approvals list shows this tenant's approvals";
+    case "PAL_DATA_DIR_LOCKED": return "one host per --data directory; stop the other host (its pid is above) or pass another --data";
     case "PAL_RUNTIME_UNAVAILABLE": return "is the host running? check --url / PALISADE_URL";
     case "PAL_MODULE_NAME_INVALID": return "pass --module with the module's dotted name, e.g. --module myorg.policies";
     case "PAL_SOURCE_INVALID": return "give the path of the module's entry file (.ts, .js or .mjs)";

@@ -2,17 +2,18 @@
 // cleanly on SIGTERM or SIGINT (stop accepting, finish requests in flight, close workers and
 // store). The banner is for a person and goes to stderr; logs are JSON on stdout, so that
 // `palisade serve > host.log` keeps a clean log and the terminal still shows the banner.
-import { buildServer, loadConfig, type PalisadeServer } from "../host/index.ts";
+import { buildServer, loadConfig, redactUrl, type PalisadeServer } from "../host/index.ts";
 import { parse, UsageError } from "./command.ts";
 
 export async function serve(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { config: { type: "string" }, host: { type: "string" }, port: { type: "string" }, data: { type: "string" } }, 0);
+  const { values } = parse(argv, { config: { type: "string" }, host: { type: "string" }, port: { type: "string" }, data: { type: "string" }, store: { type: "string" } }, 0);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a number from 0 to 65535, got "${values.port}"`);
   const config = loadConfig({
     ...(values.config ? { config: values.config } : {}),
     ...(values.host ? { host: values.host } : {}),
     ...(values.data ? { data: values.data } : {}),
+    ...(values.store ? { store: values.store } : {}),
     ...(port === undefined ? {} : { port }),
   });
   const server = await buildServer({ config, ...(process.env.PALISADE_ADMIN_KEY ? { adminKey: process.env.PALISADE_ADMIN_KEY } : {}) });
@@ -33,11 +34,11 @@ export async function serve(argv: string[]): Promise<void> {
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${typeof address === "object" && address ? address.port : config.port}`;
-  process.stderr.write(`${banner(server, url, config.dataDir).join("\n")}\n`);
+  process.stderr.write(`${banner(server, url, config.storeUrl ? redactUrl(config.storeUrl) : config.dataDir).join("\n")}\n`);
 }
 
-function banner(server: PalisadeServer, url: string, dataDir: string): string[] {
-  const lines = [`Palisade is serving ${url} (API docs: ${url}/docs, data: ${dataDir})`];
+function banner(server: PalisadeServer, url: string, data: string): string[] {
+  const lines = [`Palisade is serving ${url} (API docs: ${url}/docs, data: ${data})`];
   const { generated, revoked } = server.adminKeys;
   if (revoked.length) lines.push(`PALISADE_ADMIN_KEY is set: the admin key generated at an earlier start (${revoked.join(", ")}) is revoked.`);
   if (generated) {

@@ -28,8 +28,9 @@ export async function ensureAdminKey(store: Store, envKey: string | undefined): 
       try {
         await store.keys.create({ id: newKey("admin").id, tenant: null, role: "admin", name: "PALISADE_ADMIN_KEY", created_at }, hashKey(envKey));
       } catch {
-        // The hash is stored already, so this key was revoked: it must not come back.
-        throw new PalisadeError("PAL_CONFIG_INVALID", "PALISADE_ADMIN_KEY was revoked; set a new key");
+        // The hash is stored already: by another host starting on the same store at this moment
+        // (then it is found now), or it was revoked, and must not come back.
+        if (!(await store.keys.find(hashKey(envKey)))) throw new PalisadeError("PAL_CONFIG_INVALID", "PALISADE_ADMIN_KEY was revoked; set a new key");
       }
     }
     const revoked: string[] = [];

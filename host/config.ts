@@ -55,6 +55,8 @@ export interface HostConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** A postgres:// URL: the store is PostgreSQL there (shared by every host on it); null: SQLite in dataDir. */
+  storeUrl: string | null;
   workers?: number;
   logLevel: string;
   policyModules: ConfigModule[];
@@ -92,6 +94,8 @@ export interface ConfigOverrides {
   host?: string;
   port?: number;
   data?: string;
+  /** --store: a postgres:// URL; PALISADE_DATABASE_URL when absent. */
+  store?: string;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -132,6 +136,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     host: overrides.host ?? file.host ?? "127.0.0.1",
     port: overrides.port ?? file.port ?? 8181,
     dataDir: path.resolve(overrides.data ?? (file.data_dir ? path.resolve(base, file.data_dir) : "./.palisade")),
+    storeUrl: storeUrl(overrides.store),
     ...(file.workers ? { workers: file.workers } : {}),
     logLevel: file.log_level ?? "info",
     policyModules: (file.policy_modules ?? []).map((m) =>
@@ -150,6 +155,16 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     webhookPrivateNetworks: file.approval_webhook_private_networks ?? false,
     metricsToken: process.env.PALISADE_METRICS_TOKEN || file.metrics_token || null,
   };
+}
+
+// Not in palisade.yaml: the URL may carry a password, which belongs in the environment.
+function storeUrl(flag: string | undefined): string | null {
+  const [value, source] = flag !== undefined ? [flag, "--store"] : [process.env.PALISADE_DATABASE_URL || undefined, "PALISADE_DATABASE_URL"];
+  if (value === undefined) return null;
+  if (!/^postgres(ql)?:\/\//.test(value)) {
+    throw new PalisadeError("PAL_CONFIG_INVALID", `${source} must be a PostgreSQL URL like postgres://user:password@host:5432/palisade (got a value starting "${value.slice(0, 12)}"); leave it unset for SQLite in --data`);
+  }
+  return value;
 }
 
 // `myorg.policies` is `<policy path>/myorg/policies.ts` (or .js, or …/policies/index.ts). The

@@ -4,4 +4,5 @@ export type { PalisadeServer, ServerOptions, Services } from "./server.ts";
 export { loadConfig } from "./config.ts";
 export type { HostConfig, ConfigOverrides } from "./config.ts";
 export { SqliteStore } from "./store/sqlite/index.ts";
-export type { Store } from "./store/store.ts";
+export { PostgresStore, redactUrl } from "./store/postgres/index.ts";
+export type { Store, StoreChange } from "./store/store.ts";

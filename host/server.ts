@@ -16,6 +16,7 @@ import { InflightLimit } from "./inflight.ts";
 import { Decider } from "./decider.ts";
 import type { HostConfig } from "./config.ts";
 import { installErrorHandlers } from "./error-handler.ts";
+import { followStore } from "./follow.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
 import { bindingRoutes } from "./routes/bindings.ts";
@@ -34,6 +35,7 @@ import { uiRoutes } from "./routes/ui.ts";
 import { Replayer } from "./replay.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { checkConfig } from "./startup.ts";
+import { PostgresStore } from "./store/postgres/index.ts";
 import { SqliteStore } from "./store/sqlite/index.ts";
 import type { Store } from "./store/store.ts";
 
@@ -60,7 +62,7 @@ declare module "fastify" {
 
 export interface ServerOptions {
   config: HostConfig;
-  /** The store; default: SQLite in the config's data directory. Closed with the server. */
+  /** The store; default: PostgreSQL at the config's storeUrl, else SQLite in its data directory. Closed with the server. */
   store?: Store;
   /** The sandbox runtime; default: one made from the config. Closed with the server. */
   runtime?: Runtime;
@@ -77,7 +79,6 @@ export type PalisadeServer = FastifyInstance & {
 
 export async function buildServer(options: ServerOptions): Promise<PalisadeServer> {
   const { config } = options;
-  const store = options.store ?? new SqliteStore(config.dataDir);
   const app = Fastify({
     // Request logs carry method, url and status, never headers; the redaction is a second lock.
     logger: options.logger === false ? false : { level: config.logLevel, redact: ["req.headers.authorization"], ...options.logger },
@@ -86,6 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     // verbose: errors carry their schema, so an unknown field is answered with the allowed ones.
     ajv: { customOptions: { removeAdditional: false, allErrors: true, discriminator: true, verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const store = options.store ?? (config.storeUrl ? await PostgresStore.open(config.storeUrl, { log: (m) => app.log.warn(m) }) : new SqliteStore(config.dataDir));
 
   let runtime: Runtime;
   try {
@@ -117,6 +119,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     log: (m) => app.log.error(m),
   });
   const decider = new Decider(store, runtime, catalog, config, metrics, approvals);
+  const unfollow = followStore(store, catalog, approvals, (m) => app.log.error(m));
   app.decorate("palisade", { config, store, runtime, catalog, decider, metrics, approvals, replayer: new Replayer(store, runtime, catalog), inflight: new InflightLimit(config.maxInflightPerTenant) });
   app.decorateRequest("principal", null);
   const sweep = setInterval(() => {
@@ -125,6 +128,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   sweep.unref();
   app.addHook("onClose", async () => {
     clearInterval(sweep);
+    unfollow();
     approvals.close();
     await runtime.close();
     await store.close();

@@ -30,6 +30,7 @@ export const ERRORS = {
   PAL_REPLAY_NO_EVENTS: { status: 409, message: "No logged events to replay" },
   PAL_APPROVAL_RESOLVED: { status: 409, message: "Approval is not pending" },
   PAL_APPROVAL_MISMATCH: { status: 409, message: "Approval was given for another event" },
+  PAL_DATA_DIR_LOCKED: { status: 409, message: "The data directory is in use by another host" },
   PAL_BODY_TOO_LARGE: { status: 413, message: "Request body too large" },
   PAL_EVENT_TOO_LARGE: { status: 413, message: "Event too large" },
   PAL_SOURCE_TOO_LARGE: { status: 413, message: "Source too large" },
@@ -46,6 +47,7 @@ export const ERRORS = {
   PAL_INTERNAL: { status: 500, message: "Internal error" },
   PAL_RUNTIME_CLOSED: { status: 503, message: "Runtime is closed" },
   PAL_RUNTIME_UNAVAILABLE: { status: 503, message: "Sandbox workers unavailable" },
+  PAL_STORE_UNAVAILABLE: { status: 503, message: "The store (PostgreSQL) is unreachable" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

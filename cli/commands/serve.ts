@@ -4,11 +4,12 @@ import type { Command } from "../command.ts";
 
 export const serve: Command = {
   name: "serve",
-  summary: "start the policy host (HTTP API, sandbox workers, SQLite store)",
+  summary: "start the policy host (HTTP API, sandbox workers, SQLite or PostgreSQL store)",
   help: `Usage: palisade serve [options]
 
 Starts the Palisade policy host: the HTTP API, sandbox workers, and an embedded SQLite store
-in the data directory. See docs/design.md for the API and README.md for a walkthrough.
+in the data directory (one host per directory), or a PostgreSQL store that several hosts
+share. See docs/design.md for the API and README.md for a walkthrough.
 
 Options:
   --config FILE   palisade.yaml with listen address, data_dir, policy_paths, policy_modules,
@@ -17,6 +18,8 @@ Options:
   --host ADDR     listen address (default 127.0.0.1; 0.0.0.0 exposes the API to the network)
   --port N        listen port (default 8181; 0 picks a free one)
   --data DIR      data directory (default ./.palisade)
+  --store URL     postgres://user:password@host:5432/db: keep everything in PostgreSQL
+                  instead (default: PALISADE_DATABASE_URL, else SQLite in --data)
   -h, --help      show this help
 
 Environment:
@@ -24,6 +27,7 @@ Environment:
                           start generates one and prints it once; only its hash is stored.
                           When it is set, a key generated earlier is revoked.
   PALISADE_METRICS_TOKEN  a bearer token /metrics then requires.
+  PALISADE_DATABASE_URL   the PostgreSQL URL, when --store is not given.
 
 Example:
   palisade serve --port 8181 --data /var/lib/palisade

@@ -236,6 +236,28 @@ export class Approvals {
     }
   }
 
+  /**
+   * Another host created or resolved an approval: this host's long polls and event streams hear
+   * of it as if it happened here. The other host sent the webhook.
+   */
+  async relay(tenant: string, id: string, type: ApprovalEventType): Promise<void> {
+    const approval = await this.#store.approvals.get(tenant, id);
+    if (approval) this.#emit(tenant, type, approval, false);
+  }
+
+  /**
+   * This host may have missed resolutions (its change feed was down): every long poll here is
+   * woken if its approval was resolved meanwhile.
+   */
+  async recheck(): Promise<void> {
+    const waited = this.#bus.eventNames().filter((n): n is string => typeof n === "string" && n.startsWith("resolved:"));
+    for (const channel of waited) {
+      const [, tenant, id] = channel.split(":") as [string, string, string];
+      const approval = await this.#store.approvals.get(tenant, id);
+      if (approval && approval.status !== "pending") this.#emit(tenant, "approval.resolved", approval, false);
+    }
+  }
+
   close(): void {
     clearInterval(this.#sweep);
     this.#webhooks.close();
@@ -247,11 +269,11 @@ export class Approvals {
     return done;
   }
 
-  #emit(tenant: string, type: ApprovalEventType, approval: ApprovalRecord): void {
+  #emit(tenant: string, type: ApprovalEventType, approval: ApprovalRecord, webhook = true): void {
     const info = notifiedView(approval);
     if (type === "approval.resolved") this.#bus.emit(`resolved:${tenant}:${approval.id}`);
     this.#bus.emit(`tenant:${tenant}`, type, info);
-    void this.#notify(tenant, type, info);
+    if (webhook) void this.#notify(tenant, type, info);
   }
 
   async #notify(tenant: string, type: ApprovalEventType, approval: ApprovalInfo): Promise<void> {

@@ -169,4 +169,8 @@ export class BindingService {
   invalidate(tenant: string): void {
     this.#tenantBindings.delete(tenant);
   }
+
+  invalidateAll(): void {
+    this.#tenantBindings.clear();
+  }
 }

@@ -24,6 +24,16 @@ export class Catalog {
     this.modules = new ModuleService(store, runtime, this.limits, this.loader, this.bindings, writes, log);
   }
 
+  /**
+   * Forgets everything cached: another host may have changed anything while this one could not
+   * hear of it. Tenants load afresh from the store on their next use.
+   */
+  reset(): void {
+    this.limits.invalidateAll();
+    this.bindings.invalidateAll();
+    for (const tenant of this.loader.loadedTenants()) this.loader.forget(tenant);
+  }
+
   /** Forgets a deleted tenant here and in the runtime. */
   forget(tenant: string): void {
     this.limits.invalidate(tenant);

@@ -102,6 +102,32 @@ export class TenantLoader {
   }
 
   /**
+   * Another host changed `module` (uploaded, rolled back, removed): if this tenant is loaded
+   * here, the version now current is loaded (or the module unloaded). If that fails, the tenant
+   * is forgotten and loads afresh on its next use, with the retries of ready().
+   */
+  refresh(tenant: string, module: string): Promise<void> {
+    if (!this.#loaded.has(tenant)) return Promise.resolve(); // loads from the store when first used
+    return this.#writes.run(tenant, async () => {
+      try {
+        await this.ready(tenant);
+        const record = await this.#store.modules.get(tenant, module);
+        const version = record && (await this.#store.modules.getVersion(tenant, module, record.current_version));
+        if (version) await this.#runtime.load({ tenant, module, ...loadable(version, await this.#limits.of(tenant)) });
+        else if (this.#runtime.policies(tenant).some((p) => moduleOfHandler(p.handler) === module)) await this.#runtime.unload({ tenant, module });
+      } catch (e) {
+        this.#log(`tenant ${tenant}: module ${module} changed on another host and did not reload here (${(e as Error).message}); the tenant loads again on its next use`);
+        this.forget(tenant);
+      }
+    });
+  }
+
+  /** The tenants whose modules are loaded here. */
+  loadedTenants(): string[] {
+    return [...this.#loaded.keys()];
+  }
+
+  /**
    * Forgets a deleted tenant: its modules and its isolates go from the runtime, so a tenant
    * created later under the same id starts with nothing of this one.
    */

@@ -195,6 +195,21 @@ export interface ApprovalStore {
   prune(before: Date): Promise<number>;
 }
 
+/**
+ * A change that another host made to a store they share, for this host's caches. `reset`: the
+ * feed was interrupted (it is sent when it drops and again when it is back), so anything may
+ * have changed and every cache starts over.
+ */
+export type StoreChange =
+  | { kind: "tenant"; tenant: string; deleted: boolean }
+  | { kind: "keys"; tenant: string | null }
+  | { kind: "bindings"; tenant: string }
+  | { kind: "limits"; tenant: string }
+  | { kind: "caps" }
+  | { kind: "module"; tenant: string; module: string }
+  | { kind: "approval"; tenant: string; id: string; event: "approval.created" | "approval.resolved" }
+  | { kind: "reset" };
+
 export interface Store {
   readonly tenants: TenantStore;
   readonly keys: KeyStore;
@@ -206,6 +221,11 @@ export interface Store {
   readonly approvals: ApprovalStore;
   /** True while the store can serve requests. */
   healthy(): boolean;
+  /**
+   * Calls `listener` with the changes other hosts make; returns the unsubscribe. Only a store
+   * that several hosts share has it: one that a single host owns sees every change itself.
+   */
+  watch?(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -2,13 +2,15 @@
 // which module codes it already holds, and its last sign of life. When it exits, only its own
 // requests fail (as crashes); the pool decides about a replacement.
 import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { culpritOf, type FromWorker, type Heaviest, type Reply, type Request, type RequestBody, type ToWorker } from "../protocol.ts";
 import { Outbox } from "../outbox.ts";
 import type { WorkerOptions } from "../worker/main.ts";
 
-const WORKER_MAIN = fileURLToPath(new URL("../worker/main.ts", import.meta.url));
+// Same extension as this file: .ts in the repository, .js in the built package (dist/).
+const WORKER_MAIN = fileURLToPath(new URL(`../worker/main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** A worker's requests reject with this when the process dies under them. */
 export class WorkerExited extends Error {

@@ -1,12 +1,12 @@
 // What the host acknowledged stays: across a clean restart, and across SIGKILL of the server.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ADMIN_KEY, startHost, tenantWithKeys, testDir, type TestHost } from "../helpers/host.ts";
+import { CLI, serve as serveProcess } from "../helpers/serve.ts";
 import { MYORG } from "../helpers/sources.ts";
 
-const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
+const serve = (dataDir: string) => serveProcess(["--data", dataDir]);
 
 describe("persistence", () => {
   it("keeps tenants, keys, modules, bindings, limits and the log across a restart", async () => {
@@ -76,6 +76,27 @@ describe("persistence", () => {
   });
 });
 
+describe("one host per data directory", () => {
+  it("refuses a second host on the same --data, naming the lock file and the first host's pid", async () => {
+    const dataDir = testDir();
+    const first = await serve(dataDir);
+    const second = spawn(process.execPath, [CLI, "serve", "--data", dataDir, "--port", "0"], {
+      env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    onTestFinished(() => void second.kill("SIGKILL"));
+    let err = "";
+    second.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise((resolve) => second.once("exit", resolve));
+    expect(code).not.toBe(0);
+    expect(err).toContain(`pid ${first.child.pid}`);
+    expect(err).toContain(`lock file ${dataDir}/palisade.lock`);
+    expect(err).toContain("hint: one host per --data directory");
+    // The first host was not disturbed.
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+  }, 30_000);
+});
+
 function childPids(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
 }
@@ -120,26 +141,4 @@ async function start(dataDir: string): Promise<TestHost> {
   const host = await startHost({ dataDir });
   onTestFinished(() => host.close());
   return host;
-}
-
-/** Starts `palisade serve` as its own process and waits for its URL; killed when the test ends. */
-function serve(dataDir: string): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, "serve", "--data", dataDir, "--port", "0"], {
-    env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  // Failing before its own kill, a test would leave the server and its sandbox workers running.
-  onTestFinished(() => void child.kill("SIGKILL"));
-  return new Promise((resolve, reject) => {
-    // Logs are JSON on stdout; the banner with the URL is on stderr.
-    let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    let err = "";
-    child.stderr!.on("data", (chunk: Buffer) => {
-      err += chunk.toString();
-      const match = /serving (http:\/\/[\d.:]+)/.exec(err);
-      if (match) resolve({ url: match[1]!, child, output: () => out });
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${err}${out}`)));
-  });
 }

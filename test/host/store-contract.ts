@@ -1,5 +1,6 @@
 // The store contract as tests: every Store implementation runs these (SQLite in
-// store.test.ts; PostgreSQL where a server is available). `open` gives a fresh, empty store.
+// store.test.ts, PostgreSQL in store-postgres.test.ts against a real server). `open` gives a
+// fresh, empty store.
 import { describe, expect, it } from "vitest";
 import type { Decision } from "palisade/sdk";
 import { MAX_MODULE_VERSIONS, MAX_STATE_BYTES, type ApprovalRecord, type Store } from "../../host/store/store.ts";

@@ -18,6 +18,14 @@ describe("SqliteStore", () => {
     expect(() => new SqliteStore(dir)).toThrow(/newer Palisade/);
   });
 
+  it("refuses a second store on one data directory until the first is closed", async () => {
+    const dir = testDir();
+    const first = new SqliteStore(dir);
+    expect(() => new SqliteStore(dir)).toThrow(expect.objectContaining({ code: "PAL_DATA_DIR_LOCKED", details: { lock_file: `${dir}/palisade.lock`, pid: process.pid } }));
+    await first.close();
+    await new SqliteStore(dir).close();
+  });
+
   it("migrates a data directory of schema 2 (tenant bindings, session state) without losing either", async () => {
     const dir = testDir();
     const db = new DatabaseSync(`${dir}/palisade.db`);

@@ -1,6 +1,6 @@
-// The suite needs two system programs: Chromium (the console's browser tests) and PostgreSQL
-// (the store's). On a fresh machine they are installed here, once, before any test runs; the
-// machines this runs on are root. Nothing is installed when they are there already.
+// The console's browser tests need Chromium. On a fresh machine it is installed here, once,
+// before any test runs (the machines this runs on are root); nothing is installed when it is
+// there. PostgreSQL's binaries are test/setup/postgres.ts's.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 

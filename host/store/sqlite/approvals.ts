@@ -1,6 +1,6 @@
 // Approvals in SQLite. Every change of status is one UPDATE guarded by the status it expects
 // (and by the clock), so two answers to one approval, or two resumes, cannot both succeed.
-import type { ApprovalStatus } from "../../../sdk/approvals.ts";
+import { toApproval as fromRow } from "../records.ts";
 import type { ApprovalFilter, ApprovalRecord, ApprovalStore, Resolution } from "../store.ts";
 import type { Database, Row } from "./database.ts";
 
@@ -22,14 +22,14 @@ export class SqliteApprovals implements ApprovalStore {
 
   async get(tenant: string, id: string): Promise<ApprovalRecord | undefined> {
     const row = this.#db.q("SELECT * FROM approvals WHERE tenant = ? AND id = ?").get(tenant, id) as Row | undefined;
-    return row ? toApproval(row) : undefined;
+    return row ? read(row) : undefined;
   }
 
   async list(tenant: string, filter: ApprovalFilter): Promise<ApprovalRecord[]> {
     const before = filter.before === undefined ? undefined : (this.#db.q("SELECT seq FROM approvals WHERE tenant = ? AND id = ?").get(tenant, filter.before) as { seq: number } | undefined);
     const rows = this.#db.q(`SELECT * FROM approvals WHERE tenant = ? AND seq < ? AND (? IS NULL OR status = ?) ORDER BY seq DESC LIMIT ?`)
       .all(tenant, before?.seq ?? (filter.before === undefined ? Number.MAX_SAFE_INTEGER : 0), filter.status ?? null, filter.status ?? null, filter.limit) as Row[];
-    return rows.map(toApproval);
+    return rows.map(read);
   }
 
   async resolve(tenant: string, id: string, r: Resolution, now: Date): Promise<{ approval: ApprovalRecord; changed: boolean } | undefined> {
@@ -52,7 +52,7 @@ export class SqliteApprovals implements ApprovalStore {
     const at = now.toISOString();
     const rows = this.#db.q(`UPDATE approvals SET status = 'expired', resolved_by = 'timeout', resolved_at = ?
                              WHERE status = 'pending' AND expires_at <= ? RETURNING *`).all(at, at) as Row[];
-    return rows.map(toApproval);
+    return rows.map(read);
   }
 
   async countPending(tenant: string): Promise<number> {
@@ -64,26 +64,4 @@ export class SqliteApprovals implements ApprovalStore {
   }
 }
 
-function toApproval(row: Row): ApprovalRecord {
-  const optional = (key: string) => (row[key] === null ? {} : { [key]: row[key] as string });
-  return {
-    id: row.id as string,
-    tenant: row.tenant as string,
-    status: row.status as ApprovalStatus,
-    session_id: row.session_id as string | null,
-    agent: row.agent as string | null,
-    decision_id: row.decision_id as string | null,
-    fingerprint: row.fingerprint as string,
-    event: JSON.parse(row.event as string),
-    reasons: JSON.parse(row.reasons as string),
-    bindings: JSON.parse(row.bindings as string),
-    held: JSON.parse(row.held as string),
-    created_at: row.created_at as string,
-    expires_at: row.expires_at as string,
-    ...optional("resolved_by"),
-    ...optional("resolved_at"),
-    ...optional("note"),
-    ...optional("used_at"),
-    ...(row.proposal === null ? {} : { proposal: JSON.parse(row.proposal as string) }),
-  };
-}
+const read = (row: Row) => fromRow(row, (v) => JSON.parse(v as string));

@@ -2,11 +2,10 @@
 // kind and id ('' for the tenant scope).
 import type { Binding } from "../../../sdk/index.ts";
 import type { BindingRecord, BindingStore, Scope } from "../store.ts";
+import { scopeKey, toScope } from "../records.ts";
 import { now, type Database, type Row } from "./database.ts";
 import type { SqliteSessions } from "./sessions.ts";
 
-export const scopeKey = (scope: Scope): [string, string] => [scope.kind, scope.kind === "tenant" ? "" : scope.id];
-const toScope = (kind: Scope["kind"], id: string): Scope => (kind === "tenant" ? { kind } : { kind, id });
 
 export class SqliteBindings implements BindingStore {
   readonly #db: Database;

@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { PalisadeError } from "../../../sdk/index.ts";
+import { DataDirLock } from "./lock.ts";
 import { MIGRATIONS } from "./migrations.ts";
 
 export type Row = Record<string, unknown>;
@@ -14,15 +15,22 @@ export type Row = Record<string, unknown>;
 export const now = () => new Date().toISOString();
 
 export class Database {
+  readonly #lock: DataDirLock;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #open = true;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.#db = new DatabaseSync(path.join(dataDir, "palisade.db"));
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
-    this.#migrate();
+    this.#lock = DataDirLock.acquire(dataDir); // before anything reads the file: a second host stops here
+    try {
+      this.#db = new DatabaseSync(path.join(dataDir, "palisade.db"));
+      this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+      this.#migrate();
+    } catch (e) {
+      this.#lock.release();
+      throw e;
+    }
   }
 
   #migrate(): void {
@@ -71,6 +79,7 @@ export class Database {
     if (!this.#open) return;
     this.#open = false;
     this.#db.close();
+    this.#lock.release();
   }
 }
 

@@ -5,14 +5,12 @@
 import type { LoggedDecisionInfo } from "../../../sdk/api.ts";
 import { PalisadeError } from "../../../sdk/index.ts";
 import type { DecisionFilter, DecisionStore, DecisionToLog, Retention } from "../store.ts";
-import { MAX_LOGGED_REASON } from "../store.ts";
+import { logRow, overRetention, toLoggedDecision } from "../records.ts";
 import { now, type Database, type Row } from "./database.ts";
 import type { SqliteSessions } from "./sessions.ts";
 
 type Usage = { decisions: number; bytes: number };
 type Pending = { entry: DecisionToLog; retention: Retention; done: (error?: unknown) => void };
-
-const cut = (text: string | null) => (text !== null && text.length > MAX_LOGGED_REASON ? `${text.slice(0, MAX_LOGGED_REASON)}…` : text);
 
 export class SqliteDecisions implements DecisionStore {
   readonly #db: Database;
@@ -58,19 +56,15 @@ export class SqliteDecisions implements DecisionStore {
   #insert(entry: DecisionToLog, retention: Retention): void {
     const { tenant, decision } = entry;
     if (entry.state) this.#sessions.apply(tenant, entry.state);
-    const policies = JSON.stringify(decision.policies.map((p) => ({ ...p, reason: cut(p.reason) })));
-    const event = entry.event === undefined ? null : JSON.stringify(entry.event);
-    const reason = cut(decision.reason);
-    const bytes = policies.length + (event?.length ?? 0) + (reason?.length ?? 0) + 200;
+    const row = logRow(entry);
     const usage = this.#current(tenant); // before the insert, which it must not count twice
     this.#db.q(`INSERT INTO decisions (id, tenant, time, event_type, target, result, reason, decided_by, policies, duration_ms, event, bytes, approval, dry_run)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      decision.decision_id, tenant, now(), entry.event_type, entry.target, decision.result, reason,
-      JSON.stringify(decision.decided_by), policies, decision.duration_ms, event, bytes,
-      entry.approval ? JSON.stringify(entry.approval) : null, entry.dry_run ? 1 : 0,
+      decision.decision_id, tenant, now(), entry.event_type, entry.target, decision.result, row.reason,
+      row.decided_by, row.policies, decision.duration_ms, row.event, row.bytes, row.approval, entry.dry_run ? 1 : 0,
     );
     usage.decisions++;
-    usage.bytes += bytes;
+    usage.bytes += row.bytes;
     this.#prune(tenant, usage, retention);
   }
 
@@ -83,13 +77,9 @@ export class SqliteDecisions implements DecisionStore {
     return usage;
   }
 
-  // Deletes the oldest decisions past the retention: by count exactly, by bytes in proportion
-  // (rows differ in size), again until the log fits.
+  // Deletes the oldest decisions past the retention, again until the log fits.
   #prune(tenant: string, usage: Usage, retention: Retention): void {
-    while (usage.decisions > retention.decisions || (usage.bytes > retention.bytes && usage.decisions > 0)) {
-      const overCount = usage.decisions - retention.decisions;
-      const overBytes = usage.bytes > retention.bytes ? Math.ceil((usage.decisions * (usage.bytes - retention.bytes)) / usage.bytes) : 0;
-      const drop = Math.min(usage.decisions, Math.max(overCount, overBytes, 1));
+    for (let drop = overRetention(usage, retention); drop > 0; drop = overRetention(usage, retention)) {
       const last = this.#db.q("SELECT seq FROM decisions WHERE tenant = ? ORDER BY seq LIMIT 1 OFFSET ?").get(tenant, drop - 1) as { seq: number } | undefined;
       if (!last) break;
       const gone = this.#db.q("SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM decisions WHERE tenant = ? AND seq <= ?").get(tenant, last.seq) as { n: number; b: number };
@@ -111,7 +101,7 @@ export class SqliteDecisions implements DecisionStore {
     const rows = this.#db.q(`SELECT * FROM decisions WHERE tenant = ? AND seq < ? AND time < ? AND (? IS NULL OR result = ?)
                           ORDER BY seq DESC LIMIT ?`)
       .all(tenant, beforeSeq, beforeTime, filter.result ?? null, filter.result ?? null, filter.limit) as Row[];
-    return rows.map(toDecision);
+    return rows.map((r) => toLoggedDecision(r, (v) => JSON.parse(v as string)));
   }
 
   async usage(tenant: string): Promise<Usage> {
@@ -128,22 +118,4 @@ export class SqliteDecisions implements DecisionStore {
     this.#usage.clear();
     this.#sessions.forget();
   }
-}
-
-function toDecision(r: Row): LoggedDecisionInfo {
-  return {
-    decision_id: r.id as string,
-    time: r.time as string,
-    tenant: r.tenant as string,
-    event_type: r.event_type as LoggedDecisionInfo["event_type"],
-    target: r.target as string | null,
-    result: r.result as LoggedDecisionInfo["result"],
-    reason: r.reason as string | null,
-    decided_by: JSON.parse(r.decided_by as string) as string[],
-    policies: JSON.parse(r.policies as string) as LoggedDecisionInfo["policies"],
-    duration_ms: r.duration_ms as number,
-    ...(r.event === null ? {} : { event: JSON.parse(r.event as string) as unknown }),
-    ...(r.approval === null ? {} : { approval: JSON.parse(r.approval as string) as LoggedDecisionInfo["approval"] }),
-    ...(r.dry_run ? { dry_run: true } : {}),
-  };
 }

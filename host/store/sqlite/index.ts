@@ -1,5 +1,6 @@
 // The default store: one SQLite file in the data directory (database.ts), one file per
-// resource. This process must be the only one writing it; its caches depend on that.
+// resource. This process must be the only one writing it, as its caches depend on that: a lock
+// (lock.ts) makes a second host on the same directory refuse to start.
 import type { Store } from "../store.ts";
 import { SqliteApprovals } from "./approvals.ts";
 import { SqliteBindings } from "./bindings.ts";
