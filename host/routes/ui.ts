@@ -1,11 +1,13 @@
 // The console at /ui: static files from ui/, read once at start, served with a strict
 // Content-Security-Policy (scripts and styles from this origin only, nothing inline, no
 // framing). Only files that exist in ui/ are served, by exact path: nothing else on disk is.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { FastifyPluginAsync } from "fastify";
 
-const UI_DIR = path.resolve(import.meta.dirname, "../../ui");
+// ui/ sits at the package's root: two levels up from here in the repository (host/routes/),
+// three in the package, where this file is compiled to dist/host/routes/.
+const UI_DIR = [path.resolve(import.meta.dirname, "../../ui"), path.resolve(import.meta.dirname, "../../../ui")].find((dir) => existsSync(path.join(dir, "index.html")));
 const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml" };
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -20,7 +22,8 @@ function files(dir: string, prefix = ""): Map<string, { body: Buffer; type: stri
 }
 
 export const uiRoutes: FastifyPluginAsync = async (app) => {
-  const served = files(UI_DIR);
+  // Without ui/ (a package built without it) the API still serves; /ui says what is missing.
+  const served = UI_DIR ? files(UI_DIR) : new Map<string, { body: Buffer; type: string }>();
   app.get("/ui", { schema: { hide: true } }, (_request, reply) => reply.redirect("/ui/"));
   app.get("/ui/*", { schema: { hide: true } }, (request, reply) => {
     const wanted = (request.params as { "*": string })["*"] || "index.html";
