@@ -32,9 +32,13 @@ export function testDir(): string {
   return dir;
 }
 
-export async function startHost(options: { dataDir?: string; configFile?: string; workers?: number } = {}): Promise<TestHost> {
+export async function startHost(options: { dataDir?: string; configFile?: string; workers?: number; limits?: Record<string, number> } = {}): Promise<TestHost> {
   const dataDir = options.dataDir ?? tempDir();
-  const config = { ...loadConfig({ data: dataDir, port: 0, ...(options.configFile ? { config: options.configFile } : {}) }), workers: options.workers ?? 1 };
+  const loaded = loadConfig({ data: dataDir, port: 0, ...(options.configFile ? { config: options.configFile } : {}) });
+  // Unless a test is about limits (and passes its own, or {} for the product's defaults), a call
+  // gets the cap's full second: a 50 ms limit racing a loaded machine would turn an odd
+  // decision into a timeout's DENY.
+  const config = { ...loaded, limits: { ...(options.limits ?? { timeout_ms: 1000 }), ...loaded.limits }, workers: options.workers ?? 1 };
   const server = await buildServer({ config, adminKey: ADMIN_KEY, logger: false });
   await server.listen({ host: "127.0.0.1", port: 0 });
   const address = server.server.address() as { port: number };

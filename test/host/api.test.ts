@@ -12,7 +12,7 @@ let acme: Record<"security" | "author" | "agent", string>;
 let beta: Record<"security" | "author" | "agent", string>;
 
 beforeAll(async () => {
-  host = await startHost();
+  host = await startHost({ limits: {} }); // the product's own default limits, which a test below reads
   acme = await tenantWithKeys(host, "acme");
   beta = await tenantWithKeys(host, "beta");
   expect((await host.call("PUT", "/v1/tenants/acme/modules/myorg.policies", acme.author, { source: MYORG })).status).toBe(201);

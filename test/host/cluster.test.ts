@@ -21,7 +21,9 @@ let config: string;
 beforeAll(async () => {
   pg = await TestPostgres.start();
   config = path.join(tempDir(), "palisade.yaml");
-  writeFileSync(config, "workers: 1\nlog_level: warn\nmax_inflight_per_tenant: 256\n");
+  // A generous time limit: these tests count decisions, and a 50 ms limit racing three hosts
+  // and a database on two cores would turn the odd one into a timeout's DENY.
+  writeFileSync(config, "workers: 1\nlog_level: warn\nmax_inflight_per_tenant: 256\nlimits: { timeout_ms: 1000 }\n");
 });
 afterAll(() => pg?.stop());
 
