@@ -2,7 +2,7 @@
 // the row the log keeps (reasons cut, size counted), and how much of a log to drop to fit.
 import type { LoggedDecisionInfo } from "../../sdk/api.ts";
 import type { ApprovalStatus } from "../../sdk/approvals.ts";
-import type { ApprovalRecord, DecisionToLog, Retention, Scope } from "./store.ts";
+import type { ApprovalRecord, DecisionToLog, ModuleRecord, ModuleVersionRecord, Retention, Scope } from "./store.ts";
 import { MAX_LOGGED_REASON } from "./store.ts";
 
 /** A scope as (kind, id) columns; the tenant scope's id is ''. */
@@ -73,5 +73,24 @@ export function toApproval(row: Record<string, unknown>, json: (value: unknown) 
     ...optional("note"),
     ...optional("used_at"),
     ...(row.proposal === null ? {} : { proposal: json(row.proposal) as ApprovalRecord["proposal"] }),
+  };
+}
+
+export function toModule(row: Record<string, unknown>): ModuleRecord {
+  return { tenant: row.tenant as string, module: row.name as string, current_version: row.current_version as number, created_at: row.created_at as string, updated_at: row.updated_at as string };
+}
+
+/** A module version from its row; `json` reads a JSON column, as for toLoggedDecision. */
+export function toVersion(row: Record<string, unknown>, json: (value: unknown) => unknown): ModuleVersionRecord {
+  return {
+    tenant: row.tenant as string,
+    module: row.name as string,
+    version: row.version as number,
+    source: json(row.source) as ModuleVersionRecord["source"],
+    sha256: row.sha256 as string,
+    bundle_bytes: row.bundle_bytes as number,
+    policies: json(row.policies) as ModuleVersionRecord["policies"],
+    created_at: row.created_at as string,
+    ...(typeof row.bundle === "string" && typeof row.bundle_map === "string" ? { bundle: { code: row.bundle, map: row.bundle_map } } : {}),
   };
 }

@@ -174,6 +174,7 @@ describe("a database outage", () => {
 
     const down = answers.filter((x) => x.phase === "down");
     console.log(`outage: ${answers.filter((x) => x.phase === "before").length} answers before, ${down.length} during (${down.filter((x) => x.status === 503).length} × 503), ${answers.filter((x) => x.phase === "restarting").length} after`);
+    expect([a, b].map((host) => host.child.exitCode)).toEqual([null, null]); // both hosts lived through it
     expect(down.length).toBeGreaterThan(0);
     expect(down.filter((x) => x.result === "ALLOW")).toEqual([]);
     expect(down.every((x) => x.status === 503 || x.result === "DENY")).toBe(true);

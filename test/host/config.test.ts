@@ -34,6 +34,23 @@ describe("config file", () => {
     expect(loadConfig({ config: file, port: 9001 })).toMatchObject({ host: "0.0.0.0", port: 9001, dataDir: path.join(root, "d") });
   });
 
+  it("takes the PostgreSQL URL from --store, else PALISADE_DATABASE_URL, and refuses anything else", () => {
+    const saved = process.env.PALISADE_DATABASE_URL;
+    try {
+      delete process.env.PALISADE_DATABASE_URL;
+      expect(loadConfig({}).storeUrl).toBeNull();
+      process.env.PALISADE_DATABASE_URL = "postgres://env@db/p";
+      expect(loadConfig({}).storeUrl).toBe("postgres://env@db/p");
+      expect(loadConfig({ store: "postgresql://flag@db/p" }).storeUrl).toBe("postgresql://flag@db/p");
+      expect(() => loadConfig({ store: "mysql://x@db/p" })).toThrow(expect.objectContaining({ code: "PAL_CONFIG_INVALID", message: expect.stringMatching(/^--store must be a PostgreSQL URL/) }));
+      process.env.PALISADE_DATABASE_URL = "/var/lib/db";
+      expect(() => loadConfig({})).toThrow(/^PALISADE_DATABASE_URL must be a PostgreSQL URL/);
+    } finally {
+      if (saved === undefined) delete process.env.PALISADE_DATABASE_URL;
+      else process.env.PALISADE_DATABASE_URL = saved;
+    }
+  });
+
   it("loads policy_modules for every tenant or the listed ones, applies default bindings and limits", async () => {
     write("policies/myorg/policies.ts", readFileSync(new URL("../../examples/myorg/policies.ts", import.meta.url), "utf8"));
     write("policies/acme/extra.ts", "import { label } from './label';\nexport const tag = () => ({ result: 'ASK', reason: label });\nexport const POLICY_REGISTRY = [{ handler: 'acme.extra.tag' }];");

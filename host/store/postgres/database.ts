@@ -91,16 +91,26 @@ export class Database implements Queries {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.#guard(async () => {
       const client = await this.#pool.connect();
+      // The pool listens for a connection's errors only while it is idle: one that dies while
+      // checked out here (the server went away between statements) would otherwise crash the host.
+      let broken: Error | undefined;
+      const lost = (e: Error) => {
+        broken = e;
+        this.#reachable = false;
+      };
+      client.on("error", lost);
       try {
         await client.query("BEGIN");
         const result = await fn(transactionOf(client, this.origin));
         await client.query("COMMIT");
         return result;
       } catch (e) {
+        if (isUnreachable(e)) broken ??= e as Error;
         await client.query("ROLLBACK").catch(() => {});
         throw e;
       } finally {
-        client.release();
+        client.off("error", lost);
+        client.release(broken); // a broken connection is discarded, not reused
       }
     });
   }

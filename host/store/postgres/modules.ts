@@ -2,6 +2,7 @@
 // Every change is announced, so other hosts load the version that is now current.
 import type { ModuleRecord, ModuleStore, ModuleVersionRecord } from "../store.ts";
 import { MAX_MODULE_VERSIONS } from "../store.ts";
+import { toModule, toVersion } from "../records.ts";
 import { now, type Database, type Row } from "./database.ts";
 
 export class PgModules implements ModuleStore {
@@ -44,18 +45,18 @@ export class PgModules implements ModuleStore {
 
   async getVersion(tenant: string, module: string, version: number): Promise<ModuleVersionRecord | undefined> {
     const row = await this.#db.one("SELECT * FROM module_versions WHERE tenant = $1 AND name = $2 AND version = $3", [tenant, module, version]);
-    return row && toVersion(row);
+    return row && readVersion(row);
   }
 
   async listVersions(tenant: string, module: string): Promise<ModuleVersionRecord[]> {
-    return (await this.#db.rows("SELECT * FROM module_versions WHERE tenant = $1 AND name = $2 ORDER BY version", [tenant, module])).map(toVersion);
+    return (await this.#db.rows("SELECT * FROM module_versions WHERE tenant = $1 AND name = $2 ORDER BY version", [tenant, module])).map(readVersion);
   }
 
   async current(tenant: string): Promise<ModuleVersionRecord[]> {
     const rows = await this.#db.rows(`SELECT v.* FROM modules m JOIN module_versions v
                                       ON v.tenant = m.tenant AND v.name = m.name AND v.version = m.current_version
                                       WHERE m.tenant = $1 ORDER BY m.name`, [tenant]);
-    return rows.map(toVersion);
+    return rows.map(readVersion);
   }
 
   async delete(tenant: string, module: string): Promise<boolean> {
@@ -63,20 +64,4 @@ export class PgModules implements ModuleStore {
   }
 }
 
-function toModule(row: Row): ModuleRecord {
-  return { tenant: row.tenant as string, module: row.name as string, current_version: row.current_version as number, created_at: row.created_at as string, updated_at: row.updated_at as string };
-}
-
-function toVersion(row: Row): ModuleVersionRecord {
-  return {
-    tenant: row.tenant as string,
-    module: row.name as string,
-    version: row.version as number,
-    source: row.source as ModuleVersionRecord["source"],
-    sha256: row.sha256 as string,
-    bundle_bytes: row.bundle_bytes as number,
-    policies: row.policies as ModuleVersionRecord["policies"],
-    created_at: row.created_at as string,
-    ...(typeof row.bundle === "string" && typeof row.bundle_map === "string" ? { bundle: { code: row.bundle, map: row.bundle_map } } : {}),
-  };
-}
+const readVersion = (row: Row) => toVersion(row, (v) => v);

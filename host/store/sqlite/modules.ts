@@ -1,6 +1,7 @@
 // Module versions: each upload is a new version with its source and bundle; one is current.
 import type { ModuleRecord, ModuleStore, ModuleVersionRecord } from "../store.ts";
 import { MAX_MODULE_VERSIONS } from "../store.ts";
+import { toModule, toVersion } from "../records.ts";
 import { now, type Database, type Row } from "./database.ts";
 
 export class SqliteModules implements ModuleStore {
@@ -41,18 +42,18 @@ export class SqliteModules implements ModuleStore {
 
   async getVersion(tenant: string, module: string, version: number): Promise<ModuleVersionRecord | undefined> {
     const row = this.#db.q("SELECT * FROM module_versions WHERE tenant = ? AND name = ? AND version = ?").get(tenant, module, version) as Row | undefined;
-    return row && toVersion(row);
+    return row && readVersion(row);
   }
 
   async listVersions(tenant: string, module: string): Promise<ModuleVersionRecord[]> {
-    return (this.#db.q("SELECT * FROM module_versions WHERE tenant = ? AND name = ? ORDER BY version").all(tenant, module) as Row[]).map(toVersion);
+    return (this.#db.q("SELECT * FROM module_versions WHERE tenant = ? AND name = ? ORDER BY version").all(tenant, module) as Row[]).map(readVersion);
   }
 
   async current(tenant: string): Promise<ModuleVersionRecord[]> {
     const rows = this.#db.q(`SELECT v.* FROM modules m JOIN module_versions v
                           ON v.tenant = m.tenant AND v.name = m.name AND v.version = m.current_version
                           WHERE m.tenant = ? ORDER BY m.name`).all(tenant) as Row[];
-    return rows.map(toVersion);
+    return rows.map(readVersion);
   }
 
   async delete(tenant: string, module: string): Promise<boolean> {
@@ -60,20 +61,4 @@ export class SqliteModules implements ModuleStore {
   }
 }
 
-function toModule(row: Row): ModuleRecord {
-  return { tenant: row.tenant as string, module: row.name as string, current_version: row.current_version as number, created_at: row.created_at as string, updated_at: row.updated_at as string };
-}
-
-function toVersion(row: Row): ModuleVersionRecord {
-  return {
-    tenant: row.tenant as string,
-    module: row.name as string,
-    version: row.version as number,
-    source: JSON.parse(row.source as string) as ModuleVersionRecord["source"],
-    sha256: row.sha256 as string,
-    bundle_bytes: row.bundle_bytes as number,
-    policies: JSON.parse(row.policies as string) as ModuleVersionRecord["policies"],
-    created_at: row.created_at as string,
-    ...(typeof row.bundle === "string" && typeof row.bundle_map === "string" ? { bundle: { code: row.bundle, map: row.bundle_map } } : {}),
-  };
-}
+const readVersion = (row: Row) => toVersion(row, (v) => JSON.parse(v as string));
