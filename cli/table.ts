@@ -2,9 +2,13 @@
 import type { ApprovalInfo } from "../sdk/approvals.ts";
 import type { PolicyInfo } from "../sdk/types.ts";
 
+// Reasons are a policy's words, and policies are tenant code: control characters (terminal
+// escapes among them) are shown as "?" rather than sent to the reader's terminal.
+const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+
 function aligned(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return [header, ...rows].map((r) => r.map((cell, i) => printable(cell).padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }
 
 /** Handler, kind, name and params (required ones starred), in aligned columns. */

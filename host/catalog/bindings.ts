@@ -21,6 +21,13 @@ export interface ScopedBindings {
 }
 
 const strip = ({ updated_at: _, ...b }: Binding & { updated_at: string }): Binding => b;
+
+// An agent's or a session's bindings are read from the store at most this often per scope: an
+// evaluate would otherwise pay two store reads (a round trip each on PostgreSQL), and the runtime
+// would check new binding objects every time. Writes here and on other hosts (follow.ts) clear
+// the tenant's entries at once; the age only bounds how late a session's expiry is seen.
+const SCOPED_TTL_MS = 1000;
+const MAX_SCOPED_ENTRIES = 10_000;
 const describeScope = (scope: Scope | { kind: "config" }) => (scope.kind === "tenant" || scope.kind === "config" ? `the ${scope.kind}` : `${scope.kind} "${scope.id}"`);
 export class BindingService {
   readonly #store: Store;
@@ -30,6 +37,9 @@ export class BindingService {
   readonly #loader: TenantLoader;
   readonly #writes: KeyedSerial;
   readonly #tenantBindings = new Map<string, ScopedBindings>();
+  /** tenant → "agent\0id" | "session\0id" → that scope's bindings, and when they were read. */
+  readonly #scoped = new Map<string, Map<string, { bindings: readonly Binding[]; at: number }>>();
+  #scopedEntries = 0;
 
   constructor(store: Store, runtime: Runtime, config: HostConfig, limits: LimitsCache, loader: TenantLoader, writes: KeyedSerial) {
     this.#store = store;
@@ -61,13 +71,36 @@ export class BindingService {
   async forEvent(tenant: string, event: PolicyEvent): Promise<ScopedBindings> {
     const wide = await this.ofTenant(tenant);
     const { session_id: session, agent } = event.context ?? {};
-    const ofSession = session === undefined ? [] : (await this.#store.bindings.list(tenant, { kind: "session", id: session })).map(strip);
-    const ofAgent = agent === undefined ? [] : (await this.#store.bindings.list(tenant, { kind: "agent", id: agent })).map(strip);
+    const ofSession = session === undefined ? [] : await this.#ofScope(tenant, { kind: "session", id: session });
+    const ofAgent = agent === undefined ? [] : await this.#ofScope(tenant, { kind: "agent", id: agent });
     if (!ofSession.length && !ofAgent.length) return wide;
     return {
       bindings: [...ofSession, ...ofAgent, ...wide.bindings],
       scopes: [...ofSession.map(() => "session"), ...ofAgent.map(() => "agent"), ...wide.scopes],
     };
+  }
+
+  async #ofScope(tenant: string, scope: Exclude<Scope, { kind: "tenant" }>): Promise<readonly Binding[]> {
+    const key = `${scope.kind}\0${scope.id}`;
+    const cached = this.#scoped.get(tenant)?.get(key);
+    if (cached && Date.now() - cached.at < SCOPED_TTL_MS) return cached.bindings;
+    const bindings = Object.freeze((await this.#store.bindings.list(tenant, scope)).map(strip));
+    if (this.#scopedEntries >= MAX_SCOPED_ENTRIES) this.#clearScoped();
+    let ofTenant = this.#scoped.get(tenant);
+    if (!ofTenant) this.#scoped.set(tenant, (ofTenant = new Map()));
+    if (!ofTenant.has(key)) this.#scopedEntries++;
+    ofTenant.set(key, { bindings, at: Date.now() });
+    return bindings;
+  }
+
+  #clearScoped(tenant?: string): void {
+    if (tenant === undefined) {
+      this.#scoped.clear();
+      this.#scopedEntries = 0;
+      return;
+    }
+    this.#scopedEntries -= this.#scoped.get(tenant)?.size ?? 0;
+    this.#scoped.delete(tenant);
   }
 
   /**
@@ -168,9 +201,11 @@ export class BindingService {
 
   invalidate(tenant: string): void {
     this.#tenantBindings.delete(tenant);
+    this.#clearScoped(tenant);
   }
 
   invalidateAll(): void {
     this.#tenantBindings.clear();
+    this.#clearScoped();
   }
 }
