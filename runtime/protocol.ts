@@ -1,5 +1,5 @@
 // Every message between the supervisor and a worker process, and nothing else. Messages
-// travel over Node's IPC channel as JSON. Rules:
+// travel as JSON frames over the worker's fd 3 (channel.ts). Rules:
 // - Module code is named by a code id: the bundle's sha256 for public code (the builtins),
 //   a per-tenant hash of it for the rest (see worker/code-store.ts). The supervisor sends a
 //   code (`module`) before the first message that names it; a worker keeps it until
@@ -9,7 +9,7 @@
 // - Every request carries an `id`; the worker answers each one exactly once, unless it dies,
 //   in which case the supervisor settles it as a `crash`.
 // - Workers send `heartbeat` on a timer so a blocked main thread is noticed and killed.
-// - Each IPC message is an array of these messages, in order (see outbox.ts).
+// - Each frame is an array of these messages, in order.
 // - Nothing a tenant wrote crosses as an object: policy output arrives here already parsed
 //   from a capped JSON string and validated, and error text is plain strings.
 // - A worker that ends itself because of one tenant's isolate names that tenant on its own
@@ -17,6 +17,8 @@
 //   writes there; stderr carries text that tenant code may have chosen, and is never believed.
 import type { ErrorKind, StateUpdate, Verdict } from "../sdk/index.ts";
 
+/** The worker's file descriptor for the channel (a socket pair). */
+export const CHANNEL_FD = 3;
 /** The worker's file descriptor for culprit lines. */
 export const CULPRIT_FD = 4;
 const CULPRIT = "culprit ";

@@ -1,12 +1,13 @@
 // One sandbox worker process as the supervisor sees it: the child, its requests in flight,
 // which module codes it already holds, and its last sign of life. When it exits, only its own
 // requests fail (as crashes); the pool decides about a replacement.
-import { fork, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { culpritOf, type FromWorker, type Heaviest, type Reply, type Request, type RequestBody, type ToWorker } from "../protocol.ts";
-import { Outbox } from "../outbox.ts";
+import { Channel } from "../channel.ts";
+import { CHANNEL_FD, culpritOf, type FromWorker, type Heaviest, type Reply, type Request, type RequestBody, type ToWorker } from "../protocol.ts";
 import type { WorkerOptions } from "../worker/main.ts";
 
 // Same extension as this file: .ts in the repository, .js in the built package (dist/).
@@ -49,24 +50,22 @@ export class WorkerHandle {
   #blame = true;
   #culprit: string | null = null;
   readonly #pending = new Map<number, Pending>();
-  readonly #outbox = new Outbox<ToWorker>((batch) => {
-    if (this.state !== "exited" && this.child.connected) this.child.send(batch);
-  });
+  readonly #channel: Channel<ToWorker, FromWorker>;
 
   constructor(index: number, options: WorkerOptions, onLog: (line: string) => void) {
     this.index = index;
-    this.child = fork(WORKER_MAIN, [JSON.stringify(options)], {
-      // Required by isolated-vm on Node ≥ 20 (isolated-vm #420, #424). Set explicitly so that
-      // the caller's own flags (inspector, loaders) never reach a sandbox process.
-      // --allow-unsafe-function-constructor: a module's realm is entered through its tenant's
-      // hub, a context with another security token, and V8 then refuses `Function(…)` in the
-      // module ("no access"). The check guards cross-origin frames in browsers; here no object
-      // of one realm reaches another, so the Function a module calls is always its own.
-      execArgv: ["--no-node-snapshot", "--allow-unsafe-function-constructor"],
+    // --no-node-snapshot: required by isolated-vm on Node ≥ 20 (isolated-vm #420, #424). The
+    // flags are set here, not inherited, so the caller's own (inspector, loaders) never reach
+    // a sandbox process.
+    // --allow-unsafe-function-constructor: a module's realm is entered through its tenant's
+    // hub, a context with another security token, and V8 then refuses `Function(…)` in the
+    // module ("no access"). The check guards cross-origin frames in browsers; here no object
+    // of one realm reaches another, so the Function a module calls is always its own.
+    this.child = spawn(process.execPath, ["--no-node-snapshot", "--allow-unsafe-function-constructor", WORKER_MAIN, JSON.stringify(options)], {
       env: {},
-      // fd 4 carries culprit lines, written only by the worker's own code (see protocol.ts).
-      stdio: ["ignore", "ignore", "pipe", "ipc", "pipe"],
-      serialization: "json",
+      // fd 3 is the channel (a socket pair); fd 4 carries culprit lines, written only by the
+      // worker's own code (see protocol.ts).
+      stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"],
     });
     const culprits = this.child.stdio[4] as Readable;
     let culpritText = "";
@@ -82,16 +81,18 @@ export class WorkerHandle {
         if (this.stderrTail.length > 20) this.stderrTail.shift();
       }
     });
-    this.ready = new Promise((resolve, reject) => {
-      this.child.once("exit", (code, signal) => reject(new WorkerExited(this.#exitReason(code, signal))));
-      this.child.on("message", (batch: FromWorker[]) => {
-        this.heard = true;
-        for (const message of batch) this.#receive(message, resolve);
-      });
-    });
+    const socket = this.child.stdio[CHANNEL_FD] as Socket;
+    // A send to a dying child fails; the exit handler settles everything in flight.
+    socket.on("error", () => {});
+    const ready = Promise.withResolvers<void>();
+    this.ready = ready.promise;
+    this.child.once("exit", (code, signal) => ready.reject(new WorkerExited(this.#exitReason(code, signal))));
+    this.#channel = new Channel<ToWorker, FromWorker>(socket, (batch) => {
+      this.heard = true;
+      for (const message of batch) this.#receive(message, ready.resolve);
+    }, (why) => this.kill(`unreadable channel: ${why}`));
     this.ready.catch(() => {});
-    // Once the culprit pipe has ended, a culprit line written just before exit is in. (Not
-    // the child's "close" event: it never comes after disconnect().)
+    // Once the culprit pipe has ended, a culprit line written just before exit is in.
     const culpritsEnded = new Promise((resolve) => culprits.once("close", resolve));
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
@@ -107,7 +108,7 @@ export class WorkerHandle {
         resolve({ reason, suspect: culpritsEnded.then(() => this.#culprit ?? sole) });
       });
     });
-    // A send to a dying child fails; the exit handler settles everything in flight.
+    // A failure to spawn is an exit without a code: the exit handler settles everything.
     this.child.on("error", () => {});
   }
 
@@ -147,7 +148,7 @@ export class WorkerHandle {
   }
 
   post(message: ToWorker): void {
-    if (this.state !== "exited") this.#outbox.push(message);
+    if (this.state !== "exited") this.#channel.send(message);
   }
 
   /** Asks the worker to exit (it does when its channel closes), killing it if it does not. */
@@ -155,7 +156,8 @@ export class WorkerHandle {
     if (this.state === "exited") return;
     this.#killReason ??= "runtime closed";
     this.#holdProcessOpen(true);
-    if (this.child.connected) this.child.disconnect();
+    // The worker exits when its channel ends.
+    this.#channel.end();
     const timer = setTimeout(() => this.kill("did not exit when asked"), graceMs);
     await this.exited;
     clearTimeout(timer);
@@ -178,7 +180,7 @@ export class WorkerHandle {
   // An idle worker must not keep its parent alive (a script or test runner that forgot
   // close() still exits); a worker with requests in flight must, or their answers are lost.
   #holdProcessOpen(hold: boolean): void {
-    const handles = [this.child, this.child.channel, this.child.stderr, this.child.stdio[4]] as ({ ref(): void; unref(): void } | null | undefined)[];
+    const handles = [this.child, this.child.stdio[CHANNEL_FD], this.child.stderr, this.child.stdio[4]] as ({ ref(): void; unref(): void } | null | undefined)[];
     for (const handle of handles) {
       if (hold) handle?.ref();
       else handle?.unref();

@@ -2,8 +2,9 @@
 // The only process that loads isolated-vm. It holds no secrets: it is forked with an empty
 // environment, because tenant code in it might read process memory (isolated-vm #550).
 import { writeSync } from "node:fs";
-import { CULPRIT_FD, culpritLine, type FromWorker, type Heaviest, type ToWorker } from "../protocol.ts";
-import { Outbox } from "../outbox.ts";
+import { Socket } from "node:net";
+import { Channel } from "../channel.ts";
+import { CHANNEL_FD, CULPRIT_FD, culpritLine, type FromWorker, type Heaviest, type ToWorker } from "../protocol.ts";
 import { CodeStore } from "./code-store.ts";
 import { Executor } from "./evaluate.ts";
 import { logLine } from "./log.ts";
@@ -44,10 +45,16 @@ const executor = new Executor(tenants, code);
 // Before the first call's output needs it (see warmValidators).
 warmValidators(["verdict"]);
 
-const outbox = new Outbox<FromWorker>((batch) => {
-  if (process.connected) process.send!(batch);
-});
-const send = (message: FromWorker) => outbox.push(message);
+const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+const channel = new Channel<FromWorker, ToWorker>(socket, (batch) => {
+  for (const message of batch) {
+    handle(message).catch((e: unknown) => die(`internal error: ${e instanceof Error ? e.stack : String(e)}`));
+  }
+}, (why) => die(`unreadable channel from the supervisor: ${why}`));
+const send = (message: FromWorker) => channel.send(message);
+// The supervisor is gone: nobody can receive verdicts, so there is nothing left to do.
+socket.on("end", () => process.exit(0));
+socket.on("error", () => process.exit(0));
 
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
@@ -68,13 +75,6 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-process.on("message", (batch: ToWorker[]) => {
-  for (const message of batch) {
-    handle(message).catch((e: unknown) => die(`internal error: ${e instanceof Error ? e.stack : String(e)}`));
-  }
-});
-// The supervisor is gone: nobody can receive verdicts, so there is nothing left to do.
-process.on("disconnect", () => process.exit(0));
 
 // Between calls no tenant code may run, and no isolate may hold more than its limit allows.
 // Either one means a way around the limits was found: the isolate goes, and the tenant's next
