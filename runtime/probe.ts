@@ -5,6 +5,7 @@
 import { bundle } from "./bundler/bundle.ts";
 import { CodeStore } from "./worker/code-store.ts";
 import { TenantSandbox } from "./worker/sandbox.ts";
+import { SyncCalls } from "./worker/sync-calls.ts";
 
 export interface WrapperProbe {
   /** Calls the policy with an event given as JSON (with `session_state`); answers the wrapper's JSON. */
@@ -17,7 +18,7 @@ export async function createWrapperProbe(options: { module: string; source: stri
   if (!built.ok) throw new Error(`probe: ${options.module} does not bundle`);
   const code = new CodeStore();
   code.put(built.sha256, built.code);
-  const sandbox = await TenantSandbox.create({ memoryMb: 64, graceMs: 100, stuckMs: 2000, onCatastrophicError: () => {}, onStuck: () => {} });
+  const sandbox = await TenantSandbox.create({ memoryMb: 64, graceMs: 100, stuckMs: 2000, onCatastrophicError: () => {}, onStuck: () => {}, sync: new SyncCalls(1000) });
   await sandbox.adopt(code, built.sha256, 500);
   await sandbox.instantiate("probe", built.sha256, options.export, options.kind, JSON.stringify(options.params ?? {}), 500);
   let id = 0;

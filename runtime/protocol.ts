@@ -91,6 +91,8 @@ export interface Outcome {
 }
 
 export type ToWorker =
+  /** Answered at once with `pong`: the cost of the channel alone (a health probe, and the bench's floor). */
+  | { type: "ping"; id: number; tenant: string }
   | { type: "module"; code: string; script: string }
   | { type: "forget"; code: string }
   | { type: "load"; id: number; tenant: string; epoch: number; code: string; limits: WorkerLimits }
@@ -118,7 +120,9 @@ export interface Heaviest {
 
 export type FromWorker =
   | { type: "ready"; pid: number }
-  | { type: "heartbeat"; rss: number; isolates: number; heaviest: Heaviest | null }
+  | { type: "pong"; id: number }
+  /** `sync_calls`: policy calls run on the worker's own thread so far (see worker/sync-calls.ts). */
+  | { type: "heartbeat"; rss: number; isolates: number; heaviest: Heaviest | null; sync_calls: number }
   /** `inspection` is JSON `{registry, exports}` as the module produced it: parse it as hostile. */
   | { type: "loaded"; id: number; inspection: string }
   | { type: "load_failed"; id: number; error: CallError }

@@ -39,6 +39,8 @@ export class Runtime {
         graceMs: 100,
         stuckMs: 2000,
         restCpuMs: 250,
+        // Well inside hangMs, so that the worker names the culprit before the pool kills it as hung.
+        syncStuckMs: Math.min(1000, Math.floor(options.hangMs / 2)),
       },
     });
     const bindings = new BindingResolver(this.#modules);
@@ -94,6 +96,16 @@ export class Runtime {
   async evaluate(request: EvaluateRequest): Promise<Decision> {
     this.#assertOpen();
     return this.#evaluator.evaluate(request);
+  }
+
+  /**
+   * A round trip to the worker that serves `tenant`, doing nothing there: resolves when the
+   * worker answered. A health probe, and the floor every evaluation pays.
+   */
+  async ping(tenant: string): Promise<void> {
+    this.#assertOpen();
+    const reply = await this.#dispatcher.send({ type: "ping", tenant: checkTenant(tenant) }, []);
+    if (reply instanceof Error) throw new PalisadeError("PAL_RUNTIME_UNAVAILABLE", reply.message);
   }
 
   stats(): RuntimeStats {

@@ -25,6 +25,10 @@ export interface WorkerStats {
   inflight: number;
   rss_mb: number;
   isolates: number;
+  /** Policy calls the worker ran on its own thread instead of isolated-vm's pool, as of its last heartbeat. */
+  sync_calls: number;
+  /** Heartbeats received from this worker process: each one reflects every reply sent before it. */
+  heartbeats: number;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -114,6 +118,8 @@ export class WorkerPool {
       inflight: w.inflight,
       rss_mb: Math.round(w.rssBytes / 1048576),
       isolates: w.isolates,
+      sync_calls: w.syncCalls,
+      heartbeats: w.heartbeats,
     }));
   }
 

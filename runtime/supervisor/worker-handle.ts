@@ -44,6 +44,8 @@ export class WorkerHandle {
   readonly stderrTail: string[] = [];
   rssBytes = 0;
   isolates = 0;
+  syncCalls = 0;
+  heartbeats = 0;
   heaviest: Heaviest | null = null;
   #nextId = 1;
   #killReason: string | null = null;
@@ -120,6 +122,8 @@ export class WorkerHandle {
     } else if (message.type === "heartbeat") {
       this.rssBytes = message.rss;
       this.isolates = message.isolates;
+      this.syncCalls = message.sync_calls;
+      this.heartbeats++;
       this.heaviest = message.heaviest;
     } else {
       const pending = this.#pending.get(message.id);

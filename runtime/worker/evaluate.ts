@@ -7,6 +7,7 @@ import { logLine } from "./log.ts";
 import { errorOf, parseCallOutput, type CallOutput } from "./output.ts";
 import type { CodeStore } from "./code-store.ts";
 import { SandboxFailure, type TenantSandbox } from "./sandbox.ts";
+import type { SyncCalls } from "./sync-calls.ts";
 import type { Tenants } from "./tenants.ts";
 
 type Request<T extends ToWorker["type"]> = Extract<ToWorker, { type: T }>;
@@ -23,11 +24,13 @@ const eventJson = (event: string, data: string, call: CallSpec) => `{"data":${da
 export class Executor {
   readonly #tenants: Tenants;
   readonly #code: CodeStore;
+  readonly #sync: SyncCalls;
   #callId = 0;
 
-  constructor(tenants: Tenants, code: CodeStore) {
+  constructor(tenants: Tenants, code: CodeStore, sync: SyncCalls) {
     this.#tenants = tenants;
     this.#code = code;
+    this.#sync = sync;
   }
 
   async load(msg: Request<"load">): Promise<Reply> {
@@ -53,6 +56,15 @@ export class Executor {
   }
 
   async evaluate(msg: Request<"evaluate">): Promise<Reply> {
+    this.#sync.enter(msg.tenant);
+    try {
+      return await this.#evaluate(msg);
+    } finally {
+      this.#sync.leave(msg.tenant);
+    }
+  }
+
+  async #evaluate(msg: Request<"evaluate">): Promise<Reply> {
     const outcomes: Outcome[] = [];
     let data = msg.data;
     // After a chain ran out of time, the policy it was in gets a call (and a limit) of its own.

@@ -9,6 +9,7 @@ import { CodeStore } from "./code-store.ts";
 import { Executor } from "./evaluate.ts";
 import { logLine } from "./log.ts";
 import type { TenantSandbox } from "./sandbox.ts";
+import { SyncCalls } from "./sync-calls.ts";
 import { Tenants } from "./tenants.ts";
 import { warmValidators } from "../validate.ts";
 
@@ -21,6 +22,8 @@ export interface WorkerOptions {
   stuckMs: number;
   /** An idle isolate that uses this much CPU between calls is disposed (no tenant code may run then). */
   restCpuMs: number;
+  /** How long past its time limit a call on the worker's own thread may block it before the worker ends. */
+  syncStuckMs: number;
 }
 
 const options = JSON.parse(process.argv[2] ?? "{}") as WorkerOptions;
@@ -35,13 +38,15 @@ function die(reason: string, culprit: string | null = null): never {
 }
 
 const code = new CodeStore();
+const sync = new SyncCalls(options.syncStuckMs);
 const tenants = new Tenants(options.maxIsolates, options.memoryMb, {
   graceMs: options.graceMs,
   stuckMs: options.stuckMs,
+  sync,
   onCatastrophicError: (message, sandbox) => die(`isolated-vm lost control of an isolate (${message})`, sandbox?.owner),
   onStuck: (sandbox) => die("an isolate kept running after the watchdog disposed it", sandbox.owner),
 });
-const executor = new Executor(tenants, code);
+const executor = new Executor(tenants, code, sync);
 // Before the first call's output needs it (see warmValidators).
 warmValidators(["verdict"]);
 
@@ -58,6 +63,8 @@ socket.on("error", () => process.exit(0));
 
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
+    case "ping":
+      return send({ type: "pong", id: message.id });
     case "module":
       return code.put(message.code, message.script);
     case "forget":
@@ -65,6 +72,7 @@ async function handle(message: ToWorker): Promise<void> {
     case "unload":
       return executor.unload(message);
     case "drop":
+      sync.forget(message.tenant);
       return tenants.drop(message.tenant, message.epoch);
     case "load":
       return send(await executor.load(message));
@@ -99,6 +107,6 @@ function retire(sandbox: TenantSandbox, why: string): void {
 }
 
 setInterval(() => {
-  send({ type: "heartbeat", rss: process.memoryUsage.rss(), isolates: tenants.size, heaviest: inspectIsolates() });
+  send({ type: "heartbeat", rss: process.memoryUsage.rss(), isolates: tenants.size, heaviest: inspectIsolates(), sync_calls: sync.count });
 }, options.heartbeatMs);
 send({ type: "ready", pid: process.pid });

@@ -5,6 +5,7 @@ import type { CallError } from "../protocol.ts";
 import type { CodeStore, CompiledScript } from "./code-store.ts";
 import { HUB_SOURCE } from "./hub-source.ts";
 import { REALM_SOURCE } from "./realm-source.ts";
+import type { Path, SyncCalls } from "./sync-calls.ts";
 
 type Entry = "adopt" | "forget" | "inspect" | "instantiate" | "call" | "collect" | "chain" | "collectChain";
 const ENTRIES: Entry[] = ["adopt", "forget", "inspect", "instantiate", "call", "collect", "chain", "collectChain"];
@@ -18,6 +19,8 @@ export interface SandboxOptions {
   /** Called when a disposed isolate's call still has not returned after `stuckMs`. */
   onStuck: (sandbox: TenantSandbox) => void;
   stuckMs: number;
+  /** Decides which calls run on this thread (see sync-calls.ts). */
+  sync: SyncCalls;
 }
 
 /** Thrown when a call into the sandbox fails as a whole (timeout, memory, disposal). */
@@ -58,6 +61,8 @@ export class TenantSandbox {
   /** The time limits of the calls queued on or running in this isolate, summed. */
   #queuedMs = 0;
   #disposedBy: "watchdog" | null = null;
+  /** The isolate's CPU time when the last call ended, or when the first of those in flight began. */
+  #cpuMark = 0n;
   /** The isolate's CPU time when its last call ended: tenant code must not run between calls. */
   #cpuAtRest = 0n;
 
@@ -216,8 +221,12 @@ export class TenantSandbox {
     try {
       return await fn();
     } finally {
-      if (--this.#inflight === 0 && !this.disposed) this.#cpuAtRest = this.isolate.cpuTime;
+      if (--this.#inflight === 0) this.#rest();
     }
+  }
+
+  #rest(): void {
+    if (!this.disposed) this.#cpuAtRest = this.isolate.cpuTime;
   }
 
   // Calls into one isolate queue up, so the watchdog allows for the limits of the calls ahead.
@@ -225,10 +234,21 @@ export class TenantSandbox {
   // uninterruptible built-ins. Past it, the isolate is disposed and the call fails as a timeout.
   #apply(entry: Entry, args: ivm.Transferable[], timeoutMs: number): Promise<string> {
     if (this.isolate.isDisposed) return Promise.reject(new SandboxFailure({ kind: "crash", message: "the tenant isolate was disposed" }));
+    // A call still on the pool holds the isolate: a synchronous one would wait for its lock.
+    if (this.#inflight === 0 && this.owner !== null && this.options.sync.allowed(this.owner, timeoutMs)) {
+      try {
+        return Promise.resolve(this.#applySync(entry, args, timeoutMs, this.owner));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return this.#busy(async () => {
       const budgetMs = this.#queuedMs + timeoutMs + this.options.graceMs;
       this.#queuedMs += timeoutMs;
       let timer: NodeJS.Timeout | undefined;
+      const alone = this.#inflight === 1;
+      if (alone) this.#cpuMark = this.isolate.cpuTime;
+      let failed = true;
       const call = this.hub[entry].apply(undefined, args, { timeout: timeoutMs });
       const watchdog = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -243,15 +263,48 @@ export class TenantSandbox {
       try {
         const out = await Promise.race([call, watchdog]);
         if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `hub ${entry} returned ${typeof out}` });
+        failed = false;
         return out;
       } catch (e) {
         throw e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
       } finally {
+        this.#observe(timeoutMs, alone && this.#inflight === 1 ? "pool" : "queued", failed);
         clearTimeout(timer);
         this.#queuedMs -= timeoutMs;
         call.catch(() => {}); // settled by the watchdog race; its own rejection is expected
       }
     });
+  }
+
+  // The same call on this thread: no hand-off, and no timer can fire until it returns, so the
+  // sync watchdog thread stands in for the one above.
+  #applySync(entry: Entry, args: ivm.Transferable[], timeoutMs: number, owner: string): string {
+    this.#inflight++;
+    this.#cpuMark = this.isolate.cpuTime;
+    let failed = true;
+    try {
+      const out = this.options.sync.run(owner, timeoutMs, () => this.hub[entry].applySync(undefined, args, { timeout: timeoutMs }));
+      if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `hub ${entry} returned ${typeof out}` });
+      failed = false;
+      return out;
+    } catch (e) {
+      throw e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
+    } finally {
+      this.#observe(timeoutMs, "sync", failed);
+      if (--this.#inflight === 0) this.#rest();
+    }
+  }
+
+  // Calls into one isolate run one after another, so the CPU it used since the last call
+  // ended (or since it went from idle to busy) is this call's, plus, for calls on the pool,
+  // whatever of the calls queued after it ran before this thread looked.
+  // An isolate disposed under a call (its memory limit, the watchdog) is a failure too.
+  #observe(timeoutMs: number, how: Path, failed: boolean): void {
+    if (this.owner === null) return;
+    if (this.disposed) return this.options.sync.observe(this.owner, timeoutMs, Infinity, how, true);
+    const now = this.isolate.cpuTime;
+    this.options.sync.observe(this.owner, timeoutMs, Number(now - this.#cpuMark) / 1e6, how, failed);
+    this.#cpuMark = now;
   }
 
   #classify(e: unknown, timeoutMs: number): CallError {

@@ -390,3 +390,13 @@ describe("bindings whose policy is not loaded", () => {
     expect(d.policies[1]!.error!.message).toContain("policy unavailable: probe.p.whoami is a callable and takes no params");
   });
 });
+
+describe("ping", () => {
+  it("round-trips to the tenant's worker, and refuses a bad tenant id like every other call", async () => {
+    const before = rt.stats().evaluations;
+    await expect(rt.ping("acme")).resolves.toBeUndefined();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => rt.ping(`tenant-${i}`)));
+    expect(rt.stats().evaluations).toBe(before);
+    await rejection(rt.ping("" as string), "PAL_TENANT_INVALID");
+  });
+});
