@@ -12,7 +12,16 @@ import { Evaluator } from "./evaluator.ts";
 import { infosOf, Loader } from "./loader.ts";
 import { ModuleTable } from "./modules.ts";
 import { mergeLimits, resolveOptions, type ResolvedLimits, type ResolvedOptions, type RuntimeOptions } from "./options.ts";
-import { WorkerPool } from "./supervisor/pool.ts";
+import { shard, WorkerPool } from "./supervisor/pool.ts";
+
+// A worker's first decisions are slow: nothing is compiled yet, in either process. Before the
+// runtime is handed out, each worker serves a synthetic tenant real decisions (a factory and a
+// callable, alone and chained, on the pool and then on the worker's own thread), and the
+// tenant is dropped. 2 × the calls it takes to earn the worker's thread.
+const WARM_UP_SOURCE = `export function limit(params) { return (event) => event.data.name === params.name ? { result: "DENY", reason: "warm-up" } : null; }
+export const allow = (event) => ({ result: "ALLOW", data: { seen: event.type } });
+export const POLICY_REGISTRY = [{ handler: "palisade.warmup.limit", kind: "factory" }, { handler: "palisade.warmup.allow" }];`;
+const WARM_UP_CALLS = 16;
 
 export class Runtime {
   readonly #options: ResolvedOptions;
@@ -53,6 +62,30 @@ export class Runtime {
   /** Resolves when the workers have started. */
   started(): Promise<void> {
     return this.#pool.started();
+  }
+
+  /** Runs the warm-up tenant through each worker (see WARM_UP_SOURCE); its decisions are not counted. */
+  async warmUp(): Promise<void> {
+    const workers = this.#options.workers;
+    const bindings = [{ id: "limit", handler: "palisade.warmup.limit", params: { name: "never" } }, { id: "allow", handler: "palisade.warmup.allow" }];
+    const event = { type: "tool_call", data: { name: "search", arguments: { q: "warm-up" } }, context: { session_id: "warm-up" } } as const;
+    try {
+      await Promise.all(Array.from({ length: workers }, async (_, index) => {
+        let tenant = "";
+        for (let n = 0; !tenant || shard(tenant, workers) !== index; n++) tenant = `palisade-warm-up-${n}`;
+        try {
+          await this.load({ tenant, module: "palisade.warmup", source: WARM_UP_SOURCE });
+          for (let i = 0; i < WARM_UP_CALLS; i++) {
+            await this.evaluate({ tenant, bindings: i % 2 ? bindings : bindings.slice(1), event, state: { allow: { n: i } } });
+          }
+        } finally {
+          this.dropTenant(tenant);
+        }
+      }));
+    } finally {
+      this.#evaluator.evaluations = 0;
+      for (const kind of Object.keys(this.#evaluator.errors) as (keyof Evaluator["errors"])[]) this.#evaluator.errors[kind] = 0;
+    }
   }
 
   /** Bundles a module, runs it in a realm of its own in the tenant's sandbox, checks its registry, and makes it current. */
@@ -147,9 +180,11 @@ export class Runtime {
   }
 }
 
-/** Starts a runtime and waits for its sandbox workers. */
+
+/** Starts a runtime, waits for its sandbox workers, and warms them up. */
 export async function createRuntime(options?: RuntimeOptions): Promise<Runtime> {
-  const runtime = new Runtime(resolveOptions(options));
+  const resolved = resolveOptions(options);
+  const runtime = new Runtime(resolved);
   try {
     // While the workers start: the first evaluation should not pay for compiling schemas.
     warmValidators();
@@ -158,5 +193,7 @@ export async function createRuntime(options?: RuntimeOptions): Promise<Runtime> 
     await runtime.close();
     throw new PalisadeError("PAL_RUNTIME_UNAVAILABLE", `sandbox workers failed to start: ${(e as Error).message}`, undefined, { cause: e });
   }
+  // A failed warm-up costs speed, not correctness: the runtime serves cold.
+  await runtime.warmUp().catch((e: unknown) => resolved.log(`sandbox warm-up failed: ${e instanceof Error ? e.message : String(e)}`));
   return runtime;
 }
