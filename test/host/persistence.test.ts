@@ -29,6 +29,24 @@ describe("persistence", () => {
     await host.close();
   });
 
+  it("loads a restarted host's tenants in the background, before their first request", async () => {
+    const dataDir = testDir();
+    let host = await start(dataDir);
+    const keys = await tenantWithKeys(host, "acme");
+    await host.call("PUT", "/v1/tenants/acme/modules/myorg.policies", keys.author, { source: MYORG });
+    await host.call("PUT", "/v1/tenants/acme/bindings/block", keys.security, { handler: "myorg.policies.block_domains", params: { blocked_domains: ["evil.com"] } });
+    await host.close();
+
+    host = await start(dataDir);
+    const { runtime } = host.server.palisade;
+    // No request has named the tenant: only the background walk can have loaded its module.
+    for (const deadline = Date.now() + 20_000; !runtime.policies("acme").length && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+    expect(runtime.policies("acme").map((p) => p.handler)).toContain("myorg.policies.block_domains");
+    const reply = await host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event: { type: "tool_call", data: { name: "f", arguments: { url: "https://evil.com" } } } });
+    expect(reply.body).toMatchObject({ result: "DENY", reason: "block: Domain evil.com blocked." });
+    await host.close();
+  });
+
   it("fails closed when a stored module no longer loads after a restart", async () => {
     const dataDir = testDir();
     let host = await start(dataDir);
