@@ -4,6 +4,8 @@ import type { Runtime } from "palisade/runtime";
 
 export interface Footprint {
   rss_mb: number;
+  /** Of which the tenant isolates' V8 heaps. */
+  heap_mb: number;
   isolates: number;
 }
 
@@ -11,7 +13,8 @@ export interface Footprint {
 export async function footprint(rt: Runtime): Promise<Footprint> {
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const workers = rt.stats().workers;
-  return { rss_mb: workers.reduce((n, w) => n + w.rss_mb, 0), isolates: workers.reduce((n, w) => n + w.isolates, 0) };
+  const sum = (key: "rss_mb" | "heap_mb" | "isolates") => workers.reduce((n, w) => n + w[key], 0);
+  return { rss_mb: sum("rss_mb"), heap_mb: sum("heap_mb"), isolates: sum("isolates") };
 }
 
 /** MB of RSS per isolate added since `before`; each bench tenant holds one isolate. */

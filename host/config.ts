@@ -33,6 +33,7 @@ export const ConfigSchema = Type.Object(
     max_sessions: Type.Optional(Type.Integer({ minimum: 1, description: "Live sessions with state per tenant; a new one past it is denied. Default 10000." })),
     session_store_mb: Type.Optional(Type.Integer({ minimum: 1, description: "Bytes of session state per tenant, in MB; state updates past it are denied. Default 64." })),
     max_pending_approvals: Type.Optional(Type.Integer({ minimum: 1, description: "Pending approvals per tenant; an ASK past it is denied. Default 1000." })),
+    rewarm_tenants: Type.Optional(Type.Integer({ minimum: 0, description: "Tenants whose modules and evaluators a starting host loads in the background, before their first request. 0 loads each on first use. Default 200." })),
     approval_webhook_private_networks: Type.Optional(Type.Boolean({ description: "Let approval webhooks reach loopback, private and link-local addresses. Default false." })),
     metrics_token: Type.Optional(Type.String({ minLength: 24, description: "When set, /metrics answers only requests with Authorization: Bearer <this token>. PALISADE_METRICS_TOKEN overrides it." })),
   },
@@ -70,6 +71,7 @@ export interface HostConfig {
   maxSessions: number;
   sessionStoreBytes: number;
   maxPendingApprovals: number;
+  rewarmTenants: number;
   webhookPrivateNetworks: boolean;
   metricsToken: string | null;
 }
@@ -152,6 +154,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     maxSessions: file.max_sessions ?? 10_000,
     sessionStoreBytes: (file.session_store_mb ?? 64) << 20,
     maxPendingApprovals: file.max_pending_approvals ?? 1000,
+    rewarmTenants: file.rewarm_tenants ?? 200,
     webhookPrivateNetworks: file.approval_webhook_private_networks ?? false,
     metricsToken: process.env.PALISADE_METRICS_TOKEN || file.metrics_token || null,
   };

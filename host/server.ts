@@ -53,8 +53,6 @@ export interface Services {
 
 /** How often expired sessions are swept out of the store. */
 const SWEEP_MS = 60_000;
-/** Tenants warmed after a start (see Catalog.rewarm): enough for a platform's busy ones, not a whole fleet's memory. */
-const REWARM_TENANTS = 200;
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -126,8 +124,10 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   app.decorateRequest("principal", null);
   let closed = false;
   // The tenants of a restarted host are loaded before their first requests come, in the
-  // background: readiness does not wait for it, and it stops at REWARM_TENANTS.
-  void store.tenants.list().then((tenants) => catalog.rewarm(tenants.slice(0, REWARM_TENANTS).map((t) => t.id), () => closed), () => 0);
+  // background: readiness does not wait for it, and it stops at rewarm_tenants.
+  if (config.rewarmTenants > 0) {
+    void store.tenants.list().then((tenants) => catalog.rewarm(tenants.slice(0, config.rewarmTenants).map((t) => t.id), () => closed), () => 0);
+  }
   const sweep = setInterval(() => {
     store.sessions.expire().catch((e: unknown) => app.log.error({ err: e }, "sweeping expired sessions failed"));
   }, SWEEP_MS);

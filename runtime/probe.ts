@@ -1,7 +1,9 @@
-// One policy through the trusted wrapper in this process, with no worker and no IPC: the cost
-// of the wrapper alone, for benchmarks that compare it with a raw isolated-vm call. Not for
-// untrusted code in production: a crash here takes this process with it. It has a door of its
-// own (palisade/runtime/probe), because it loads isolated-vm here, and palisade/runtime never does.
+// Policies in isolates of this process, for benchmarks: through the trusted wrapper with no
+// worker and no IPC (the wrapper's own cost), or as a bare script called with applySync (the
+// floor of any isolated-vm call). Not for untrusted code in production: a crash here takes
+// this process with it. It has a door of its own (palisade/runtime/probe), because it loads
+// isolated-vm here, and palisade/runtime never does.
+import ivm from "isolated-vm";
 import { bundle } from "./bundler/bundle.ts";
 import { CodeStore } from "./worker/code-store.ts";
 import { TenantSandbox } from "./worker/sandbox.ts";
@@ -25,5 +27,23 @@ export async function createWrapperProbe(options: { module: string; source: stri
   return {
     call: (eventJson) => sandbox.call(built.sha256, ++id, "probe", eventJson, 1 << 18, 50),
     dispose: () => sandbox.dispose(),
+  };
+}
+
+export interface RawProbe {
+  /** One applySync of the script's `globalThis.run(json)`, which answers a string. */
+  callSync(json: string): string;
+  dispose(): void;
+}
+
+/** `source` must set `globalThis.run = (json) => string`; it runs in a fresh 64 MB isolate. */
+export async function createRawProbe(source: string): Promise<RawProbe> {
+  const isolate = new ivm.Isolate({ memoryLimit: 64 });
+  const context = await isolate.createContext();
+  await context.eval(source, { timeout: 1000 });
+  const run = (await context.global.get("run", { reference: true })) as ivm.Reference<(json: string) => string>;
+  return {
+    callSync: (json) => run.applySync(undefined, [json], { timeout: 50 }),
+    dispose: () => isolate.dispose(),
   };
 }

@@ -121,8 +121,11 @@ export interface Heaviest {
 export type FromWorker =
   | { type: "ready"; pid: number }
   | { type: "pong"; id: number }
-  /** `sync_calls`: policy calls run on the worker's own thread so far (see worker/sync-calls.ts). */
-  | { type: "heartbeat"; rss: number; isolates: number; heaviest: Heaviest | null; sync_calls: number }
+  /**
+   * `heap`: bytes the idle tenant isolates' heaps hold, summed. `sync_calls`: policy calls run
+   * on the worker's own thread so far (see worker/sync-calls.ts).
+   */
+  | { type: "heartbeat"; rss: number; isolates: number; heaviest: Heaviest | null; heap: number; sync_calls: number }
   /** `inspection` is JSON `{registry, exports}` as the module produced it: parse it as hostile. */
   | { type: "loaded"; id: number; inspection: string }
   | { type: "load_failed"; id: number; error: CallError }

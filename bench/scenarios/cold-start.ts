@@ -1,7 +1,9 @@
 // Scenario 4 — cold start. Over HTTP: a tenant's first decision after its module is uploaded
 // and bound; then, after the host restarts, the first decision of a tenant that has not been
-// used since (its modules load from the store into a fresh isolate). The host itself is warmed
-// by another tenant first: this measures the tenant, not the process's own start-up.
+// used since (the restarted host loads its tenants in the background, but the first request
+// may come first). The host itself is warmed by another tenant first: this measures the
+// tenant, not the process's own start-up. A second decision of each tenant shows what any
+// one decision costs here, one at a time over HTTP.
 import { MODULE_SOURCE } from "../policies.ts";
 import { type Progress, type ScenarioResult } from "../report.ts";
 import { percentile } from "../stats.ts";
@@ -23,6 +25,7 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
   const upload: number[] = [];
   const first: number[] = [];
   const rewarm: number[] = [];
+  const again: number[] = [];
   const keys: string[] = [];
   try {
     progress(`cold start: upload, bind and first decision for ${ROUNDS} new tenants`);
@@ -49,6 +52,8 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
     await call(host.url, "POST", "/v1/tenants/warm/evaluate", keys[0]!, { event: EVENT });
     for (let i = 1; i < tenants.length; i++) {
       rewarm.push(await timed(() => call(host.url, "POST", `/v1/tenants/${tenants[i]}/evaluate`, keys[i]!, { event: EVENT })));
+      // The same tenant again: what any decision costs one at a time over HTTP, the floor here.
+      again.push(await timed(() => call(host.url, "POST", `/v1/tenants/${tenants[i]}/evaluate`, keys[i]!, { event: EVENT })));
     }
   } finally {
     await host.stop();
@@ -62,7 +67,8 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
       { figure: "upload + bind + first decision, over HTTP, median", measured: `${cold.toFixed(1)} ms`, target: "≤ 20 ms", holds: cold <= 20 },
       { figure: "of which the first decision, median", measured: `${median(first).toFixed(1)} ms` },
       { figure: "after a host restart: a tenant's first decision, median", measured: `${warmAgain.toFixed(1)} ms`, target: "≤ 3 ms", holds: warmAgain <= 3 },
+      { figure: "after a host restart: the same tenant's second decision, median", measured: `${median(again).toFixed(1)} ms` },
     ],
-    raw: { upload_ms: upload, first_ms: first, rewarm_ms: rewarm },
+    raw: { upload_ms: upload, first_ms: first, rewarm_ms: rewarm, again_ms: again },
   };
 }

@@ -24,6 +24,8 @@ export interface WorkerStats {
   restarts: number;
   inflight: number;
   rss_mb: number;
+  /** What the worker's idle tenant isolates hold in their V8 heaps, together. */
+  heap_mb: number;
   isolates: number;
   /** Policy calls the worker ran on its own thread instead of isolated-vm's pool, as of its last heartbeat. */
   sync_calls: number;
@@ -117,6 +119,7 @@ export class WorkerPool {
       restarts: this.#restarts[w.index]!,
       inflight: w.inflight,
       rss_mb: Math.round(w.rssBytes / 1048576),
+      heap_mb: Math.round(w.heapBytes / 1048576),
       isolates: w.isolates,
       sync_calls: w.syncCalls,
       heartbeats: w.heartbeats,

@@ -43,6 +43,7 @@ export class WorkerHandle {
   /** The last lines the worker wrote to stderr, for start-up failure reports. */
   readonly stderrTail: string[] = [];
   rssBytes = 0;
+  heapBytes = 0;
   isolates = 0;
   syncCalls = 0;
   heartbeats = 0;
@@ -121,6 +122,7 @@ export class WorkerHandle {
       ready();
     } else if (message.type === "heartbeat") {
       this.rssBytes = message.rss;
+      this.heapBytes = message.heap;
       this.isolates = message.isolates;
       this.syncCalls = message.sync_calls;
       this.heartbeats++;

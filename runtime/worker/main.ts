@@ -88,17 +88,22 @@ async function handle(message: ToWorker): Promise<void> {
 // Either one means a way around the limits was found: the isolate goes, and the tenant's next
 // call gets a fresh one. The heaviest idle isolate is reported, so that a worker killed for its
 // RSS is blamed on the tenant whose memory it was.
-function inspectIsolates(): Heaviest | null {
+// `heapBytes`: what the idle isolates' heaps hold together, for "where the bytes go".
+function inspectIsolates(): { heaviest: Heaviest | null; heapBytes: number } {
   let heaviest: Heaviest | null = null;
+  let heapBytes = 0;
   for (const sandbox of tenants.live()) {
     if (sandbox.inflight > 0 || sandbox.owner === null) continue;
     const cpuMs = sandbox.cpuAtRestMs();
     const bytes = sandbox.memoryBytes();
     if (cpuMs > options.restCpuMs) retire(sandbox, `used ${Math.round(cpuMs)} ms of CPU between calls`);
     else if (bytes > 3 * sandbox.memoryMb * 1048576) retire(sandbox, `holds ${Math.round(bytes / 1048576)} MB, over 3 × memory_mb (${sandbox.memoryMb} MB)`);
-    else if (!heaviest || bytes > heaviest.bytes) heaviest = { tenant: sandbox.owner, bytes };
+    else {
+      heapBytes += bytes;
+      if (!heaviest || bytes > heaviest.bytes) heaviest = { tenant: sandbox.owner, bytes };
+    }
   }
-  return heaviest;
+  return { heaviest, heapBytes };
 }
 
 function retire(sandbox: TenantSandbox, why: string): void {
@@ -107,6 +112,7 @@ function retire(sandbox: TenantSandbox, why: string): void {
 }
 
 setInterval(() => {
-  send({ type: "heartbeat", rss: process.memoryUsage.rss(), isolates: tenants.size, heaviest: inspectIsolates(), sync_calls: sync.count });
+  const { heaviest, heapBytes } = inspectIsolates();
+  send({ type: "heartbeat", rss: process.memoryUsage.rss(), isolates: tenants.size, heaviest, heap: heapBytes, sync_calls: sync.count });
 }, options.heartbeatMs);
 send({ type: "ready", pid: process.pid });

@@ -1,6 +1,7 @@
 // A stored module that fails to load once (a worker lost to another tenant at that moment,
 // say) is tried again: its bindings fail closed meanwhile, and work again once it loads.
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, afterEach, expect, it, vi } from "vitest";
 import { startHost, tempDir, tenantWithKeys } from "../helpers/host.ts";
 
@@ -18,7 +19,10 @@ it("tries a stored module that did not load again, with backoff", async () => {
   await host.call("PUT", "/v1/tenants/acme/bindings/block", keys.security, { handler: "acme.p.block" });
   await host.close();
 
-  host = await startHost({ dataDir });
+  // No background load after the restart: the first one must be the request's, which fails.
+  const configFile = path.join(dataDir, "palisade.yaml");
+  writeFileSync(configFile, "rewarm_tenants: 0\n");
+  host = await startHost({ dataDir, configFile });
   try {
     const runtime = host.server.palisade.runtime;
     const load = runtime.load.bind(runtime);
