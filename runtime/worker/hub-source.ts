@@ -9,7 +9,8 @@
 // after anything the worker must look at before going on (an error, a pending promise, a
 // DENY, new data), so the worker, which alone applies the decision rules, resumes from there.
 // The outputs are kept as they come, so after a timeout collectChain() still has the finished
-// ones. Output: [[output, ms], …], written out by hand.
+// ones. Output: [[output, ms], …], written out by hand. `batch` does the same for the calls of
+// several requests of the tenant that arrived together, one policy each.
 export const HUB_SOURCE = String.raw`(function () {
   "use strict";
   const { apply } = Reflect;
@@ -116,6 +117,23 @@ export const HUB_SOURCE = String.raw`(function () {
         if (out === "M") break;
         done[i] = [out, dateNow() - started];
         if (stops(out)) break;
+      }
+      return collectChain(id);
+    },
+
+    // Several events of this tenant, one policy each: their calls in one entry. They do not
+    // depend on one another, so nothing stops the batch but a missing evaluator.
+    // callsJson: [[code, key, eventJson, pendingId], …].
+    batch(id, callsJson, max) {
+      const calls = parse(callsJson);
+      const done = [];
+      set(chains, id, done);
+      for (let i = 0; i < calls.length; i++) {
+        const [code, key, eventJson, pendingId] = calls[i];
+        const started = dateNow();
+        const out = enter(code, "call", [pendingId, key, eventJson, max]);
+        if (out === "M") break;
+        done[i] = [out, dateNow() - started];
       }
       return collectChain(id);
     },

@@ -51,10 +51,31 @@ const executor = new Executor(tenants, code, sync);
 warmValidators(["verdict"]);
 
 const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+const failed = (e: unknown) => die(`internal error: ${e instanceof Error ? e.stack : String(e)}`);
 const channel = new Channel<FromWorker, ToWorker>(socket, (batch) => {
+  // Requests of one tenant that came together, one policy each, share one entry into its
+  // isolate (Executor.evaluateMany). Any other message is handled after the requests before it.
+  const together = new Map<string, Extract<ToWorker, { type: "evaluate" }>[]>();
+  const start = () => {
+    for (const group of together.values()) {
+      if (group.length === 1) handle(group[0]!).catch(failed);
+      else executor.evaluateMany(group).then((replies) => replies.forEach(send), failed);
+    }
+    together.clear();
+  };
   for (const message of batch) {
-    handle(message).catch((e: unknown) => die(`internal error: ${e instanceof Error ? e.stack : String(e)}`));
+    if (message.type !== "evaluate" || message.calls.length !== 1) {
+      start();
+      handle(message).catch(failed);
+      continue;
+    }
+    const { tenant, epoch, limits: l } = message;
+    const key = `${tenant}\0${epoch}\0${l.memory_mb}\0${l.timeout_ms}\0${l.max_output_bytes}`;
+    const group = together.get(key);
+    if (group) group.push(message);
+    else together.set(key, [message]);
   }
+  start();
 }, (why) => die(`unreadable channel from the supervisor: ${why}`));
 const send = (message: FromWorker) => channel.send(message);
 // The supervisor is gone: nobody can receive verdicts, so there is nothing left to do.

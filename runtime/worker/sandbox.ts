@@ -7,8 +7,8 @@ import { HUB_SOURCE } from "./hub-source.ts";
 import { REALM_SOURCE } from "./realm-source.ts";
 import type { Path, SyncCalls } from "./sync-calls.ts";
 
-type Entry = "adopt" | "forget" | "inspect" | "instantiate" | "call" | "collect" | "chain" | "collectChain";
-const ENTRIES: Entry[] = ["adopt", "forget", "inspect", "instantiate", "call", "collect", "chain", "collectChain"];
+type Entry = "adopt" | "forget" | "inspect" | "instantiate" | "call" | "collect" | "chain" | "batch" | "collectChain";
+const ENTRIES: Entry[] = ["adopt", "forget", "inspect", "instantiate", "call", "collect", "chain", "batch", "collectChain"];
 
 export interface SandboxOptions {
   memoryMb: number;
@@ -210,7 +210,16 @@ export class TenantSandbox {
     return this.#apply("chain", [id, calls, eventTail, data, maxOutputBytes], timeoutMs);
   }
 
-  /** The outputs a chain finished before it was stopped. */
+  /**
+   * Calls the policies of several requests in one entry (see the hub's `batch`): `calls` is
+   * JSON of [[code, key, eventJson, pendingId], …]. Like a chain, the batch gets one call's
+   * time limit, and what it did not finish is called on its own afterwards.
+   */
+  batch(id: number, calls: string, maxOutputBytes: number, timeoutMs: number): Promise<string> {
+    return this.#apply("batch", [id, calls, maxOutputBytes], timeoutMs);
+  }
+
+  /** The outputs a chain or batch finished before it was stopped. */
   collectChain(id: number, timeoutMs: number): Promise<string> {
     return this.#apply("collectChain", [id], timeoutMs);
   }
