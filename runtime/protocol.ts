@@ -122,7 +122,7 @@ export type FromWorker =
   | { type: "ready"; pid: number }
   | { type: "pong"; id: number }
   /**
-   * `heap`: bytes the idle tenant isolates' heaps hold, summed. `sync_calls`: policy calls run
+   * `heap`: bytes of live objects in the idle tenant isolates' heaps, summed. `sync_calls`: policy calls run
    * on the worker's own thread so far (see worker/sync-calls.ts).
    */
   | { type: "heartbeat"; rss: number; isolates: number; heaviest: Heaviest | null; heap: number; sync_calls: number }

@@ -30,13 +30,13 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
         ...(target === 1000 ? { target: "≤ 1.0 MB/tenant", holds: perTenant <= 1 } : {}),
       });
       if (target === 1000) {
-        // Where the bytes go: what V8 holds in the isolates' heaps (two contexts each, the
+        // Where the bytes go: the live objects in the isolates' heaps (two contexts each, the
         // tenant's hub and its module's realm, plus the module's code and data), and the rest
-        // of the RSS: each isolate's native side (isolated-vm's and V8's per-isolate state).
+        // of the RSS: heap pages reserved beyond them, and each isolate's native side.
         const heap = (now.heap_mb - base.heap_mb) / (now.isolates - base.isolates);
         rows.push(
-          { figure: "1000 tenants: of which in the isolates' V8 heaps, per tenant", measured: `${heap.toFixed(2)} MB/tenant` },
-          { figure: "1000 tenants: of which outside the heaps (native per-isolate state), per tenant", measured: `${(perTenant - heap).toFixed(2)} MB/tenant` },
+          { figure: "1000 tenants: of which live objects in the isolates' V8 heaps, per tenant", measured: `${heap.toFixed(2)} MB/tenant` },
+          { figure: "1000 tenants: of which the rest (heap pages beyond them, native per-isolate state), per tenant", measured: `${(perTenant - heap).toFixed(2)} MB/tenant` },
         );
       }
     }

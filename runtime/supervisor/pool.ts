@@ -24,7 +24,7 @@ export interface WorkerStats {
   restarts: number;
   inflight: number;
   rss_mb: number;
-  /** What the worker's idle tenant isolates hold in their V8 heaps, together. */
+  /** The live objects in the worker's idle tenant isolates' V8 heaps, together. */
   heap_mb: number;
   isolates: number;
   /** Policy calls the worker ran on its own thread instead of isolated-vm's pool, as of its last heartbeat. */

@@ -109,18 +109,18 @@ async function handle(message: ToWorker): Promise<void> {
 // Either one means a way around the limits was found: the isolate goes, and the tenant's next
 // call gets a fresh one. The heaviest idle isolate is reported, so that a worker killed for its
 // RSS is blamed on the tenant whose memory it was.
-// `heapBytes`: what the idle isolates' heaps hold together, for "where the bytes go".
+// `heapBytes`: the live objects of the idle isolates' heaps together, for "where the bytes go".
 function inspectIsolates(): { heaviest: Heaviest | null; heapBytes: number } {
   let heaviest: Heaviest | null = null;
   let heapBytes = 0;
   for (const sandbox of tenants.live()) {
     if (sandbox.inflight > 0 || sandbox.owner === null) continue;
     const cpuMs = sandbox.cpuAtRestMs();
-    const bytes = sandbox.memoryBytes();
+    const { held: bytes, used } = sandbox.memoryBytes();
     if (cpuMs > options.restCpuMs) retire(sandbox, `used ${Math.round(cpuMs)} ms of CPU between calls`);
     else if (bytes > 3 * sandbox.memoryMb * 1048576) retire(sandbox, `holds ${Math.round(bytes / 1048576)} MB, over 3 × memory_mb (${sandbox.memoryMb} MB)`);
     else {
-      heapBytes += bytes;
+      heapBytes += used;
       if (!heaviest || bytes > heaviest.bytes) heaviest = { tenant: sandbox.owner, bytes };
     }
   }

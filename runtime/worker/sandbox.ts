@@ -122,11 +122,16 @@ export class TenantSandbox {
     return Number(this.isolate.cpuTime - this.#cpuAtRest) / 1e6;
   }
 
-  /** Heap plus memory held outside it, in bytes; only asked of an idle isolate (it waits for the lock). */
-  memoryBytes(): number {
-    if (this.#inflight > 0 || this.disposed) return 0;
+  /**
+   * Memory the isolate holds, in bytes: `held`, its heap as reserved plus what it holds outside
+   * the heap (what limits are checked against); `used`, the live objects in it plus the same
+   * outside bytes (what it costs in RSS, about). Only asked of an idle isolate: it waits for
+   * the isolate's lock.
+   */
+  memoryBytes(): { held: number; used: number } {
+    if (this.#inflight > 0 || this.disposed) return { held: 0, used: 0 };
     const stats = this.isolate.getHeapStatisticsSync();
-    return stats.total_heap_size + stats.externally_allocated_size;
+    return { held: stats.total_heap_size + stats.externally_allocated_size, used: stats.used_heap_size + stats.externally_allocated_size };
   }
 
   /** Runs `fn` once per key at a time; concurrent callers share its answer. */
