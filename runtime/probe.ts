@@ -47,3 +47,26 @@ export async function createRawProbe(source: string): Promise<RawProbe> {
     dispose: () => isolate.dispose(),
   };
 }
+
+/**
+ * The floor of a tenant's footprint, in this process's RSS: `n` bare isolates with one context
+ * each (MB per isolate), then one more context in each (MB per context). A tenant holds an
+ * isolate, a context for its hub and one per module.
+ */
+export function bareIsolateFootprint(n = 200): { isolateMb: number; contextMb: number } {
+  const isolates: ivm.Isolate[] = [];
+  try {
+    const before = process.memoryUsage.rss();
+    for (let i = 0; i < n; i++) {
+      const isolate = new ivm.Isolate({ memoryLimit: 64 });
+      isolates.push(isolate);
+      isolate.createContextSync();
+    }
+    const withOne = process.memoryUsage.rss();
+    for (const isolate of isolates) isolate.createContextSync();
+    const withTwo = process.memoryUsage.rss();
+    return { isolateMb: (withOne - before) / n / 1048576, contextMb: (withTwo - withOne) / n / 1048576 };
+  } finally {
+    for (const isolate of isolates) isolate.dispose();
+  }
+}

@@ -1,6 +1,7 @@
 // Scenario 5 — density: the workers' RSS with 1, 100 and 1,000 tenants, each holding a loaded
 // module (and an isolate, made by one evaluation), on the default two workers.
 import { createRuntime } from "palisade/runtime";
+import { bareIsolateFootprint } from "palisade/runtime/probe";
 import { footprint, mbPerIsolate } from "../footprint.ts";
 import { MODULE_SOURCE, POLICIES } from "../policies.ts";
 import { type Progress, type ScenarioResult } from "../report.ts";
@@ -34,9 +35,14 @@ export async function run(progress: Progress): Promise<ScenarioResult> {
         // tenant's hub and its module's realm, plus the module's code and data), and the rest
         // of the RSS: heap pages reserved beyond them, and each isolate's native side.
         const heap = (now.heap_mb - base.heap_mb) / (now.isolates - base.isolates);
+        // And the floor, in this process: what isolated-vm costs before any Palisade code.
+        const bare = bareIsolateFootprint();
+        raw.bare_isolate = bare;
         rows.push(
           { figure: "1000 tenants: of which live objects in the isolates' V8 heaps, per tenant", measured: `${heap.toFixed(2)} MB/tenant` },
           { figure: "1000 tenants: of which the rest (heap pages beyond them, native per-isolate state), per tenant", measured: `${(perTenant - heap).toFixed(2)} MB/tenant` },
+          { figure: "floor: a bare isolate with one context (no Palisade code), RSS each", measured: `${bare.isolateMb.toFixed(2)} MB` },
+          { figure: "floor: one more context in it (a tenant has two: its hub and its module's realm)", measured: `${bare.contextMb.toFixed(2)} MB` },
         );
       }
     }
