@@ -6,7 +6,7 @@
 import { isPalisadeError, PalisadeError } from "../sdk/index.ts";
 import type { Runtime } from "../runtime/index.ts";
 import { buildBuiltins, BUILTINS_MODULE } from "../builtins/build.ts";
-import { isBuiltin, OPERATOR_BUNDLE_BYTES } from "./catalog/index.ts";
+import { isBuiltin, operatorLimits } from "./catalog/index.ts";
 import type { HostConfig } from "./config.ts";
 import { effectiveLimits } from "./limits.ts";
 
@@ -22,7 +22,7 @@ export async function checkConfig(runtime: Runtime, config: HostConfig, warn: (m
     }
   }
   if (!config.bindings.length) return;
-  const limits = { ...effectiveLimits(config.limits, {}, config.caps), max_bundle_bytes: OPERATOR_BUNDLE_BYTES };
+  const limits = operatorLimits(effectiveLimits(config.limits, {}, config.caps));
   try {
     for (const m of config.policyModules) await runtime.load({ tenant: CHECK_TENANT, module: m.name, files: m.files, entry: m.entry, limits, shared: true });
     if (config.bindings.some((b) => isBuiltin(b.handler))) await runtime.load({ tenant: CHECK_TENANT, module: BUILTINS_MODULE, source: await buildBuiltins(), limits, shared: true });

@@ -66,4 +66,4 @@ export class Catalog {
 
 export { KeyedSerial } from "./serial.ts";
 export { TENANT_SCOPE, type ScopedBindings } from "./bindings.ts";
-export { isBuiltin, OPERATOR_BUNDLE_BYTES } from "./loader.ts";
+export { isBuiltin, operatorLimits } from "./loader.ts";

@@ -16,7 +16,10 @@
 //     is what a garbage collection in the isolate costs (1–4 ms, measured here every ~30,000
 //     calls under full load).
 // What a tenant can make a neighbour wait on this thread is thus one call: SLOW_MS, GRACE_MS
-// once a second, or its time limit once per strike, strikes ever further apart.
+// once a second, or its time limit (and the disposal of its isolate) once per strike, strikes
+// ever further apart. Many tenants could each spend their own strikes, so every strike on
+// this thread is also the worker's: all its tenants go to the pool for the worker's own
+// window, 1 s doubling per strike up to an hour, one forgiven per minute without one.
 // isolated-vm's `timeout` stops a synchronous call as it stops an asynchronous one. What it
 // cannot stop (an uninterruptible built-in) would block this thread, where no timer can fire:
 // the watchdog thread (sync-watchdog.ts) then ends the worker and names the tenant, so that
@@ -52,8 +55,18 @@ interface Record {
   graced: number;
 }
 
+function strike(record: Record, now: number): void {
+  const forgiven = Math.floor((now - record.struck) / FORGIVE_ONE_STRIKE_MS);
+  record.strikes = Math.max(0, record.strikes - forgiven) + 1;
+  record.struck = now;
+  record.until = now + Math.min(LONGEST_STRIKE_MS, FIRST_STRIKE_MS * 2 ** Math.min(30, record.strikes - 1));
+  record.fast = 0;
+}
+
 export class SyncCalls {
   readonly #records = new Map<string, Record>();
+  /** The worker's own record of strikes on this thread, whoever's they were. */
+  readonly #worker: Record = { fast: 0, strikes: 0, struck: -Infinity, until: 0, graced: -Infinity };
   /** Each tenant's requests in this worker, from arrival to answer. */
   readonly #requests = new Map<string, number>();
   readonly #stuckMs: number;
@@ -81,7 +94,8 @@ export class SyncCalls {
   allowed(tenant: string, timeoutMs: number): boolean {
     if (timeoutMs > SYNC_MAX_TIMEOUT_MS || this.#requests.get(tenant) !== 1) return false;
     const record = this.#records.get(tenant);
-    return record !== undefined && record.fast >= PROMOTE_AFTER && performance.now() >= record.until;
+    const now = performance.now();
+    return record !== undefined && record.fast >= PROMOTE_AFTER && now >= record.until && now >= this.#worker.until;
   }
 
   /**
@@ -122,11 +136,8 @@ export class SyncCalls {
       record.graced = now;
       return;
     }
-    const forgiven = Math.floor((now - record.struck) / FORGIVE_ONE_STRIKE_MS);
-    record.strikes = Math.max(0, record.strikes - forgiven) + 1;
-    record.struck = now;
-    record.until = now + Math.min(LONGEST_STRIKE_MS, FIRST_STRIKE_MS * 2 ** Math.min(30, record.strikes - 1));
-    record.fast = 0;
+    strike(record, now);
+    if (how === "sync") strike(this.#worker, now);
   }
 
   /** A tenant dropped from this worker starts over (its id may come back as a new tenant). */

@@ -61,3 +61,18 @@ describe("the worker channel", () => {
     }
   });
 });
+
+describe("the worker channel with large messages", () => {
+  it("cuts a batch at 256 KiB of JSON, and reassembles a large frame from small chunks", () => {
+    const { a, wire, got } = pair();
+    const big = "x".repeat(200 * 1024);
+    a.send({ n: 1, s: big });
+    expect(got).toEqual([]); // under 256 KiB: it waits for the end of the turn
+    a.send({ n: 2, s: big }); // over 256 KiB together: the batch leaves at once, in one frame
+    expect(got.map((batch) => batch.map((m) => m.n))).toEqual([[1, 2]]);
+    got.length = 0;
+    const frameBytes = frame(JSON.stringify([{ n: 3, s: "y".repeat(4 << 20) }]));
+    for (let i = 0; i < frameBytes.length; i += 1024) wire.write(frameBytes.subarray(i, i + 1024));
+    expect(got.flat().map((m) => [m.n, m.s?.length])).toEqual([[3, 4 << 20]]);
+  });
+});

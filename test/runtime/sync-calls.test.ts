@@ -43,8 +43,9 @@ describe("the record that earns a tenant the worker's thread", () => {
       ["over the grace", [[GRACE_MS + 0.1, "sync", false]]],
       ["slow twice in a second", [[SLOW_MS + 0.1, "sync", false], [SLOW_MS + 0.1, "sync", false]]],
     ] as const;
-    const { sync, earn } = records(...cases.map(([tenant]) => tenant));
     for (const [tenant, calls] of cases) {
+      // A worker of its own each: a strike here sends the whole worker to the pool.
+      const { sync, earn } = records(tenant);
       earn(tenant);
       expect(sync.allowed(tenant, 50)).toBe(true);
       for (const [cpuMs, how, failed] of calls) sync.observe(tenant, 50, cpuMs, how, failed);
@@ -64,6 +65,19 @@ describe("the record that earns a tenant the worker's thread", () => {
     expect(sync.allowed("pooled", 50)).toBe(false);
     earn("pooled");
     expect(sync.allowed("pooled", 50)).toBe(true);
+  });
+
+  it("sends every tenant to the pool after a strike on the worker's thread, so many tenants cannot take turns", () => {
+    const { sync, earn } = records("spinner", "other", "pooled");
+    earn("spinner");
+    earn("other");
+    earn("pooled");
+    // A failure on the pool is only that tenant's.
+    sync.observe("pooled", 50, 0.01, "pool", true);
+    expect(sync.allowed("other", 50)).toBe(true);
+    sync.observe("spinner", 50, 0.01, "sync", true);
+    expect(sync.allowed("spinner", 50)).toBe(false);
+    expect(sync.allowed("other", 50)).toBe(false);
   });
 
   it("gives it back after the strike, once the record is earned again", async () => {
