@@ -275,12 +275,11 @@ export class TenantSandbox {
         }, budgetMs);
       });
       try {
-        const out = await Promise.race([call, watchdog]);
-        if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `hub ${entry} returned ${typeof out}` });
+        const out = this.#string(entry, await Promise.race([call, watchdog]));
         failed = false;
         return out;
       } catch (e) {
-        throw e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
+        throw this.#failure(e, timeoutMs);
       } finally {
         this.#observe(timeoutMs, alone && this.#inflight === 1 ? "pool" : "queued", failed);
         clearTimeout(timer);
@@ -297,12 +296,11 @@ export class TenantSandbox {
     this.#cpuMark = this.isolate.cpuTime;
     let failed = true;
     try {
-      const out = this.options.sync.run(owner, timeoutMs, () => this.hub[entry].applySync(undefined, args, { timeout: timeoutMs }));
-      if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `hub ${entry} returned ${typeof out}` });
+      const out = this.#string(entry, this.options.sync.run(owner, timeoutMs, () => this.hub[entry].applySync(undefined, args, { timeout: timeoutMs })));
       failed = false;
       return out;
     } catch (e) {
-      throw e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
+      throw this.#failure(e, timeoutMs);
     } finally {
       this.#observe(timeoutMs, "sync", failed);
       if (--this.#inflight === 0) this.#rest();
@@ -319,6 +317,16 @@ export class TenantSandbox {
     const now = this.isolate.cpuTime;
     this.options.sync.observe(this.owner, timeoutMs, Number(now - this.#cpuMark) / 1e6, how, failed);
     this.#cpuMark = now;
+  }
+
+  // Every hub entry answers a string; anything else means the hub itself broke.
+  #string(entry: Entry, out: unknown): string {
+    if (typeof out !== "string") throw new SandboxFailure({ kind: "crash", message: `hub ${entry} returned ${typeof out}` });
+    return out;
+  }
+
+  #failure(e: unknown, timeoutMs: number): SandboxFailure {
+    return e instanceof SandboxFailure ? e : new SandboxFailure(this.#classify(e, timeoutMs));
   }
 
   #classify(e: unknown, timeoutMs: number): CallError {
