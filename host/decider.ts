@@ -22,6 +22,8 @@ export interface DecideOptions {
   dryRun?: boolean;
   /** The client asks its own user on ASK (Claude Code does): raise no approval. */
   clientAsks?: boolean;
+  /** The key whose request this is: an approval it raises records it, and that key may cancel it. */
+  keyId?: string;
 }
 
 /** What the decision log shows as the event's target: a tool or model name. */
@@ -59,7 +61,7 @@ function firstRepeat(ids: readonly string[]): string | undefined {
 
 function approvalOf(a: ApprovalRecord): NonNullable<Decision["approval"]> {
   return {
-    id: a.id, status: a.status, expires_at: a.expires_at,
+    id: a.id, status: a.status, expires_at: a.expires_at, approve_via: a.approve_via,
     ...(a.resolved_by ? { resolved_by: a.resolved_by } : {}),
     ...(a.resolved_at ? { resolved_at: a.resolved_at } : {}),
   };
@@ -100,7 +102,7 @@ export class Decider {
     return this.#sessions.run(`${tenant}\0${session}`, () => this.#decide(tenant, event, options));
   }
 
-  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false, clientAsks = false }: DecideOptions): Promise<HostDecision> {
+  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false, clientAsks = false, keyId }: DecideOptions): Promise<HostDecision> {
     const started = performance.now();
     const sessionId = event.context?.session_id;
     // Before anything runs: a resume must not run policies (or use up the approval) for another event.
@@ -130,7 +132,7 @@ export class Decider {
     const masked = maskPointers({ ...event, context: { ...event.context, tenant } }, settings.log_event_mask);
     let approval = claim?.approval;
     if (decision.result === "ASK" && claim?.kind !== "pending" && !dryRun && !clientAsks) {
-      const raised = await this.#approvals.raise(tenant, { decision, event, masked, bindings, settings });
+      const raised = await this.#approvals.raise(tenant, { decision, event, masked, bindings, settings, ...(keyId ? { raisedBy: keyId } : {}) });
       if (raised) approval = raised;
       else decision = refused(decision, `the tenant has ${this.#config.maxPendingApprovals} approvals pending (max_pending_approvals); answer some first`);
     }

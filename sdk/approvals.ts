@@ -9,6 +9,10 @@ export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 /** The approval ids the host makes: `apr_` and 24 base64url characters. */
 export const APPROVAL_ID_PATTERN = "^apr_[A-Za-z0-9_-]{8,64}$";
 
+/** Where an approval was answered; see Approval.resolved_via. */
+export const RESOLVED_VIA = ["api", "client", "agent", "timeout"] as const;
+export type ResolvedVia = (typeof RESOLVED_VIA)[number];
+
 export const Approval = Type.Object({
   id: Type.String(),
   status: Type.Enum(APPROVAL_STATUSES),
@@ -22,6 +26,9 @@ export const Approval = Type.Object({
   proposal: Type.Optional(Type.Object({ session_id: Type.String(), binding: S.Binding }, { description: "A policy an agent proposed for its session: accepting it creates this session binding." })),
   created_at: Type.String(),
   resolved_by: Type.Optional(Type.String({ description: "The id of the key that answered it, or \"timeout\"." })),
+  resolved_via: Type.Optional(Type.Enum(RESOLVED_VIA, { description: "Where it was answered: api (the console, the API, a webhook receiver), client (in the agent's own client, e.g. an MCP elicitation: only as trusted as that client), agent (the agent that raised it stopped waiting), timeout." })),
+  approve_via: Type.Enum(S.APPROVE_VIA, { description: "console: a binding that asked requires a person on Palisade's own surfaces; answers given in the client are refused." }),
+  raised_by: Type.Optional(Type.String({ description: "The id of the key whose request raised it." })),
   resolved_at: Type.Optional(Type.String()),
   note: Type.Optional(Type.String()),
   used_at: Type.Optional(Type.String({ description: "When an accepted approval was used up by the agent's resume." })),
@@ -50,8 +57,9 @@ export const ApprovalPage = Type.Object({
 
 export const ResolveApproval = Type.Object(
   {
-    action: Type.Enum(["accept", "decline", "cancel"]),
+    action: Type.Enum(["accept", "decline", "cancel"], { description: "An agent key may only cancel, and only an approval its own requests raised." }),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
+    via: Type.Optional(Type.Enum(["api", "client"], { description: "client: the answer was given in the agent's own client (an MCP elicitation), recorded as such; refused (403 PAL_APPROVAL_NEEDS_CONSOLE) when a binding that asked has approve_via: console." })),
   },
   { additionalProperties: false },
 );

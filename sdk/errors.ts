@@ -14,6 +14,7 @@ export const ERRORS = {
   PAL_LIMITS_INVALID: { status: 400, message: "Invalid limits" },
   PAL_UNAUTHORIZED: { status: 401, message: "Missing or invalid API key" },
   PAL_FORBIDDEN: { status: 403, message: "This key's role may not do that" },
+  PAL_APPROVAL_NEEDS_CONSOLE: { status: 403, message: "This approval must be answered on Palisade's own surfaces" },
   PAL_ROUTE_NOT_FOUND: { status: 404, message: "No such route" },
   PAL_TENANT_NOT_FOUND: { status: 404, message: "Tenant not found" },
   PAL_KEY_NOT_FOUND: { status: 404, message: "Key not found" },

@@ -191,6 +191,9 @@ export const ModuleSource = Type.Union([
 
 // ---------------------------------------------------------------- bindings and limits
 
+/** Where an ASK may be answered: anywhere a person can reach (any), or only Palisade's own surfaces (console). */
+export const APPROVE_VIA = ["any", "console"] as const;
+
 export const Binding = Type.Object(
   {
     id: Type.String({ pattern: BINDING_ID_PATTERN }),
@@ -202,6 +205,7 @@ export const Binding = Type.Object(
     order: Type.Optional(Type.Integer()),
     enabled: Type.Optional(Type.Boolean()),
     ask_timeout_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400, description: "How long a person has to answer this binding's ASK; past it the approval expires, which counts as DENY. Default: the tenant's approval_timeout_s." })),
+    approve_via: Type.Optional(Type.Enum(APPROVE_VIA, { description: "Who may answer this binding's ASK. any (default): also the agent's own client (an MCP elicitation the proxy relays). console: only a person on Palisade's own surfaces (console, API, webhook receivers), never an answer given in the agent's client." })),
   },
   { additionalProperties: false },
 );
@@ -253,6 +257,7 @@ export const DecisionApproval = Type.Object({
   id: Type.String(),
   status: Type.Enum(["pending", "accepted", "declined", "cancelled", "expired"]),
   expires_at: Type.Optional(Type.String()),
+  approve_via: Type.Optional(Type.Enum(APPROVE_VIA, { description: "console: only a person on Palisade's own surfaces may answer it, not the agent's client." })),
   resolved_by: Type.Optional(Type.String()),
   resolved_at: Type.Optional(Type.String()),
 });

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Binding, Decision, PolicyEvent } from "../../sdk/index.ts";
 import { isPalisadeError, PalisadeError } from "../../sdk/index.ts";
-import type { ApprovalInfo, ApprovalStatus } from "../../sdk/approvals.ts";
+import type { ApprovalInfo, ApprovalStatus, ResolvedVia } from "../../sdk/approvals.ts";
 import type { TenantSettings } from "../../sdk/api.ts";
 import type { ApprovalFilter, ApprovalRecord, Resolution, Store } from "../store/store.ts";
 import { fingerprint } from "./fingerprint.ts";
@@ -30,6 +30,14 @@ export interface ApprovalOptions {
 }
 
 const ACTIONS = { accept: "accepted", decline: "declined", cancel: "cancelled" } as const;
+
+/** An answer to an approval: who gave it (a key id) and where (see Approval.resolved_via). */
+export interface Answer {
+  action: keyof typeof ACTIONS;
+  by: string;
+  via: Exclude<ResolvedVia, "timeout">;
+  note?: string;
+}
 // Resolved approvals are kept this long, then pruned.
 const KEEP_RESOLVED_MS = 7 * 86_400_000;
 // Long polls one tenant may hold open at once; past it, a poll answers at once.
@@ -76,11 +84,12 @@ export class Approvals {
    * Records an ASK decision's approval, or answers null when the tenant has too many pending
    * (the caller then denies: an ASK nobody can answer must not pile up).
    */
-  async raise(tenant: string, input: { decision: Decision; event: PolicyEvent; masked: unknown; bindings: readonly Binding[]; settings: TenantSettings }): Promise<ApprovalRecord | null> {
+  async raise(tenant: string, input: { decision: Decision; event: PolicyEvent; masked: unknown; bindings: readonly Binding[]; settings: TenantSettings; raisedBy?: string }): Promise<ApprovalRecord | null> {
     if ((await this.#store.approvals.countPending(tenant)) >= this.#options.maxPending) return null;
     const { decision, event, settings } = input;
     const asking = new Set(decision.decided_by);
-    const timeouts = input.bindings.filter((b) => asking.has(b.id)).map((b) => b.ask_timeout_s ?? settings.approval_timeout_s);
+    const askers = input.bindings.filter((b) => asking.has(b.id));
+    const timeouts = askers.map((b) => b.ask_timeout_s ?? settings.approval_timeout_s);
     const created = new Date();
     const approval: ApprovalRecord = {
       id: newId(),
@@ -96,6 +105,9 @@ export class Approvals {
       held: decision.held_state_updates ?? [],
       created_at: created.toISOString(),
       expires_at: new Date(created.getTime() + 1000 * Math.min(...timeouts, settings.approval_timeout_s)).toISOString(),
+      // The strictest of the bindings that asked: one that wants a person on the console gets one.
+      approve_via: askers.some((b) => b.approve_via === "console") ? "console" : "any",
+      ...(input.raisedBy ? { raised_by: input.raisedBy } : {}),
     };
     await this.#store.approvals.create(approval);
     this.#emit(tenant, "approval.created", approval);
@@ -106,7 +118,7 @@ export class Approvals {
    * An agent's proposal of a binding for its session, as an approval: accepting it creates the
    * binding. The caller has checked the binding as the binding routes do.
    */
-  async propose(tenant: string, sessionId: string, agent: string | null, binding: Binding, settings: TenantSettings): Promise<ApprovalRecord | null> {
+  async propose(tenant: string, sessionId: string, agent: string | null, binding: Binding, settings: TenantSettings, raisedBy?: string): Promise<ApprovalRecord | null> {
     if ((await this.#store.approvals.countPending(tenant)) >= this.#options.maxPending) return null;
     const created = new Date();
     const approval: ApprovalRecord = {
@@ -126,6 +138,9 @@ export class Approvals {
       created_at: created.toISOString(),
       expires_at: new Date(created.getTime() + 1000 * settings.approval_timeout_s).toISOString(),
       proposal: { session_id: sessionId, binding },
+      // A binding added at an agent's request is a person's decision, taken where Palisade shows all of it.
+      approve_via: "console",
+      ...(raisedBy ? { raised_by: raisedBy } : {}),
     };
     await this.#store.approvals.create(approval);
     this.#emit(tenant, "approval.created", approval);
@@ -137,7 +152,7 @@ export class Approvals {
     const approval = await this.#store.approvals.get(tenant, id);
     if (!approval) throw new PalisadeError("PAL_APPROVAL_NOT_FOUND", `approval "${id}" not found`);
     if (approval.status === "pending" && Date.parse(approval.expires_at) <= Date.now()) {
-      return (await this.#resolve(tenant, id, { status: "expired", by: "timeout" }))!.approval;
+      return (await this.#resolve(tenant, id, { status: "expired", by: "timeout", via: "timeout" }))!.approval;
     }
     return approval;
   }
@@ -147,15 +162,28 @@ export class Approvals {
     return this.#store.approvals.list(tenant, filter);
   }
 
-  /** A person's answer. 404 when there is no such approval, 409 when it is not pending. */
-  async answer(tenant: string, id: string, action: keyof typeof ACTIONS, by: string, note?: string): Promise<ApprovalRecord> {
+  /**
+   * A person's answer, or an agent's cancel of an approval its own key raised (it stopped
+   * waiting: nothing will resume it). 404 when there is no such approval, 409 when it is not
+   * pending, 403 for an agent's other answers or an answer in the client that a binding refuses.
+   */
+  async answer(tenant: string, id: string, answer: Answer): Promise<ApprovalRecord> {
+    const { action, by, via } = answer;
     const current = await this.get(tenant, id);
+    if (via === "agent" && (action !== "cancel" || current.raised_by !== by)) {
+      // Not "not found": the agent may read it (GET), it just may not answer it.
+      throw new PalisadeError("PAL_FORBIDDEN", action === "cancel" ? `approval "${id}" was raised by another key; an agent key may cancel only the approvals its own requests raised` : `an agent key may only cancel an approval (it stopped waiting), never ${action} it`);
+    }
+    if (via === "client" && action === "accept" && current.approve_via === "console") {
+      throw new PalisadeError("PAL_APPROVAL_NEEDS_CONSOLE", `approval "${id}" needs a person on Palisade's own surfaces (a binding that asked has approve_via: console); answers given in the agent's client are refused: accept it in the console or the API`);
+    }
+    const note = answer.note ?? (via === "agent" ? "the agent stopped waiting" : undefined);
     const proposal = action === "accept" ? current.proposal : undefined;
     // A proposal is checked first, so that one that can no longer be bound (its handler is gone,
     // its id was taken) stays pending and the person hears why; it is bound only once the
     // accept has won, so a decline that wins leaves no binding behind.
     if (current.status === "pending" && proposal) await this.#options.bindForSession(tenant, proposal.session_id, proposal.binding, true);
-    const done = current.status === "pending" ? await this.#resolve(tenant, id, { status: ACTIONS[action], by, ...(note ? { note } : {}) }) : undefined;
+    const done = current.status === "pending" ? await this.#resolve(tenant, id, { status: ACTIONS[action], by, via, ...(note ? { note } : {}) }) : undefined;
     if (!done?.changed) {
       const now = done?.approval ?? current;
       throw new PalisadeError("PAL_APPROVAL_RESOLVED", `approval "${id}" is ${now.status}, not pending`, { status: now.status });
@@ -292,7 +320,7 @@ const newId = () => `apr_${randomBytes(18).toString("base64url")}`;
 function refusal(a: ApprovalRecord): string {
   const by: Record<Exclude<ApprovalStatus, "pending" | "accepted">, string> = {
     declined: `was declined by ${a.resolved_by}`,
-    cancelled: `was cancelled by ${a.resolved_by}`,
+    cancelled: a.resolved_via === "agent" ? "was cancelled by the agent that raised it" : `was cancelled by ${a.resolved_by}`,
     expired: `expired unanswered at ${a.expires_at}`,
   };
   return `approval ${a.id} ${by[a.status as keyof typeof by]}${a.note ? `: ${a.note}` : ""}`;

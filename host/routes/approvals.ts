@@ -69,11 +69,15 @@ export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post("/v1/tenants/:t/approvals/:id", {
-    config: { access: { roles: ANSWERERS, tenant: true } },
-    schema: { tags: ["approvals"], summary: "Accept, decline or cancel a pending approval", params: ApprovalParams, body: ResolveApproval, response: { 200: Approval, ...errors(400, 401, 403, 404, 409) } },
+    // Agents too, but only to cancel what their own key raised (Approvals.answer checks).
+    config: { access: { roles: [...ANSWERERS, "agent"], tenant: true } },
+    schema: { tags: ["approvals"], summary: "Accept, decline or cancel a pending approval; an agent key may cancel one it raised", params: ApprovalParams, body: ResolveApproval, response: { 200: Approval, ...errors(400, 401, 403, 404, 409) } },
   }, async (request) => {
     const { t, id } = request.params;
-    return publicView(await approvals.answer(t, id, request.body.action, request.principal!.keyId, request.body.note));
+    const { action, note, via } = request.body;
+    const principal = request.principal!;
+    const where = principal.role === "agent" ? "agent" : (via ?? "api");
+    return publicView(await approvals.answer(t, id, { action, by: principal.keyId, via: where, ...(note ? { note } : {}) }));
   });
 
   // A stream never ends by itself, and the server waits for open connections when it closes.

@@ -36,6 +36,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: TenantParams, body: EvaluateBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413, 429) },
     },
   }, (request) => decider.decide(request.params.t, request.body.event, {
+    keyId: request.principal!.keyId,
     ...(request.body.approval_id === undefined ? {} : { approvalId: request.body.approval_id }),
     ...(request.body.client_asks ? { clientAsks: true } : {}),
   }));

@@ -24,7 +24,7 @@ export const proposalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { t, session } = request.params;
     await catalog.bindings.check(t, { kind: "session", id: session }, request.body, { replace: false });
     const settings = (await store.tenants.get(t))!.settings;
-    const approval = await approvals.propose(t, session, null, request.body, settings);
+    const approval = await approvals.propose(t, session, null, request.body, settings, request.principal!.keyId);
     if (!approval) throw new PalisadeError("PAL_LIMIT_REACHED", `tenant "${t}" has ${config.maxPendingApprovals} approvals pending (max_pending_approvals); answer some first`);
     return reply.status(202).send(publicView(approval));
   });

@@ -2,6 +2,7 @@
 // Grouped by resource: each group is one file in each implementation. Methods are async for
 // the sake of stores that talk to a server, even where SQLite is not. The contract tests in
 // test/host/store-contract.ts hold every implementation to the same behaviour.
+import type { ResolvedVia } from "../../sdk/approvals.ts";
 import type { Binding, Decision, Limits, ModuleSource, PolicyInfo, StateUpdate } from "../../sdk/index.ts";
 import type { LoggedDecisionInfo, Role, TenantInfo, TenantSettings } from "../../sdk/api.ts";
 import type { ApprovalInfo, ApprovalStatus } from "../../sdk/approvals.ts";
@@ -80,6 +81,7 @@ export interface ApprovalFilter {
 export interface Resolution {
   status: Exclude<ApprovalStatus, "pending">;
   by: string;
+  via: ResolvedVia;
   note?: string;
 }
 

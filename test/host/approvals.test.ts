@@ -184,8 +184,8 @@ describe("the record", () => {
     await resume("logged", keys, id);
     const log = (await host.call("GET", "/v1/tenants/logged/decisions", keys.security)).body.decisions;
     expect(log.map((d: { result: string; approval: unknown }) => [d.result, d.approval])).toEqual([
-      ["ALLOW", { id, status: "accepted", expires_at: expect.any(String), resolved_by: accepted.body.resolved_by, resolved_at: accepted.body.resolved_at }],
-      ["ASK", { id, status: "pending", expires_at: expect.any(String) }],
+      ["ALLOW", { id, status: "accepted", expires_at: expect.any(String), approve_via: "any", resolved_by: accepted.body.resolved_by, resolved_at: accepted.body.resolved_at }],
+      ["ASK", { id, status: "pending", expires_at: expect.any(String), approve_via: "any" }],
     ]);
   });
 

@@ -8,7 +8,7 @@ import { MAX_MODULE_VERSIONS, MAX_STATE_BYTES, type ApprovalRecord, type Store }
 const approval = (id: string, expires_at: string, extra: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
   id, tenant: "acme", status: "pending", session_id: "s", agent: null, decision_id: `d-${id}`, fingerprint: "f", event: { type: "tool_call" },
   reasons: ["b: why"], bindings: ["b"], held: [{ binding: "b", updates: [{ key: "n", action: "increment", value: 1 }] }],
-  created_at: "2026-01-01T00:00:00.000Z", expires_at, ...extra,
+  created_at: "2026-01-01T00:00:00.000Z", expires_at, approve_via: "any", raised_by: "key_agent", ...extra,
 });
 const LATER = "2999-01-01T00:00:00.000Z";
 
@@ -188,17 +188,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.approvals.countPending("acme")).toBe(2);
       const now = new Date("2026-06-01T00:00:00.000Z");
       // A person cannot answer past the deadline; the clock cannot expire before it.
-      expect(await store.approvals.resolve("acme", "apr_b", { status: "accepted", by: "k" }, now)).toMatchObject({ changed: false, approval: { status: "pending" } });
-      expect(await store.approvals.resolve("acme", "apr_a", { status: "expired", by: "timeout" }, now)).toMatchObject({ changed: false });
+      expect(await store.approvals.resolve("acme", "apr_b", { status: "accepted", by: "k", via: "api" }, now)).toMatchObject({ changed: false, approval: { status: "pending" } });
+      expect(await store.approvals.resolve("acme", "apr_a", { status: "expired", by: "timeout", via: "timeout" }, now)).toMatchObject({ changed: false });
       expect(await store.approvals.use("acme", "apr_a", now)).toBe(false); // not accepted yet
-      const accepted = await store.approvals.resolve("acme", "apr_a", { status: "accepted", by: "key_1", note: "ok" }, now);
-      expect(accepted).toMatchObject({ changed: true, approval: { status: "accepted", resolved_by: "key_1", note: "ok", resolved_at: now.toISOString() } });
-      expect(await store.approvals.resolve("acme", "apr_a", { status: "declined", by: "key_2" }, now)).toMatchObject({ changed: false, approval: { status: "accepted" } });
+      const accepted = await store.approvals.resolve("acme", "apr_a", { status: "accepted", by: "key_1", via: "client", note: "ok" }, now);
+      expect(accepted).toMatchObject({ changed: true, approval: { status: "accepted", resolved_by: "key_1", resolved_via: "client", note: "ok", resolved_at: now.toISOString() } });
+      expect(await store.approvals.resolve("acme", "apr_a", { status: "declined", by: "key_2", via: "api" }, now)).toMatchObject({ changed: false, approval: { status: "accepted" } });
       expect(await store.approvals.use("acme", "apr_a", now)).toBe(true);
       expect(await store.approvals.use("acme", "apr_a", now)).toBe(false);
-      expect((await store.approvals.expireDue(now)).map((a) => [a.id, a.status, a.resolved_by])).toEqual([["apr_b", "expired", "timeout"]]);
+      expect((await store.approvals.expireDue(now)).map((a) => [a.id, a.status, a.resolved_by, a.resolved_via])).toEqual([["apr_b", "expired", "timeout", "timeout"]]);
       expect(await store.approvals.expireDue(now)).toEqual([]);
-      expect(await store.approvals.resolve("acme", "nope", { status: "accepted", by: "k" }, now)).toBeUndefined();
+      expect(await store.approvals.resolve("acme", "nope", { status: "accepted", by: "k", via: "api" }, now)).toBeUndefined();
       expect(await store.approvals.countPending("acme")).toBe(0);
       await store.close();
     });
@@ -206,7 +206,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     it("lists approvals newest first by status, pages them, and prunes only resolved old ones", async () => {
       const store = await withTenant();
       for (const id of ["apr_1", "apr_2", "apr_3"]) await store.approvals.create(approval(id, LATER));
-      await store.approvals.resolve("acme", "apr_2", { status: "declined", by: "k" }, new Date());
+      await store.approvals.resolve("acme", "apr_2", { status: "declined", by: "k", via: "api" }, new Date());
       expect((await store.approvals.list("acme", { limit: 2 })).map((a) => a.id)).toEqual(["apr_3", "apr_2"]);
       expect((await store.approvals.list("acme", { limit: 10, before: "apr_2" })).map((a) => a.id)).toEqual(["apr_1"]);
       expect((await store.approvals.list("acme", { limit: 10, status: "pending" })).map((a) => a.id)).toEqual(["apr_3", "apr_1"]);

@@ -17,11 +17,11 @@ export class PgApprovals implements ApprovalStore {
 
   async create(a: ApprovalRecord): Promise<void> {
     await this.#db.transaction(async (tx) => {
-      await tx.run(`INSERT INTO approvals (id, tenant, status, session_id, agent, decision_id, fingerprint, event, reasons, bindings, held, created_at, expires_at, proposal)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
+      await tx.run(`INSERT INTO approvals (id, tenant, status, session_id, agent, decision_id, fingerprint, event, reasons, bindings, held, created_at, expires_at, proposal, raised_by, approve_via)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, [
         a.id, a.tenant, a.status, a.session_id, a.agent, a.decision_id, a.fingerprint, JSON.stringify(a.event ?? null),
         JSON.stringify(a.reasons), JSON.stringify(a.bindings), JSON.stringify(a.held), a.created_at, a.expires_at,
-        a.proposal ? JSON.stringify(a.proposal) : null,
+        a.proposal ? JSON.stringify(a.proposal) : null, a.raised_by ?? null, a.approve_via,
       ]);
       await announce(tx, a, "approval.created");
     });
@@ -46,8 +46,8 @@ export class PgApprovals implements ApprovalStore {
     // A person answers only while the approval is open; the clock only once it is not.
     const clock = r.status === "expired" ? "expires_at <= $6" : "expires_at > $6";
     const resolved = await this.#db.transaction(async (tx) => {
-      const row = await tx.one(`UPDATE approvals SET status = $1, resolved_by = $2, resolved_at = $6, note = $3
-                                WHERE tenant = $4 AND id = $5 AND status = 'pending' AND ${clock} RETURNING *`, [r.status, r.by, r.note ?? null, tenant, id, at]);
+      const row = await tx.one(`UPDATE approvals SET status = $1, resolved_by = $2, resolved_at = $6, note = $3, resolved_via = $7
+                                WHERE tenant = $4 AND id = $5 AND status = 'pending' AND ${clock} RETURNING *`, [r.status, r.by, r.note ?? null, tenant, id, at, r.via]);
       const approval = row && read(row);
       if (approval) await announce(tx, approval, "approval.resolved");
       return approval;
@@ -65,7 +65,7 @@ export class PgApprovals implements ApprovalStore {
     const at = now.toISOString();
     return this.#db.transaction(async (tx) => {
       // Every host sweeps; the guarded UPDATE hands each expiry to exactly one of them.
-      const rows = await tx.rows(`UPDATE approvals SET status = 'expired', resolved_by = 'timeout', resolved_at = $1
+      const rows = await tx.rows(`UPDATE approvals SET status = 'expired', resolved_by = 'timeout', resolved_via = 'timeout', resolved_at = $1
                                   WHERE status = 'pending' AND expires_at <= $1 RETURNING *`, [at]);
       const expired = rows.map(read);
       for (const approval of expired) await announce(tx, approval, "approval.resolved");

@@ -131,6 +131,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX approvals_by_status ON approvals (status, expires_at);
   CREATE INDEX approvals_by_tenant_status ON approvals (tenant, status);
   `,
+  // Approvals record which key raised them, where they were answered, and whether a binding
+  // that asked requires a person on Palisade's own surfaces (approve_via: console).
+  `
+  ALTER TABLE approvals ADD COLUMN raised_by text;
+  ALTER TABLE approvals ADD COLUMN resolved_via text;
+  ALTER TABLE approvals ADD COLUMN approve_via text NOT NULL DEFAULT 'any';
+  `,
 ];
 
 // Any constant will do, as long as it stays the same: hosts of every version must agree on it.

@@ -12,11 +12,11 @@ export class SqliteApprovals implements ApprovalStore {
   }
 
   async create(a: ApprovalRecord): Promise<void> {
-    this.#db.q(`INSERT INTO approvals (id, tenant, status, session_id, agent, decision_id, fingerprint, event, reasons, bindings, held, created_at, expires_at, proposal)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    this.#db.q(`INSERT INTO approvals (id, tenant, status, session_id, agent, decision_id, fingerprint, event, reasons, bindings, held, created_at, expires_at, proposal, raised_by, approve_via)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       a.id, a.tenant, a.status, a.session_id, a.agent, a.decision_id, a.fingerprint, JSON.stringify(a.event ?? null),
       JSON.stringify(a.reasons), JSON.stringify(a.bindings), JSON.stringify(a.held), a.created_at, a.expires_at,
-      a.proposal ? JSON.stringify(a.proposal) : null,
+      a.proposal ? JSON.stringify(a.proposal) : null, a.raised_by ?? null, a.approve_via,
     );
   }
 
@@ -36,9 +36,9 @@ export class SqliteApprovals implements ApprovalStore {
     const at = now.toISOString();
     // A person answers only while the approval is open; the clock only once it is not.
     const clock = r.status === "expired" ? "expires_at <= ?" : "expires_at > ?";
-    const changed = Number(this.#db.q(`UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, note = ?
+    const changed = Number(this.#db.q(`UPDATE approvals SET status = ?, resolved_by = ?, resolved_at = ?, note = ?, resolved_via = ?
                                        WHERE tenant = ? AND id = ? AND status = 'pending' AND ${clock}`)
-      .run(r.status, r.by, at, r.note ?? null, tenant, id, at).changes) > 0;
+      .run(r.status, r.by, at, r.note ?? null, r.via, tenant, id, at).changes) > 0;
     const approval = await this.get(tenant, id);
     return approval && { approval, changed };
   }
@@ -50,7 +50,7 @@ export class SqliteApprovals implements ApprovalStore {
 
   async expireDue(now: Date): Promise<ApprovalRecord[]> {
     const at = now.toISOString();
-    const rows = this.#db.q(`UPDATE approvals SET status = 'expired', resolved_by = 'timeout', resolved_at = ?
+    const rows = this.#db.q(`UPDATE approvals SET status = 'expired', resolved_by = 'timeout', resolved_via = 'timeout', resolved_at = ?
                              WHERE status = 'pending' AND expires_at <= ? RETURNING *`).all(at, at) as Row[];
     return rows.map(read);
   }

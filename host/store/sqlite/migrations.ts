@@ -159,4 +159,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE decisions ADD COLUMN approval TEXT;
   ALTER TABLE decisions ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0;
   `,
+  // Approvals record which key raised them, where they were answered, and whether a binding
+  // that asked requires a person on Palisade's own surfaces (approve_via: console).
+  `
+  ALTER TABLE approvals ADD COLUMN raised_by TEXT;
+  ALTER TABLE approvals ADD COLUMN resolved_via TEXT;
+  ALTER TABLE approvals ADD COLUMN approve_via TEXT NOT NULL DEFAULT 'any';
+  `,
 ];
