@@ -49,7 +49,9 @@ export const SECRET_POLICIES: RegistryEntry[] = [
           items: { type: "string", enum: [...SECRET_KINDS] },
           minItems: 1, maxItems: SECRET_KINDS.length, uniqueItems: true, default: [...SECRET_KINDS],
           description:
-            "private_key: PEM/PGP private key blocks; aws_access_key: AKIA…/ASIA… key ids; gcp_api_key: AIza… keys; " +
+            "private_key: PEM/PGP private key blocks; aws_access_key: AKIA…/ASIA… key ids; gcp_api_key: AIza… keys (Google's, Gemini's too); " +
+            "anthropic_api_key: sk-ant-… keys (and the value of ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN); openai_api_key: sk-…, sk-proj-… keys (and OPENAI_API_KEY's value); " +
+            "model_api_key: Hugging Face hf_…, Groq gsk_…, xAI xai-…, Replicate r8_…, Perplexity pplx-… keys; " +
             "github_token: ghp_/gho_/ghu_/ghs_/ghr_/github_pat_ tokens; slack_token: xoxa-/xoxb-/xoxp-/xoxr-/xoxs- tokens; " +
             "jwt: eyJ….….… tokens; aws_secret_key: 40-character keys after aws_secret_access_key= (or the value of such a key); " +
             "password: values after password=/passwd:/pwd=/--password, in URLs (user:pass@) and of keys named *password; " +

@@ -3,7 +3,7 @@
 // and structure (the value of a `"password"` key, whatever it looks like).
 
 export const SECRET_KINDS = [
-  "private_key", "aws_access_key", "gcp_api_key", "github_token", "slack_token", "jwt", "aws_secret_key", "password", "bearer_token",
+  "private_key", "aws_access_key", "gcp_api_key", "anthropic_api_key", "openai_api_key", "model_api_key", "github_token", "slack_token", "jwt", "aws_secret_key", "password", "bearer_token",
 ] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 
@@ -25,6 +25,13 @@ const QUOTED_OR_BARE = `(?:\\\\?"([^"\\\\\\n]{1,512})\\\\?"|'([^'\\n]{1,512})'|(
 const FINDERS: Finder[] = [
   { kind: "aws_access_key", pattern: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/dg },
   { kind: "gcp_api_key", pattern: /(?<![\w-])AIza[0-9A-Za-z_-]{35}/dg },
+  // Model providers' keys: an agent's own environment holds them (ANTHROPIC_API_KEY, …), and a
+  // tool that prints its environment hands them to the model.
+  { kind: "anthropic_api_key", pattern: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/dg },
+  // sk-… with a digit within its first characters: keys have them, words such as sk-learn-… do not.
+  { kind: "openai_api_key", pattern: /(?<![\w-])sk-(?!ant-)(?=[\w-]{0,64}\d)[A-Za-z0-9_-]{20,}/dg },
+  // Hugging Face, Groq, xAI, Replicate, Perplexity.
+  { kind: "model_api_key", pattern: /(?<![\w-])(?:hf_[A-Za-z0-9]{30,}|gsk_[A-Za-z0-9]{40,}|xai-[A-Za-z0-9]{40,}|r8_[A-Za-z0-9]{30,}|pplx-[A-Za-z0-9]{40,})/dg },
   { kind: "github_token", pattern: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,})/dg },
   { kind: "slack_token", pattern: /(?<![\w-])xox[abprs]-[A-Za-z0-9-]{10,}/dg },
   { kind: "jwt", pattern: /(?<![\w-])eyJ[\w-]{2,}\.[\w-]{2,}\.[\w-]*/dg },
@@ -102,6 +109,8 @@ export function secretKindOfKey(key: string): SecretKind | null {
   if (/(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)$/i.test(key)) return "aws_secret_key";
   if (/(?:password|passwd|passphrase)s?$/i.test(key)) return "password";
   if (/^(?:proxy-)?authorization$/i.test(key)) return "bearer_token";
+  if (/^anthropic_(?:api_key|auth_token)$/i.test(key)) return "anthropic_api_key";
+  if (/^openai_api_key$/i.test(key)) return "openai_api_key";
   return null;
 }
 

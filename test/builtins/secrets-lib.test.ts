@@ -15,6 +15,13 @@ describe("redactText", () => {
     ['"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', '"AWS_SECRET_ACCESS_KEY": "[REDACTED:aws_secret_key]"'],
     ["key=AIzaSyA-1234567890abcdefghijklmnopqrstu&x", "key=[REDACTED:gcp_api_key]&x"],
     [`token ghp_${"a1B2".repeat(9)}.`, "token [REDACTED:github_token]."],
+    [`ANTHROPIC_API_KEY=sk-ant-api03-${"Ab9_-".repeat(18)}AA\n`, "ANTHROPIC_API_KEY=[REDACTED:anthropic_api_key]\n"],
+    [`key sk-ant-oat01-${"x1".repeat(20)} end`, "key [REDACTED:anthropic_api_key] end"],
+    [`OPENAI_API_KEY="sk-proj-${"aB3".repeat(20)}"`, `OPENAI_API_KEY="[REDACTED:openai_api_key]"`],
+    [`sk-${"Z9".repeat(24)}`, "[REDACTED:openai_api_key]"],
+    ["pip install sk-learn-extensions-for-everyone", "pip install sk-learn-extensions-for-everyone"],
+    [`hf_${"a1".repeat(17)} gsk_${"b2".repeat(26)} xai-${"c3".repeat(40)} r8_${"d4".repeat(20)} pplx-${"e5".repeat(24)}`,
+      "[REDACTED:model_api_key] [REDACTED:model_api_key] [REDACTED:model_api_key] [REDACTED:model_api_key] [REDACTED:model_api_key]"],
     [`gho_${"Z".repeat(36)} ghs_${"9".repeat(36)} ghu_${"x".repeat(36)} ghr_${"y".repeat(36)}`, "[REDACTED:github_token] [REDACTED:github_token] [REDACTED:github_token] [REDACTED:github_token]"],
     [`github_pat_11ABCDEFG0123456789_${"a".repeat(59)}`, "[REDACTED:github_token]"],
     ["SLACK=xoxb-1234567890-0987654321-AbCdEfGhIjKl", "SLACK=[REDACTED:slack_token]"],
@@ -114,6 +121,8 @@ describe("redactData", () => {
     expect(secretKindOfKey("PGPASSWORD")).toBe("password");
     expect(secretKindOfKey("aws_secret_access_key")).toBe("aws_secret_key");
     expect(secretKindOfKey("Proxy-Authorization")).toBe("bearer_token");
+    expect(secretKindOfKey("ANTHROPIC_API_KEY")).toBe("anthropic_api_key");
+    expect(secretKindOfKey("openai_api_key")).toBe("openai_api_key");
     expect(secretKindOfKey("pwd")).toBeNull();
     expect(secretKindOfKey("password_hint_shown")).toBeNull();
   });
