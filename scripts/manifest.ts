@@ -1,6 +1,6 @@
 // npm pack's prepack and postpack: the repository runs its TypeScript sources directly, but
 // Node does not strip types under node_modules, so the packed package.json must point
-// `exports` and `bin` at the compiled dist/ (with declarations). `pack` saves package.json and
+// `exports` at the compiled dist/ (with declarations). The bin, bin/palisade, finds dist/ itself. `pack` saves package.json and
 // writes the packed one; `restore` puts the saved one back. npm runs postpack after a pack that
 // succeeded; after one that failed, run `node scripts/manifest.ts restore` by hand.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 const MANIFEST = new URL("../package.json", import.meta.url);
 const SAVED = new URL("../package.json.source", import.meta.url);
 
-type Manifest = { exports: Record<string, string>; bin: Record<string, string>; [key: string]: unknown };
+type Manifest = { exports: Record<string, string>; [key: string]: unknown };
 
 // ./sdk/index.ts → ./dist/sdk/index
 const built = (source: string) => `./dist/${source.replace(/^\.\//, "").replace(/\.ts$/, "")}`;
@@ -17,7 +17,6 @@ export function packed(manifest: Manifest): Manifest {
   return {
     ...manifest,
     exports: Object.fromEntries(Object.entries(manifest.exports).map(([entry, source]) => [entry, { types: `${built(source)}.d.ts`, default: `${built(source)}.js` }])) as unknown as Record<string, string>,
-    bin: Object.fromEntries(Object.entries(manifest.bin).map(([name, source]) => [name, `${built(source)}.js`])),
   };
 }
 

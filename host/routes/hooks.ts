@@ -1,19 +1,34 @@
 // Claude Code's HTTP hooks: the same hook JSON as `palisade hook claude-code` takes, and the
-// same answers. Claude Code treats an answer that is not 2xx as a non-blocking error, so every
-// failure here is a 200 that denies: a hook that cannot decide must block, not wave through.
+// same answers, in the shape of the event they answer. Claude Code treats an answer that is not
+// 2xx as a non-blocking error, so every failure here is a 200 that blocks: a hook that cannot
+// decide must not wave the call through. The event can be named in the URL (?event=PreToolUse,
+// as --print-settings writes it), so that failures before the body is read (a bad key, 413, 429)
+// are answered in its shape too.
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
-import { hookEvent, hookFailure, hookOutput, readHookInput, type HookInput } from "../../sdk/adapters/claude-code.ts";
+import { eventNameOf, hookEvent, hookFailure, hookOutput, readHookInput, type HookInput } from "../../sdk/adapters/claude-code.ts";
 import { isPalisadeError } from "../../sdk/index.ts";
 import { TenantParams } from "./shared.ts";
 
+// Claude Code's event names: letters only.
+const EVENT_NAME = "^[A-Za-z]{1,64}$";
+
 const HookQuery = Type.Object(
   {
+    event: Type.Optional(Type.String({ pattern: EVENT_NAME, description: "The hook event this URL is configured for. A body naming another event is refused (blocked)." })),
     ask: Type.Optional(Type.Enum(["client", "approval"], { description: "client (default): Claude Code asks its user, no approval is raised. approval: wait for a person to answer the Palisade approval." })),
-    ask_wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 55, default: 50, description: "With ask=approval: seconds to wait before denying (under the hook's own timeout)." })),
+    ask_wait: Type.Optional(Type.Integer({ minimum: 1, maximum: 55, default: 50, description: "With ask=approval: the seconds, from the request's arrival, before it denies (and cancels the approval). Under the hook's own timeout." })),
+    no_opinion: Type.Optional(Type.Enum(["defer", "allow"], { description: "defer (default): when no enforcing binding had an opinion, answer nothing, so Claude Code's own permission rules apply. allow: answer allow." })),
   },
   { additionalProperties: false },
 );
+
+// The event named in the URL, read from the raw query: the error handler runs also when the
+// query itself failed its schema.
+function urlEvent(url: string): string | null {
+  const event = new URL(url, "http://host").searchParams.get("event");
+  return event !== null && new RegExp(EVENT_NAME).test(event) ? event : null;
+}
 
 export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { decider, approvals, inflight } = app.palisade;
@@ -21,32 +36,44 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post("/v1/tenants/:t/hooks/claude-code", {
     config: { access: { roles: ["agent", "admin"], tenant: true } },
     onRequest: inflight.hook,
-    schema: { tags: ["adapters"], summary: "A Claude Code HTTP hook: PreToolUse, PostToolUse, UserPromptSubmit", description: "Always 200: a failure (a bad key, a body that is not JSON, no decision) is a deny.", params: TenantParams, querystring: HookQuery },
+    schema: { tags: ["adapters"], summary: "A Claude Code HTTP hook: PreToolUse, PostToolUse, UserPromptSubmit", description: "Always 200: a failure (a bad key, a body that is not JSON, no decision) blocks, in the shape of the event. Other events get an empty answer.", params: TenantParams, querystring: HookQuery },
     // Before the handler too (the key, the body's parsing and size): a 4xx would let the tool run.
-    errorHandler: (error, _request, reply) => {
-      void reply.status(200).send(hookFailure(null, error.message));
+    errorHandler: (error, request, reply) => {
+      void reply.status(200).send(hookFailure(urlEvent(request.url), error.message));
     },
   }, async (request) => {
+    const started = Date.now();
     const tenant = request.params.t;
+    const named = request.query.event ?? null;
+    let event: string | null = named;
     let input: HookInput | null = null;
     try {
+      const claimed = eventNameOf(request.body);
+      event = named ?? claimed;
+      if (named !== null && claimed !== named) throw new Error(`this URL is for ${named} hooks, and the body is a ${JSON.stringify(claimed)} event: configure one URL per event`);
       input = readHookInput(request.body);
-      const event = hookEvent(input);
+      if (input === null) return {};
+      const keyId = request.principal!.keyId;
+      const hookEventOf = hookEvent(input);
       const approval = request.query.ask === "approval";
-      let decision = await decider.decide(tenant, event, { clientAsks: !approval });
+      let decision = await decider.decide(tenant, hookEventOf, { clientAsks: !approval, keyId });
       if (approval && decision.result === "ASK" && decision.approval) {
+        const waitS = request.query.ask_wait ?? 50;
         const id = decision.approval.id;
         const cancelled = new AbortController();
         request.raw.once("close", () => cancelled.abort());
-        const answered = await approvals.wait(tenant, id, request.query.ask_wait ?? 50, cancelled.signal);
-        decision = answered.status === "pending"
-          ? { ...decision, result: "DENY", reason: `approval ${id} was not answered within ${request.query.ask_wait ?? 50} s` }
-          : await decider.decide(tenant, event, { approvalId: id });
+        // One deadline from the request's arrival; a second is kept for the resume.
+        const left = Math.floor((started + waitS * 1000 - Date.now()) / 1000) - 1;
+        const answered = await approvals.wait(tenant, id, Math.max(0, left), cancelled.signal);
+        if (answered.status === "pending") {
+          await approvals.answer(tenant, id, { action: "cancel", by: keyId, via: "agent" }).catch(() => undefined);
+          decision = { ...decision, result: "DENY", reason: `approval ${id} was not answered within ${waitS} s` };
+        } else decision = await decider.decide(tenant, hookEventOf, { approvalId: id, keyId });
       }
-      return hookOutput(input, decision);
+      return hookOutput(input, decision, request.query.no_opinion ?? "defer");
     } catch (e) {
       if (!isPalisadeError(e) && !(e instanceof Error && input === null)) request.log.error({ err: e }, "claude-code hook failed");
-      return hookFailure(input, e instanceof Error ? e.message : String(e));
+      return hookFailure(event, e instanceof Error ? e.message : String(e), request.body);
     }
   });
 };

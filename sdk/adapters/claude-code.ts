@@ -1,8 +1,12 @@
 // Claude Code's hooks, translated: the hook JSON Claude Code sends becomes a Palisade event, and
-// a decision becomes the JSON Claude Code obeys. Shared by `palisade hook claude-code` (a
-// command hook) and the host's HTTP hook route, so both answer exactly alike.
+// a decision becomes the JSON Claude Code obeys, in the shape of the event it answers. Shared by
+// `palisade hook claude-code` (a command hook) and the host's HTTP hook route, so both answer
+// exactly alike. The shapes follow Claude Code's hooks reference (code.claude.com/docs/en/hooks,
+// "JSON output" and each event's "decision control"); docs/adapters.md says what each answer does.
 import type { Decision, PolicyEvent } from "../types.ts";
+import { withheld } from "./withheld.ts";
 
+/** The events Palisade decides on; every other event gets an empty answer. */
 export const HOOK_EVENTS = ["PreToolUse", "PostToolUse", "UserPromptSubmit"] as const;
 export type HookEventName = (typeof HOOK_EVENTS)[number];
 
@@ -18,23 +22,31 @@ export interface HookInput {
   prompt?: string;
 }
 
-export type HookOutput =
-  | { hookSpecificOutput: PreToolUseOutput }
-  | { decision: "block"; reason: string; hookSpecificOutput?: PreToolUseOutput }
-  | Record<string, never>;
+/** What to do when no enforcing binding had an opinion: leave it to Claude Code (defer), or allow. */
+export type NoOpinion = "defer" | "allow";
 
 type PreToolUseOutput = { hookEventName: "PreToolUse"; permissionDecision: "allow" | "deny" | "ask"; permissionDecisionReason: string; updatedInput?: Record<string, unknown> };
+type PostToolUseOutput = { hookEventName: "PostToolUse"; updatedToolOutput?: unknown; updatedMCPToolOutput?: unknown; additionalContext?: string };
+
+export type HookOutput =
+  | { hookSpecificOutput: PreToolUseOutput }
+  | { hookSpecificOutput: PostToolUseOutput; decision?: "block"; reason?: string }
+  | { decision: "block"; reason: string }
+  | Record<string, never>;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const MAX_LABEL = 1024;
 
-/** Why `input` is not a hook payload Palisade can decide on, or null. */
-function problem(input: unknown): string | null {
-  if (!isRecord(input)) return "the hook input is not a JSON object";
-  const name = input.hook_event_name;
-  if (typeof name !== "string" || !(HOOK_EVENTS as readonly string[]).includes(name)) {
-    return `hook_event_name is ${JSON.stringify(name)}; Palisade decides on ${HOOK_EVENTS.join(", ")}: configure the hook for those`;
-  }
+/** Whether `name` is an event Palisade decides on. */
+export const isDecidedEvent = (name: unknown): name is HookEventName => typeof name === "string" && (HOOK_EVENTS as readonly string[]).includes(name);
+
+/** The event name a payload claims, if it is a string; null when even that cannot be read. */
+export function eventNameOf(input: unknown): string | null {
+  return isRecord(input) && typeof input.hook_event_name === "string" ? input.hook_event_name : null;
+}
+
+/** Why `input`, a payload of an event Palisade decides on, cannot be decided on, or null. */
+function problem(input: Record<string, unknown>, name: HookEventName): string | null {
   for (const key of ["session_id", "cwd", "agent_id"]) if (input[key] !== undefined && typeof input[key] !== "string") return `${key} must be a string`;
   if (name === "UserPromptSubmit") return typeof input.prompt === "string" ? null : "UserPromptSubmit needs prompt (a string)";
   if (typeof input.tool_name !== "string" || !input.tool_name) return `${name} needs tool_name (a string)`;
@@ -43,11 +55,18 @@ function problem(input: unknown): string | null {
   return null;
 }
 
-/** Checks a hook payload; throws an Error naming the field when Palisade cannot decide on it. */
-export function readHookInput(input: unknown): HookInput {
-  const why = problem(input);
+/**
+ * Reads a hook payload: the input to decide on, or null for an event Palisade does not decide
+ * (Stop, Notification, …: answered empty). Throws an Error naming the field when it cannot read it.
+ */
+export function readHookInput(input: unknown): HookInput | null {
+  if (!isRecord(input)) throw new Error("the hook input is not a JSON object");
+  const name = input.hook_event_name;
+  if (typeof name !== "string" || !name) throw new Error(`hook_event_name is ${JSON.stringify(name)}; Claude Code names the event in it`);
+  if (!isDecidedEvent(name)) return null;
+  const why = problem(input, name);
   if (why) throw new Error(why);
-  return input as HookInput;
+  return input as unknown as HookInput;
 }
 
 /** The event a hook payload stands for; `session_id` goes to the context, `cwd` and `agent_id` to labels. */
@@ -66,37 +85,107 @@ export function hookEvent(input: HookInput): PolicyEvent {
   }
 }
 
-const VERDICT_WORD = { ALLOW: "allow", ASK: "ask", DENY: "deny" } as const;
+type Decided = Pick<Decision, "result" | "reason" | "data" | "policies" | "approval">;
 
 /**
- * What Claude Code is told. PreToolUse: allow, ask or deny, with the reason, and the rewritten
- * arguments as updatedInput. PostToolUse and UserPromptSubmit cannot ask: anything but ALLOW
- * blocks (for PostToolUse, as feedback to Claude: the tool has already run).
+ * Consent: an enforcing binding answered ALLOW itself (not through its on_error), or a person
+ * accepted the approval this decision used. Everything else that comes out ALLOW is no opinion.
  */
-export function hookOutput(input: HookInput, decision: Pick<Decision, "result" | "reason" | "data">): HookOutput {
+export function consented(decision: Decided): boolean {
+  if (decision.approval?.status === "accepted") return true;
+  return decision.policies.some((p) => p.mode === "enforce" && p.result === "ALLOW" && p.error === null);
+}
+
+const VERDICT_WORD = { ALLOW: "allow", ASK: "ask", DENY: "deny" } as const;
+const isMcpTool = (name: string | undefined) => name?.startsWith("mcp__") ?? false;
+
+/** What Claude Code is told about a decision on `input`'s event. */
+export function hookOutput(input: HookInput, decision: Decided, noOpinion: NoOpinion = "defer"): HookOutput {
   const reason = decision.reason ?? `Palisade: ${decision.result}`;
-  if (input.hook_event_name === "PreToolUse") {
-    const rewritten = decision.result !== "DENY" && isRecord(decision.data) && isRecord(decision.data.arguments) ? decision.data.arguments : undefined;
-    return {
-      hookSpecificOutput: {
-        hookEventName: "PreToolUse",
-        permissionDecision: VERDICT_WORD[decision.result],
-        permissionDecisionReason: reason,
-        ...(rewritten ? { updatedInput: rewritten } : {}),
-      },
-    };
+  switch (input.hook_event_name) {
+    case "PreToolUse": {
+      if (decision.result === "ALLOW" && !consented(decision) && noOpinion === "defer") return {};
+      const rewritten = decision.result !== "DENY" && isRecord(decision.data) && isRecord(decision.data.arguments) ? decision.data.arguments : undefined;
+      return {
+        hookSpecificOutput: {
+          hookEventName: "PreToolUse",
+          permissionDecision: VERDICT_WORD[decision.result],
+          permissionDecisionReason: reason,
+          ...(rewritten ? { updatedInput: rewritten } : {}),
+        },
+      };
+    }
+    case "PostToolUse": {
+      if (decision.result !== "ALLOW") {
+        const why = decision.result === "ASK" ? `Palisade asks for approval, which PostToolUse cannot ask, so the output is withheld: ${reason}` : reason;
+        return postToolUseBlock(input, why);
+      }
+      if (!isRecord(decision.data) || !("result" in decision.data)) return {};
+      return replacedOutput(input, decision.data.result, reason);
+    }
+    case "UserPromptSubmit": {
+      if (decision.result === "ASK") return { decision: "block", reason: `Palisade asks for approval, which UserPromptSubmit cannot ask: ${reason}` };
+      if (decision.result === "DENY") return { decision: "block", reason };
+      // A prompt cannot be rewritten by a hook: one a policy changed (a redacted secret) is blocked.
+      const rewritten = isRecord(decision.data) && typeof decision.data.user_content === "string" && decision.data.user_content !== input.prompt;
+      return rewritten ? { decision: "block", reason: `Palisade would change this prompt, and Claude Code cannot send a changed prompt, so it is blocked: ${reason}` } : {};
+    }
   }
-  if (decision.result === "ALLOW") return {};
-  return { decision: "block", reason: decision.result === "ASK" ? `Palisade asks for approval, which ${input.hook_event_name} cannot ask: ${reason}` : reason };
+}
+
+// A rewritten result replaces what the model sees, in the tool response's own shape (Claude
+// Code ignores a replacement of another shape, such as a string for Read's object). A
+// rewrite that changed the shape cannot be carried: the output is withheld, and the
+// rewritten value goes to the model as context instead.
+function replacedOutput(input: HookInput, rewritten: unknown, reason: string): HookOutput {
+  const sameShape = typeof rewritten === typeof input.tool_response && Array.isArray(rewritten) === Array.isArray(input.tool_response);
+  const output = sameShape ? rewritten : withheld(input.tool_response, "[replaced by Palisade; see the context it added]");
+  return {
+    hookSpecificOutput: {
+      hookEventName: "PostToolUse",
+      updatedToolOutput: output,
+      ...(isMcpTool(input.tool_name) ? { updatedMCPToolOutput: output } : {}),
+      ...(sameShape ? {} : { additionalContext: `Palisade rewrote the output of ${input.tool_name} (${reason}): ${typeof rewritten === "string" ? rewritten : JSON.stringify(rewritten)}` }),
+    },
+  };
+}
+
+// The tool ran, and its output must not reach the model: replace every string in it, keeping
+// its shape, and tell the model why. A block alone would not do: Claude Code still passes the
+// original output on and adds the reason as feedback.
+function postToolUseBlock(payload: unknown, reason: string): HookOutput {
+  const notice = `[withheld by Palisade: ${reason}]`;
+  const known = isRecord(payload) && "tool_response" in payload;
+  const output = known ? withheld(payload.tool_response, notice) : undefined;
+  const mcp = known && typeof payload.tool_name === "string" && isMcpTool(payload.tool_name);
+  return {
+    decision: "block",
+    reason,
+    hookSpecificOutput: {
+      hookEventName: "PostToolUse",
+      ...(known ? { updatedToolOutput: output, ...(mcp ? { updatedMCPToolOutput: output } : {}) } : {}),
+      additionalContext: notice,
+    },
+  };
 }
 
 /**
- * A deny for when no decision could be had: fail closed, in the shape of the hook's event. When
- * the event is not known (the body could not be read), both shapes: each event reads its own.
+ * A block for when no decision could be had: fail closed, in the shape of `event` (with the
+ * payload, when there is one, so that PostToolUse can withhold the output in its own shape).
+ * Events Palisade does not decide get an empty answer: blocking a Stop would keep the agent
+ * working. When the event is not known at all, a top-level block, which every event reads as one.
  */
-export function hookFailure(input: HookInput | null, why: string): HookOutput {
-  const reason = `Palisade could not decide, so it denies: ${why}`;
-  const deny = { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: reason } } as const;
-  if (input === null) return { decision: "block", reason, ...deny };
-  return input.hook_event_name === "PreToolUse" ? deny : { decision: "block", reason };
+export function hookFailure(event: string | null, why: string, payload?: unknown): HookOutput {
+  const reason = `Palisade could not decide, so it blocks: ${why}`;
+  if (event === null) return { decision: "block", reason };
+  switch (event) {
+    case "PreToolUse":
+      return { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: reason } };
+    case "PostToolUse":
+      return postToolUseBlock(payload, reason);
+    case "UserPromptSubmit":
+      return { decision: "block", reason };
+    default:
+      return {};
+  }
 }

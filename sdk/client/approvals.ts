@@ -21,8 +21,12 @@ export class ApprovalsClient {
     return this.#transport.call("GET", `/v1/tenants/${seg(tenant)}/approvals/${seg(id)}${query({ wait: wait || undefined })}`, undefined, this.#transport.timeoutMs + wait * 1000);
   }
 
-  /** Accepts, declines or cancels a pending approval; a PAL_APPROVAL_RESOLVED error when it is not pending. */
-  resolve(tenant: string, id: string, action: ResolveApprovalInput["action"], note?: string): Promise<ApprovalInfo> {
-    return this.#transport.call("POST", `/v1/tenants/${seg(tenant)}/approvals/${seg(id)}`, { action, ...(note ? { note } : {}) });
+  /**
+   * Accepts, declines or cancels a pending approval; a PAL_APPROVAL_RESOLVED error when it is not
+   * pending. `via: "client"` records that the answer was given in the agent's own client. An agent
+   * key may only cancel an approval its own requests raised.
+   */
+  resolve(tenant: string, id: string, action: ResolveApprovalInput["action"], note?: string, via?: ResolveApprovalInput["via"]): Promise<ApprovalInfo> {
+    return this.#transport.call("POST", `/v1/tenants/${seg(tenant)}/approvals/${seg(id)}`, { action, ...(note ? { note } : {}), ...(via ? { via } : {}) });
   }
 }

@@ -19,6 +19,12 @@ export interface ClientOptions {
   /** Give up on a request after this long. Default 5000 ms. */
   timeoutMs?: number;
   /**
+   * A time (ms since the epoch) after which no request of this client runs: each request's
+   * timeout is cut to what is left. For a caller with one deadline for all its work, such as a
+   * hook that Claude Code kills at its timeout.
+   */
+  deadline?: number;
+  /**
    * When `evaluate` gets no decision, it returns a DENY (reason says why) instead of throwing:
    * the host is unreachable, times out, redirects, is busy (429), answers 5xx, or answers
    * something that is not a decision. Only the caller's own mistakes (400, 401, 403, 404,
@@ -44,7 +50,7 @@ export class PalisadeClient {
   constructor(options: ClientOptions) {
     if (!options?.url) throw new PalisadeError("PAL_OPTIONS_INVALID", "PalisadeClient needs { url }");
     if (!options.key) throw new PalisadeError("PAL_OPTIONS_INVALID", "PalisadeClient needs { key }");
-    this.#transport = new Transport(options.url.replace(/\/+$/, ""), options.key, options.timeoutMs ?? 5000);
+    this.#transport = new Transport(options.url.replace(/\/+$/, ""), options.key, options.timeoutMs ?? 5000, options.deadline);
     this.#failClosed = options.failClosed ?? false;
     this.approvals = new ApprovalsClient(this.#transport);
   }
@@ -62,26 +68,42 @@ export class PalisadeClient {
   /**
    * Asks, and when the answer is ASK, waits up to `waitS` seconds (default 300) for a person to
    * answer the approval, then resumes: the decision is the resume's. It always fails closed: no
-   * answer in time, or no host, is DENY. Only the caller's own mistakes throw.
+   * answer in time, or no host, is DENY, and an approval it stops waiting for is cancelled
+   * (nothing would resume it; its approver sees that the agent stopped waiting). Only the
+   * caller's own mistakes throw.
    */
   async evaluateWithApproval(tenant: string, event: PolicyEvent, options: { waitS?: number } = {}): Promise<Decision> {
+    const waitS = options.waitS ?? 300;
     const asked = await this.#evaluate(tenant, event, {}, true);
     if (asked.result !== "ASK" || !asked.approval) return asked;
     const id = asked.approval.id;
-    const deadline = Date.now() + 1000 * (options.waitS ?? 300);
+    const answered = await this.waitForApproval(tenant, id, Date.now() + 1000 * waitS);
+    if (answered !== "answered") return failedClosed(answered === "timeout" ? `approval ${id} was not answered within ${waitS} s` : answered.error);
+    // Whatever the answer, the host decides the resume: DENY (and why) unless it was accepted.
+    return this.#evaluate(tenant, event, { approval_id: id }, true);
+  }
+
+  /**
+   * Waits until approval `id` is answered or `until` (ms since the epoch; never past the
+   * client's deadline) has come. On giving up (the time is up, or the host failed) it cancels
+   * the approval, best effort. Throws only the caller's own mistakes.
+   */
+  async waitForApproval(tenant: string, id: string, until: number): Promise<"answered" | "timeout" | { error: string }> {
+    const end = Math.min(until, Date.now() + this.#transport.remainingMs());
+    let outcome: "timeout" | { error: string } = "timeout";
     try {
-      let status = asked.approval.status;
-      while (status === "pending") {
-        const left = Math.ceil((deadline - Date.now()) / 1000);
-        if (left <= 0) return failedClosed(`approval ${id} was not answered within ${options.waitS ?? 300} s`);
-        status = (await this.approvals.get(tenant, id, { wait: Math.min(60, left) })).status;
+      for (;;) {
+        // A poll ends a second early: the resume (or the cancel) still needs time before `end`.
+        const left = Math.floor((end - Date.now()) / 1000) - 1;
+        if (left <= 0) break;
+        if ((await this.approvals.get(tenant, id, { wait: Math.min(60, left) })).status !== "pending") return "answered";
       }
     } catch (e) {
       if (isCallerMistake(e)) throw e;
-      return failedClosed((e as Error).message);
+      outcome = { error: (e as Error).message };
     }
-    // Whatever the answer, the host decides the resume: DENY (and why) unless it was accepted.
-    return this.#evaluate(tenant, event, { approval_id: id }, true);
+    await this.approvals.resolve(tenant, id, "cancel", "the agent stopped waiting").catch(() => undefined);
+    return outcome;
   }
 
   async #evaluate(tenant: string, event: PolicyEvent, extra: { approval_id?: string; client_asks?: boolean }, failClosed: boolean): Promise<Decision> {

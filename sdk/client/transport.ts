@@ -13,15 +13,24 @@ export class Transport {
   readonly url: string;
   readonly #key: string;
   readonly timeoutMs: number;
+  readonly #deadline: number;
 
-  constructor(url: string, key: string, timeoutMs: number) {
+  constructor(url: string, key: string, timeoutMs: number, deadline = Infinity) {
     this.url = url;
     this.#key = key;
     this.timeoutMs = timeoutMs;
+    this.#deadline = deadline;
   }
 
-  /** One request; `timeoutMs` overrides the client's for a call that is meant to wait. */
-  async call<T>(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+  /** Milliseconds left before the client's deadline (Infinity without one). */
+  remainingMs(): number {
+    return this.#deadline - Date.now();
+  }
+
+  /** One request; `timeoutMs` overrides the client's for a call that is meant to wait. No call outlives the deadline. */
+  async call<T>(method: string, path: string, body?: unknown, requestedMs = this.timeoutMs): Promise<T> {
+    const timeoutMs = Math.floor(Math.min(requestedMs, this.remainingMs()));
+    if (timeoutMs <= 0) throw new PalisadeError("PAL_RUNTIME_UNAVAILABLE", `no time left for a request to ${this.url}: the client's deadline has passed`);
     let response: Response;
     let text: string;
     try {

@@ -1,6 +1,7 @@
 // Claude Code hooks, fed payloads shaped exactly as Claude Code sends them
-// (test/fixtures/claude-code/): the command hook (`palisade hook claude-code`, a real process)
-// and the HTTP hook route must give the same, exact answers, and block whenever they cannot decide.
+// (test/fixtures/claude-code/, after the hooks reference's input of each event): the command
+// hook (`palisade hook claude-code`, a real process) and the HTTP hook route must give the same,
+// exact answers, in the shape of the event they answer, and block whenever they cannot decide.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -9,8 +10,9 @@ import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
 
 const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/claude-code/${name}.json`, import.meta.url), "utf8");
+const TOKEN = JSON.parse(fixture("post-tool-use-read-token")).tool_response.file.content.match(/ghp_\w+/)[0] as string;
 
-function hookCommand(stdin: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+export function hookCommand(stdin: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [CLI, "hook", "claude-code", ...args], { env: { ...process.env, PALISADE_URL: "", PALISADE_KEY: "", PALISADE_TENANT: "", ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
@@ -18,6 +20,15 @@ function hookCommand(stdin: string, env: Record<string, string>, args: string[] 
     child.stdin!.end(stdin);
   });
 }
+
+// A rewrite of a prompt: a hook cannot send the changed prompt on, so it must block it.
+const PROMPTS = `
+export function scrub(event: any) {
+  if (event.type !== "request" || !String(event.data.user_content).includes("AKIA")) return null;
+  return { result: "ALLOW", reason: "scrubbed", data: { user_content: "deploy with [key] please" } };
+}
+export const POLICY_REGISTRY = [{ handler: "dev.prompts.scrub" }];
+`;
 
 let host: TestHost;
 let keys: Record<"security" | "author" | "agent", string>;
@@ -27,30 +38,50 @@ beforeAll(async () => {
   host = await startHost();
   keys = await tenantWithKeys(host, "dev");
   env = { PALISADE_URL: host.url, PALISADE_TENANT: "dev", PALISADE_KEY: keys.agent };
+  expect((await host.call("PUT", "/v1/tenants/dev/modules/dev.prompts", keys.author, { source: PROMPTS })).status).toBe(201);
   const bind = async (id: string, body: object) => expect((await host.call("PUT", `/v1/tenants/dev/bindings/${id}`, keys.security, body)).status).toBe(201);
   await bind("blast", { handler: "palisade.builtins.blast_radius" });
   await bind("no-fetch", { handler: "palisade.builtins.block_tools", params: { tools: ["WebFetch"] } });
   await bind("ask-write", { handler: "palisade.builtins.ask_tools", params: { tools: ["Write"] } });
   await bind("secrets", { handler: "palisade.builtins.redact_secrets" });
+  await bind("globs", { handler: "palisade.builtins.expression", params: { expression: 'event.type == "tool_call" && event.data.name == "Glob"', result: "ALLOW", reason: "Globs are fine." } });
+  await bind("shadow-allow", { handler: "palisade.builtins.expression", mode: "shadow", params: { expression: 'event.type == "tool_call"', result: "ALLOW", reason: "shadow" } });
   await bind("no-keys", { handler: "palisade.builtins.expression", params: { expression: 'event.type == "request" && event.data.user_content.contains("id_rsa")', result: "DENY", reason: "Asks for a private key." } });
-  await bind("env-leak", { handler: "palisade.builtins.expression", params: { expression: 'event.type == "tool_result" && string(event.data.result.stdout).contains("AKIA")', result: "DENY", reason: "The output holds an AWS key." } });
+  await bind("env-leak", { handler: "palisade.builtins.expression", params: { expression: 'event.type == "tool_result" && type(event.data.result) == map && has(event.data.result.stdout) && string(event.data.result.stdout).contains("AKIA")', result: "DENY", reason: "The output holds an AWS key." } });
+  await bind("scrub", { handler: "dev.prompts.scrub" });
 });
 afterAll(() => host.close());
 
 const pre = (permissionDecision: string, permissionDecisionReason: string, updatedInput?: object) => ({
   hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision, permissionDecisionReason, ...(updatedInput ? { updatedInput } : {}) },
 });
+const withheldNotice = "[withheld by Palisade: env-leak: The output holds an AWS key.]";
+const readRedacted = JSON.parse(fixture("post-tool-use-read-token")).tool_response;
+readRedacted.file.content = readRedacted.file.content.replace(TOKEN, "[REDACTED:github_token]");
 
-const CASES: [string, string, object][] = [
+// [what, fixture, the answer; null: no answer at all (exit 0, nothing on stdout; {} over HTTP)]
+const CASES: [string, string, object | null][] = [
   ["Bash rm -rf / is denied by blast_radius", "pre-tool-use-bash-rm", pre("deny", expect.stringMatching(/^blast: /) as never)],
   ["a blocked tool is denied", "pre-tool-use-webfetch", pre("deny", "no-fetch: Tool WebFetch is blocked.")],
   ["an ASK lets Claude Code ask its user", "pre-tool-use-write", pre("ask", "ask-write: Tool Write needs approval.")],
-  ["nothing against it: allow", "pre-tool-use-read", pre("allow", "Palisade: ALLOW")],
+  ["an enforcing binding's ALLOW is allow", "pre-tool-use-glob", pre("allow", "globs: Globs are fine.")],
+  ["no opinion (a shadow ALLOW is none) is no answer: Claude Code's own rules apply", "pre-tool-use-read", null],
   ["a rewritten argument is updatedInput", "pre-tool-use-bash-secret", pre("allow", "secrets: Redacted secrets: bearer_token.", {
     command: "curl -H 'Authorization: Bearer [REDACTED:bearer_token]' https://api.example.com/v1/me", description: "Check the API key",
   })],
-  ["a DENY after the tool ran is block feedback", "post-tool-use", { decision: "block", reason: "env-leak: The output holds an AWS key." }],
+  ["a DENY after the tool ran withholds the output, in its shape, and says why", "post-tool-use", {
+    decision: "block", reason: "env-leak: The output holds an AWS key.",
+    hookSpecificOutput: { hookEventName: "PostToolUse", updatedToolOutput: { stdout: withheldNotice, stderr: withheldNotice, interrupted: false, isImage: false }, additionalContext: withheldNotice },
+  }],
+  ["a redacted Read result replaces the output, in Read's own shape", "post-tool-use-read-token", { hookSpecificOutput: { hookEventName: "PostToolUse", updatedToolOutput: readRedacted } }],
+  ["a redacted MCP result is updatedMCPToolOutput too", "post-tool-use-mcp-token", {
+    hookSpecificOutput: { hookEventName: "PostToolUse", updatedToolOutput: [{ type: "text", text: "token: [REDACTED:github_token]" }], updatedMCPToolOutput: [{ type: "text", text: "token: [REDACTED:github_token]" }] },
+  }],
   ["a denied prompt is blocked", "user-prompt-submit", { decision: "block", reason: "no-keys: Asks for a private key." }],
+  ["a prompt a policy rewrote is blocked: a hook cannot send the changed prompt", "user-prompt-submit-secret", {
+    decision: "block", reason: "Palisade would change this prompt, and Claude Code cannot send a changed prompt, so it is blocked: scrub: scrubbed",
+  }],
+  ...["stop", "subagent-stop", "notification", "session-start", "pre-compact", "session-end"].map((name): [string, string, null] => [`${name}: not Palisade's to decide, no answer`, name, null]),
 ];
 
 describe("palisade hook claude-code and POST /hooks/claude-code", () => {
@@ -58,10 +89,26 @@ describe("palisade hook claude-code and POST /hooks/claude-code", () => {
     const command = await hookCommand(fixture(name), env);
     expect(command.stderr).toBe("");
     expect(command.code).toBe(0);
-    expect(JSON.parse(command.stdout)).toEqual(expected);
+    if (expected === null) expect(command.stdout).toBe("");
+    else expect(JSON.parse(command.stdout)).toEqual(expected);
     const http = await host.call("POST", "/v1/tenants/dev/hooks/claude-code", keys.agent, fixture(name));
     expect(http.status).toBe(200);
-    expect(http.body).toEqual(JSON.parse(command.stdout));
+    expect(http.body).toEqual(expected ?? {});
+    const event = JSON.parse(fixture(name)).hook_event_name;
+    const named = await host.call("POST", `/v1/tenants/dev/hooks/claude-code?event=${event}`, keys.agent, fixture(name));
+    expect(named.body).toEqual(expected ?? {});
+  });
+
+  it("--no-opinion allow (no_opinion=allow) restores allow when no binding had an opinion", async () => {
+    const command = await hookCommand(fixture("pre-tool-use-read"), env, ["--no-opinion", "allow"]);
+    expect(JSON.parse(command.stdout)).toEqual(pre("allow", "Palisade: ALLOW"));
+    const http = await host.call("POST", "/v1/tenants/dev/hooks/claude-code?no_opinion=allow", keys.agent, fixture("pre-tool-use-read"));
+    expect(http.body).toEqual(pre("allow", "Palisade: ALLOW"));
+  });
+
+  it("--url and --tenant stand in for PALISADE_URL and PALISADE_TENANT", async () => {
+    const command = await hookCommand(fixture("pre-tool-use-webfetch"), { PALISADE_KEY: keys.agent }, ["--url", host.url, "--tenant", "dev"]);
+    expect(JSON.parse(command.stdout)).toEqual(pre("deny", "no-fetch: Tool WebFetch is blocked."));
   });
 
   it("an ASK answered by the client leaves no approval pending", async () => {
@@ -71,7 +118,7 @@ describe("palisade hook claude-code and POST /hooks/claude-code", () => {
     expect((await host.call("GET", "/v1/tenants/dev/approvals?status=pending", keys.security)).body.approvals.length).toBe(before);
   });
 
-  it("--ask approval waits for a person: accepted is allow, unanswered is deny", async () => {
+  it("--ask approval waits for a person: accepted is allow; unanswered is deny, and the approval is cancelled", async () => {
     const hook = hookCommand(fixture("pre-tool-use-write"), env, ["--ask", "approval", "--ask-wait", "30"]);
     let pending: { id: string } | undefined;
     while (!pending) {
@@ -80,10 +127,17 @@ describe("palisade hook claude-code and POST /hooks/claude-code", () => {
     }
     await host.call("POST", `/v1/tenants/dev/approvals/${pending.id}`, keys.security, { action: "accept" });
     expect(JSON.parse((await hook).stdout)).toEqual(pre("allow", "ask-write: approved: Tool Write needs approval."));
-    const unanswered = await hookCommand(fixture("pre-tool-use-write"), env, ["--ask", "approval", "--ask-wait", "1"]);
-    expect(JSON.parse(unanswered.stdout)).toEqual(pre("deny", expect.stringMatching(/^approval apr_\S+ was not answered within 1 s$/) as never));
-    const viaHttp = await host.call("POST", "/v1/tenants/dev/hooks/claude-code?ask=approval&ask_wait=1", keys.agent, fixture("pre-tool-use-write"));
-    expect(viaHttp.body).toEqual(pre("deny", expect.stringMatching(/^approval apr_\S+ was not answered within 1 s$/) as never));
+
+    const unanswered = await hookCommand(fixture("pre-tool-use-write"), env, ["--ask", "approval", "--ask-wait", "3"]);
+    expect(JSON.parse(unanswered.stdout)).toEqual(pre("deny", expect.stringMatching(/^approval apr_\S+ was not answered within 3 s$/) as never));
+    const viaHttp = await host.call("POST", "/v1/tenants/dev/hooks/claude-code?ask=approval&ask_wait=3", keys.agent, fixture("pre-tool-use-write"));
+    expect(viaHttp.body).toEqual(pre("deny", expect.stringMatching(/^approval apr_\S+ was not answered within 3 s$/) as never));
+    // Nothing will resume them: both are cancelled, and say that the agent stopped waiting.
+    for (const answer of [unanswered.stdout, JSON.stringify(viaHttp.body)]) {
+      const id = /approval (apr_\S+)/.exec(answer)![1]!;
+      const approval = (await host.call("GET", `/v1/tenants/dev/approvals/${id}`, keys.security)).body;
+      expect(approval).toMatchObject({ status: "cancelled", resolved_via: "agent", note: "the agent stopped waiting" });
+    }
   });
 });
 
@@ -91,10 +145,11 @@ describe("when no decision can be had, the hook blocks", () => {
   it.each([
     ["no host", () => ({ ...env, PALISADE_URL: "http://127.0.0.1:9" }), fixture("pre-tool-use-read"), /could not decide: cannot reach http:\/\/127\.0\.0\.1:9/],
     ["a bad key", () => ({ ...env, PALISADE_KEY: "pal_agent_nope" }), fixture("pre-tool-use-read"), /could not decide: send Authorization/],
-    ["no key", () => ({ ...env, PALISADE_KEY: "" }), fixture("pre-tool-use-read"), /set PALISADE_TENANT and PALISADE_KEY/],
+    ["no key", () => ({ ...env, PALISADE_KEY: "" }), fixture("pre-tool-use-read"), /set PALISADE_KEY/],
     ["garbage on stdin", () => env, "rm -rf / {", /stdin is not JSON/],
-    ["an event it does not decide on", () => env, JSON.stringify({ hook_event_name: "Stop", session_id: "s" }), /hook_event_name is "Stop"/],
+    ["no event name", () => env, JSON.stringify({ session_id: "s", tool_name: "Bash" }), /hook_event_name is undefined/],
     ["a tool call without tool_input", () => env, JSON.stringify({ hook_event_name: "PreToolUse", tool_name: "Bash" }), /PreToolUse needs tool_input/],
+    ["a prompt, with no host", () => ({ ...env, PALISADE_URL: "http://127.0.0.1:9" }), fixture("user-prompt-submit"), /cannot reach/],
   ])("%s: exit 2 with the reason on stderr, nothing on stdout", async (_what, envOf, stdin, reason) => {
     const run = await hookCommand(stdin, envOf());
     expect(run.code).toBe(2);
@@ -102,18 +157,40 @@ describe("when no decision can be had, the hook blocks", () => {
     expect(run.stderr).toMatch(reason);
   });
 
-  it("the HTTP route answers 200 with a deny for a bad key, a body that is not JSON, and input it cannot read", async () => {
-    const denies = (reason: RegExp) => expect.objectContaining({ hookSpecificOutput: expect.objectContaining({ permissionDecision: "deny", permissionDecisionReason: expect.stringMatching(reason) }) });
-    const badKey = await host.call("POST", "/v1/tenants/dev/hooks/claude-code", "pal_agent_nope", fixture("pre-tool-use-read"));
-    expect(badKey).toMatchObject({ status: 200, body: denies(/could not decide/) });
-    expect(badKey.body).toMatchObject({ decision: "block" }); // the event was not read: both shapes
-    const garbage = await host.call("POST", "/v1/tenants/dev/hooks/claude-code", keys.agent, "{nope");
+  it("a PostToolUse with no host withholds the output (an exit 2 would not stop it reaching the model)", async () => {
+    const run = await hookCommand(fixture("post-tool-use-read-token"), { ...env, PALISADE_URL: "http://127.0.0.1:9" });
+    expect(run.code).toBe(0);
+    const answer = JSON.parse(run.stdout);
+    expect(answer).toMatchObject({ decision: "block", hookSpecificOutput: { hookEventName: "PostToolUse", updatedToolOutput: { type: "text", file: { numLines: 2 } } } });
+    expect(run.stdout).not.toContain(TOKEN);
+    expect(answer.hookSpecificOutput.updatedToolOutput.file.content).toMatch(/^\[withheld by Palisade: Palisade could not decide, so it blocks: cannot reach/);
+  });
+
+  it("the HTTP route answers 200 in the event's shape for a bad key, a body that is not JSON, and input it cannot read", async () => {
+    const denies = (reason: RegExp) => ({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: expect.stringMatching(reason) } });
+    const route = "/v1/tenants/dev/hooks/claude-code";
+    // The event was not read and the URL does not name it: a top-level block, which every event reads as one.
+    const badKey = await host.call("POST", route, "pal_agent_nope", fixture("pre-tool-use-read"));
+    expect(badKey).toMatchObject({ status: 200, body: { decision: "block", reason: expect.stringMatching(/could not decide/) } });
+    expect(badKey.body.hookSpecificOutput).toBeUndefined();
+    // The URL names it: that event's own shape.
+    expect((await host.call("POST", `${route}?event=PreToolUse`, "pal_agent_nope", fixture("pre-tool-use-read"))).body).toEqual(denies(/could not decide/));
+    expect((await host.call("POST", `${route}?event=UserPromptSubmit`, "pal_agent_nope", fixture("user-prompt-submit"))).body).toEqual({ decision: "block", reason: expect.stringMatching(/could not decide/) });
+    expect((await host.call("POST", `${route}?event=PostToolUse`, "pal_agent_nope", fixture("post-tool-use"))).body).toMatchObject({ decision: "block", hookSpecificOutput: { hookEventName: "PostToolUse" } });
+    expect((await host.call("POST", `${route}?event=Stop`, "pal_agent_nope", fixture("stop"))).body).toEqual({});
+    const garbage = await host.call("POST", `${route}?event=PreToolUse`, keys.agent, "{nope");
     expect(garbage).toMatchObject({ status: 200, body: denies(/could not decide/) });
-    const stop = await host.call("POST", "/v1/tenants/dev/hooks/claude-code", keys.agent, { hook_event_name: "Stop" });
-    expect(stop).toMatchObject({ status: 200, body: denies(/hook_event_name is "Stop"/) });
     const post = JSON.parse(fixture("post-tool-use"));
-    const missing = await host.call("POST", "/v1/tenants/dev/hooks/claude-code", keys.agent, { ...post, tool_response: undefined });
+    const missing = await host.call("POST", route, keys.agent, { ...post, tool_response: undefined });
     expect(missing).toMatchObject({ status: 200, body: { decision: "block", reason: expect.stringContaining("PostToolUse needs tool_response") } });
+    // A body of another event than the URL's is refused in the URL's shape.
+    expect((await host.call("POST", `${route}?event=PreToolUse`, keys.agent, fixture("stop"))).body).toEqual(denies(/this URL is for PreToolUse hooks, and the body is a "Stop" event/));
+  });
+
+  it("the HTTP route answers 413 (a body over the limit) as a block in the URL's event's shape", async () => {
+    const huge = JSON.stringify({ ...JSON.parse(fixture("user-prompt-submit")), prompt: "x".repeat(20 << 20) });
+    const answer = await host.call("POST", "/v1/tenants/dev/hooks/claude-code?event=UserPromptSubmit", keys.agent, huge);
+    expect(answer).toMatchObject({ status: 200, body: { decision: "block", reason: expect.stringMatching(/could not decide.*(large|limit)/i) } });
   });
 
   it("the HTTP route answers 200 with a deny when a policy crashes", async () => {

@@ -33,7 +33,7 @@ it("packs compiled JavaScript and declarations that install and run in a fresh p
   const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"))!;
   expect(JSON.parse(readFileSync(path.join(copy, "package.json"), "utf8")).exports["./sdk"]).toBe("./sdk/index.ts"); // restored
   const files = run("tar", ["tzf", path.join(work, tarball)], work).split("\n");
-  expect(files).toEqual(expect.arrayContaining(["package/dist/host/index.js", "package/dist/sdk/index.d.ts", "package/dist/cli/main.js", "package/dist/runtime/worker/main.js"]));
+  expect(files).toEqual(expect.arrayContaining(["package/dist/host/index.js", "package/dist/sdk/index.d.ts", "package/dist/cli/main.js", "package/dist/runtime/worker/main.js", "package/bin/palisade"]));
   expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
 
   const project = path.join(work, "project");
@@ -41,7 +41,7 @@ it("packs compiled JavaScript and declarations that install and run in a fresh p
   writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "uses-palisade", private: true, type: "module" }));
   run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", path.join(work, tarball)], project);
   const installed = JSON.parse(readFileSync(path.join(project, "node_modules/palisade/package.json"), "utf8"));
-  expect(installed.bin).toEqual({ palisade: "./dist/cli/main.js" });
+  expect(installed.bin).toEqual({ palisade: "./bin/palisade" }); // the launcher, which finds dist/ itself
 
   // The README's example, as written, with the module it loads.
   writeFileSync(path.join(project, "policies.ts"), readFileSync(path.join(ROOT, "examples/myorg/policies.ts"), "utf8"));
