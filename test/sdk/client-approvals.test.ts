@@ -41,9 +41,16 @@ describe("evaluateWithApproval", () => {
     expect(decision).toMatchObject({ result: "DENY", reason: expect.stringMatching(/was declined by key_\w+: wrong target$/) });
   });
 
-  it("fails closed when nobody answers in time", async () => {
-    const decision = await agent.evaluateWithApproval("acme", deploy("c"), { waitS: 1 });
-    expect(decision).toMatchObject({ result: "DENY", reason: expect.stringMatching(/^failed closed: approval apr_\S+ was not answered within 1 s$/) });
+  it("fails closed when nobody answers in time, and cancels the approval nobody will resume", async () => {
+    const decision = await agent.evaluateWithApproval("acme", deploy("c"), { waitS: 2 });
+    expect(decision).toMatchObject({ result: "DENY", reason: expect.stringMatching(/^failed closed: approval apr_\S+ was not answered within 2 s$/) });
+    const id = /approval (apr_\S+)/.exec(decision.reason!)![1]!;
+    expect(await approver.approvals.get("acme", id)).toMatchObject({ status: "cancelled", resolved_via: "agent", note: "the agent stopped waiting" });
+  });
+
+  it("never runs a request past the client's deadline", async () => {
+    const late = new PalisadeClient({ url: host.url, key: "k", deadline: Date.now() - 1 });
+    await expect(late.evaluate("acme", deploy("z"))).rejects.toMatchObject({ code: "PAL_RUNTIME_UNAVAILABLE", message: expect.stringContaining("deadline has passed") });
   });
 
   it("fails closed when there is no host, and throws for the caller's own mistakes", async () => {
