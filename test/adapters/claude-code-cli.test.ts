@@ -34,20 +34,8 @@ async function palisadeSettings(url: string, options: { http?: boolean } = {}): 
     execFile(process.execPath, args, { env: { ...process.env, PALISADE_KEY: "" }, timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }));
   });
-  if (printed.code === 0) return JSON.parse(printed.stdout) as Settings;
-  // TODO: remove this fallback once `--print-settings` is committed (cli/commands/hook.ts); it
-  // builds the same shape by hand, for a tree in which the flag does not exist yet.
-  if (!/print-settings/.test(printed.stderr)) throw new Error(`--print-settings failed (${printed.code}): ${printed.stderr}`);
-  const hook = options.http
-    ? (event: string) => ({ type: "http", url: `${url}/v1/tenants/${TENANT}/hooks/claude-code?event=${event}`, headers: { Authorization: "Bearer $PALISADE_KEY" }, allowedEnvVars: ["PALISADE_KEY"], onFailure: "block" })
-    : () => ({ type: "command", command: `PALISADE_URL=${url} PALISADE_TENANT=${TENANT} ${process.execPath} ${CLI} hook claude-code`, onFailure: "block" });
-  return {
-    hooks: {
-      PreToolUse: [{ matcher: "*", hooks: [hook("PreToolUse")] }],
-      PostToolUse: [{ matcher: "*", hooks: [hook("PostToolUse")] }],
-      UserPromptSubmit: [{ hooks: [hook("UserPromptSubmit")] }],
-    },
-  };
+  if (printed.code !== 0) throw new Error(`--print-settings failed (${printed.code}): ${printed.stderr}`);
+  return JSON.parse(printed.stdout) as Settings;
 }
 
 /** The same settings with Palisade's hook on Stop as well (as a team that hooks every event). */
