@@ -42,6 +42,23 @@ export function limitBody(allowance: (request: FastifyRequest) => Promise<Allowa
   };
 }
 
+/** Events are checked against the tenant's max_event_bytes; this only stops absurd bodies early. */
+export const MAX_EVENT_BODY_BYTES = 16 << 20;
+
+/** The largest body that can hold an event of `maxEventBytes`, with room for whitespace and its envelope. */
+const eventAllowance = (maxEventBytes: number) => Math.max(2 * maxEventBytes, maxEventBytes + (1 << 20));
+
+/**
+ * A preParsing hook for the routes whose body carries one event (evaluate, the hooks): the
+ * body is held to what the tenant's max_event_bytes could need, as it streams.
+ */
+export function limitEventBody(limitsOf: (tenant: string) => Promise<{ max_event_bytes: number }>) {
+  return limitBody(async (request) => {
+    const { max_event_bytes: max } = await limitsOf((request.params as { t: string }).t);
+    return { max: eventAllowance(max), because: `events are limited to max_event_bytes (${max})` };
+  }, "PAL_EVENT_TOO_LARGE");
+}
+
 /** Replaces fastify's JSON parser with one that bounds nesting before it parses. */
 export function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser("application/json");

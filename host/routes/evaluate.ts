@@ -4,14 +4,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Decision as DecisionSchema } from "../../sdk/schemas.ts";
 import { CheckBody, EvaluateBody } from "../../sdk/api.ts";
 import { parseToolArguments } from "../../sdk/tool-arguments.ts";
-import { limitBody } from "../body.ts";
+import { limitEventBody, MAX_EVENT_BODY_BYTES } from "../body.ts";
 import { errors, TenantParams } from "./shared.ts";
-
-// Events are checked against the tenant's max_event_bytes; this only stops absurd bodies early.
-const MAX_EVENT_BODY_BYTES = 16 << 20;
-
-/** The largest body that can hold an event of `maxEventBytes`, with room for whitespace. */
-const bodyAllowance = (maxEventBytes: number) => Math.max(2 * maxEventBytes, maxEventBytes + (1 << 20));
 
 export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { catalog, decider, inflight } = app.palisade;
@@ -22,10 +16,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Both checks run before the body is parsed (after authentication): a parsed body can take
     // many times its size in memory, so one tenant's flood is refused before it is held.
     onRequest: inflight.hook,
-    preParsing: limitBody(async (request) => {
-      const { max_event_bytes: max } = await catalog.limits.of((request.params as { t: string }).t);
-      return { max: bodyAllowance(max), because: `events are limited to max_event_bytes (${max})` };
-    }, "PAL_EVENT_TOO_LARGE"),
+    preParsing: limitEventBody((tenant) => catalog.limits.of(tenant)),
     // Before the schema check, so JSON-text tool arguments are checked as the object they hold.
     preValidation: async (request) => {
       const body = request.body as { event?: unknown } | null;

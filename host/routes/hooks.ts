@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { eventNameOf, hookEvent, hookFailure, hookOutput, readHookInput, type HookInput } from "../../sdk/adapters/claude-code.ts";
 import { isPalisadeError } from "../../sdk/index.ts";
+import { limitEventBody, MAX_EVENT_BODY_BYTES } from "../body.ts";
 import { TenantParams } from "./shared.ts";
 
 // Claude Code's event names: letters only.
@@ -31,11 +32,15 @@ function urlEvent(url: string): string | null {
 }
 
 export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { decider, approvals, inflight } = app.palisade;
+  const { catalog, decider, approvals, inflight } = app.palisade;
 
   app.post("/v1/tenants/:t/hooks/claude-code", {
+    // As large as an event may be: a PostToolUse body refused unread could not have its output
+    // withheld in its own shape (only a body that was read can be).
+    bodyLimit: MAX_EVENT_BODY_BYTES,
     config: { access: { roles: ["agent", "admin"], tenant: true } },
     onRequest: inflight.hook,
+    preParsing: limitEventBody((tenant) => catalog.limits.of(tenant)),
     schema: { tags: ["adapters"], summary: "A Claude Code HTTP hook: PreToolUse, PostToolUse, UserPromptSubmit", description: "Always 200: a failure (a bad key, a body that is not JSON, no decision) blocks, in the shape of the event. Other events get an empty answer.", params: TenantParams, querystring: HookQuery },
     // Before the handler too (the key, the body's parsing and size): a 4xx would let the tool run.
     errorHandler: (error, request, reply) => {

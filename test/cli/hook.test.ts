@@ -193,6 +193,19 @@ describe("when no decision can be had, the hook blocks", () => {
     expect(answer).toMatchObject({ status: 200, body: { decision: "block", reason: expect.stringMatching(/could not decide.*(large|limit)/i) } });
   });
 
+  it("the HTTP route withholds, in its shape, a PostToolUse output over max_event_bytes that it read", async () => {
+    const k = await tenantWithKeys(host, "small");
+    expect((await host.call("PUT", "/v1/tenants/small/limits", k.security, { max_event_bytes: 100_000 })).status).toBe(200);
+    const big = JSON.parse(fixture("post-tool-use-read-token"));
+    big.tool_response.file.content += "x".repeat(150_000);
+    for (const url of ["/v1/tenants/small/hooks/claude-code", "/v1/tenants/small/hooks/claude-code?event=PostToolUse"]) {
+      const answer = await host.call("POST", url, k.agent, big);
+      expect(answer).toMatchObject({ status: 200, body: { decision: "block", hookSpecificOutput: { hookEventName: "PostToolUse", updatedToolOutput: { type: "text", file: { numLines: 2 } } } } });
+      expect(JSON.stringify(answer.body)).not.toContain(TOKEN);
+      expect(answer.body.reason).toMatch(/max_event_bytes/);
+    }
+  });
+
   it("the HTTP route answers 200 with a deny when a policy crashes", async () => {
     const crashing = "export function boom() { throw new Error('policy bug'); }\nexport const POLICY_REGISTRY = [{ handler: 'crash.p.boom' }];\n";
     const k = await tenantWithKeys(host, "crashy");
