@@ -1,45 +1,18 @@
 // Approval webhooks: a POST per approval created or resolved, signed with the tenant's secret,
-// retried with backoff, and never awaited by a decision. The URL is a tenant's choice, so by
-// default it may not reach loopback, private or link-local addresses (the host's own network):
-// the check runs on the address actually connected to, after DNS, so a name that resolves to
-// 127.0.0.1 is refused as surely as the literal.
+// retried with backoff, and never awaited by a decision. Each receiver is a tenant's choice and
+// may be hostile: an attempt (webhook-post.ts) holds a socket for at most its deadline, and the
+// host's outbound sockets are one budget, of which a tenant may hold only a few at once. A
+// receiver that answers slowly, endlessly or not at all costs only its own tenant's deliveries.
 import { createHmac, randomUUID } from "node:crypto";
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
-import http from "node:http";
-import https from "node:https";
-import { BlockList, isIP } from "node:net";
-
-const PRIVATE = new BlockList();
-for (const [net, bits] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.168.0.0", 16], ["224.0.0.0", 4], ["240.0.0.0", 4]] as const) {
-  PRIVATE.addSubnet(net, bits, "ipv4");
-}
-for (const [net, bits] of [["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) PRIVATE.addSubnet(net, bits, "ipv6");
-
-function isPrivate(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]; // an IPv4 address in IPv6 clothing
-  if (mapped) return PRIVATE.check(mapped, "ipv4");
-  return PRIVATE.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
-}
-
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** dns.lookup that refuses private addresses; it answers both the single and the `all` form. */
-function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const refused = addresses.find((a) => isPrivate(a.address));
-    if (refused) return callback(Object.assign(new Error(`${hostname} resolves to ${refused.address}, a private address`), { code: "EPRIVATE" }), []);
-    if (options.all) return callback(null, addresses);
-    callback(null, addresses[0]!.address, addresses[0]!.family);
-  });
-}
+import { post } from "./webhook-post.ts";
 
 export interface WebhookOptions {
   /** Let webhooks reach loopback and private networks (approval_webhook_private_networks). */
   allowPrivate: boolean;
   /** Waits before each retry. */
   retryDelaysMs?: readonly number[];
-  timeoutMs?: number;
+  /** One attempt's whole time (default ATTEMPT_MS, 10 s). */
+  attemptMs?: number;
   log: (message: string) => void;
 }
 
@@ -48,6 +21,18 @@ const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 16_000];
 // logged. Per tenant too, so that one tenant's dead receiver cannot crowd out another's.
 const MAX_QUEUED = 1000;
 const MAX_QUEUED_PER_TENANT = 100;
+// Attempts connected at once, host-wide and per tenant: the host's outbound sockets (and file
+// descriptors) are one budget, and no tenant's receiver can take more than its share of it.
+export const MAX_SOCKETS = 32;
+export const MAX_SOCKETS_PER_TENANT = 4;
+
+interface Pending {
+  tenant: string;
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  attempt: number;
+}
 
 /** `sha256=<hex HMAC-SHA256 of the body>`, as sent in X-Palisade-Signature. */
 export const signature = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
@@ -56,8 +41,13 @@ export class Webhooks {
   readonly #options: WebhookOptions;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #perTenant = new Map<string, number>();
+  // Attempts waiting for a socket, in the order they became due, and the sockets each tenant holds.
+  readonly #waiting: Pending[] = [];
+  readonly #sockets = new Map<string, number>();
+  #socketsUsed = 0;
   #inFlight = 0;
   #closed = false;
+  readonly #closing = new AbortController();
 
   constructor(options: WebhookOptions) {
     this.#options = options;
@@ -75,7 +65,34 @@ export class Webhooks {
     const headers = { "content-type": "application/json", "x-palisade-event": type, "x-palisade-delivery": delivery, "x-palisade-signature": signature(secret, body) };
     this.#inFlight++;
     this.#perTenant.set(tenant, queued + 1);
-    void this.#attempt(tenant, url, body, headers, 0);
+    this.#due({ tenant, url, body, headers, attempt: 0 });
+  }
+
+  /** What is under way: deliveries not yet done, attempts waiting for a socket, and sockets held, in all and per tenant. */
+  stats(): { deliveries: number; waiting: number; sockets: number; socketsOf: (tenant: string) => number } {
+    return { deliveries: this.#inFlight, waiting: this.#waiting.length, sockets: this.#socketsUsed, socketsOf: (tenant) => this.#sockets.get(tenant) ?? 0 };
+  }
+
+  #due(pending: Pending): void {
+    this.#waiting.push(pending);
+    this.#pump();
+  }
+
+  // Starts every waiting attempt that a socket is free for: the oldest first, skipping a tenant
+  // that holds its share already, so that one tenant's slow receiver does not hold up another's.
+  #pump(): void {
+    for (let i = 0; i < this.#waiting.length && this.#socketsUsed < MAX_SOCKETS;) {
+      const next = this.#waiting[i]!;
+      const held = this.#sockets.get(next.tenant) ?? 0;
+      if (held >= MAX_SOCKETS_PER_TENANT) {
+        i++;
+        continue;
+      }
+      this.#waiting.splice(i, 1);
+      this.#socketsUsed++;
+      this.#sockets.set(next.tenant, held + 1);
+      void this.#attempt(next);
+    }
   }
 
   #done(tenant: string): void {
@@ -85,8 +102,14 @@ export class Webhooks {
     else this.#perTenant.delete(tenant);
   }
 
-  async #attempt(tenant: string, url: string, body: string, headers: Record<string, string>, attempt: number): Promise<void> {
-    const failure = await this.#post(url, body, headers);
+  async #attempt(pending: Pending): Promise<void> {
+    const { tenant, url, body, headers, attempt } = pending;
+    const failure = await post({ url, body, headers, allowPrivate: this.#options.allowPrivate, signal: this.#closing.signal, ...(this.#options.attemptMs ? { deadlineMs: this.#options.attemptMs } : {}) });
+    this.#socketsUsed--;
+    const held = this.#sockets.get(tenant)! - 1;
+    if (held) this.#sockets.set(tenant, held);
+    else this.#sockets.delete(tenant);
+    this.#pump();
     if (failure === null || this.#closed) return this.#done(tenant);
     const delays = this.#options.retryDelaysMs ?? RETRY_DELAYS_MS;
     const delay = delays[attempt];
@@ -96,42 +119,15 @@ export class Webhooks {
     }
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#attempt(tenant, url, body, headers, attempt + 1);
+      this.#due({ ...pending, attempt: attempt + 1 });
     }, delay);
     this.#timers.add(timer);
   }
 
-  /** null on a 2xx answer, else what went wrong. */
-  #post(url: string, body: string, headers: Record<string, string>): Promise<string | null> {
-    return new Promise((resolve) => {
-      let target: URL;
-      try {
-        target = new URL(url);
-      } catch {
-        return resolve("not a URL");
-      }
-      const host = target.hostname.replace(/^\[|\]$/g, "");
-      // A literal address is connected to without a lookup, so it is checked here.
-      if (!this.#options.allowPrivate && isIP(host) && isPrivate(host)) return resolve(`${host} is a private address`);
-      const client = target.protocol === "https:" ? https : http;
-      const request = client.request(target, {
-        method: "POST",
-        headers: { ...headers, "content-length": Buffer.byteLength(body) },
-        timeout: this.#options.timeoutMs ?? 5000,
-        ...(this.#options.allowPrivate ? {} : { lookup: publicOnlyLookup as never }),
-      }, (response) => {
-        response.resume(); // the answer's body is not read, only drained
-        const status = response.statusCode ?? 0;
-        resolve(status >= 200 && status < 300 ? null : `HTTP ${status}`);
-      });
-      request.on("timeout", () => request.destroy(new Error("timed out")));
-      request.on("error", (e) => resolve(e.message));
-      request.end(body);
-    });
-  }
-
   close(): void {
     this.#closed = true;
+    this.#waiting.length = 0;
+    this.#closing.abort();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }
