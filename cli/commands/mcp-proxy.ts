@@ -7,35 +7,54 @@ export const mcpProxy: Command = {
   name: "mcp-proxy",
   summary: "an MCP server that asks Palisade about every tool call of the server it wraps",
   help: `Usage: palisade mcp-proxy --tenant T [--url U] [--agent A] [--session S] [--ask-wait SECONDS]
-                          [--approver-key-env VAR] -- <server command> [args…]
+                          [--approver-key-env VAR] [--env NAME[=VALUE]]… -- <server command> [args…]
 
-A stdio MCP server: it starts the real MCP server given after --, relays everything both ways,
-and asks Palisade first about each tools/call (as tool_call {name, arguments}) and then about
-its result (as tool_result {name, result}). A DENY is a tool error the server never sees;
-rewritten arguments are what the server gets; a rewritten result is what the client gets. With
-no decision (no host, a bad key) every call is denied. Logs go to stderr, never stdout.
+A stdio MCP server: it starts the real MCP server given after -- and stands between it and the
+client. Nothing the server sends reaches the client unchecked:
+  - each tools/call is decided on first (as tool_call {name, arguments}): a DENY is a tool error
+    the server never sees; rewritten arguments are what the server gets;
+  - every answer of the server (tool results and errors, resources/read, prompts/get, lists,
+    completions, log messages) passes as tool_result {name, result}, with target naming the method:
+    a DENY withholds it, a rewritten result (redaction) is what the client gets;
+  - the server's sampling requests are decided on as llm_request; they, its elicitations and its
+    roots/list requests reach the client only if the client advertised that it takes them;
+  - tasks are not offered: a task-augmented call is refused, so that each result is checked.
+With no decision (no host, a bad key) everything is denied. Logs go to stderr, never stdout.
 
-The key comes from PALISADE_KEY (an agent key), never from the command line; the real server
-does not see it.
+The key comes from PALISADE_KEY (an agent key), never from the command line. The real server
+gets only the MCP SDK's default environment (HOME, LOGNAME, PATH, SHELL, TERM, USER) and what
+--env names: not PALISADE_KEY, the approver key, or model keys such as ANTHROPIC_API_KEY.
+
+An ASK waits up to --ask-wait for a person to answer its approval in Palisade (the console, the
+API). The approval is kept while the client is connected: the same call again resumes it rather
+than raising another. Whatever is still pending when the client disconnects is cancelled.
 
 Options:
   --url U                 the host (default $PALISADE_URL, else http://127.0.0.1:8181)
   --tenant T              the tenant (default $PALISADE_TENANT)
   --agent A               context.agent of every event
   --session S             context.session_id of every event (default: one per proxy run)
-  --ask-wait SECONDS      how long an ASK waits for a person to answer its approval (default 60);
-                          then the call fails naming the approval id
+  --ask-wait SECONDS      how long one ASK waits, in all (default 60); then the call fails naming
+                          the approval, which stays pending for the same call to resume
   --approver-key-env VAR  the name of an environment variable holding an approver key: when the
-                          client supports elicitation, the local user answers the ASK
+                          client supports elicitation, the person is asked in the client and must
+                          type the code shown (answers are recorded as given in the client). Off
+                          unless given; never for a binding with approve_via: console. Anything
+                          that can answer the client's elicitations can answer these.
+  --env NAME[=VALUE]      pass the variable NAME (from this environment, or set to VALUE) to the
+                          real server; repeatable
 
 Example (in an MCP client's config):
-  PALISADE_KEY=pal_agent_… palisade mcp-proxy --tenant acme -- npx -y @modelcontextprotocol/server-filesystem /srv/docs
+  PALISADE_KEY=pal_agent_… palisade mcp-proxy --tenant acme --env GITHUB_TOKEN -- npx -y @modelcontextprotocol/server-github
 `,
   async run(argv) {
     const split = argv.indexOf("--");
     if (split === -1 || split === argv.length - 1) throw new UsageError("give the MCP server to wrap after --, e.g. -- npx -y @modelcontextprotocol/server-everything");
     const [command, ...args] = argv.slice(split + 1);
-    const options = { url: { type: "string" }, tenant: { type: "string" }, agent: { type: "string" }, session: { type: "string" }, "ask-wait": { type: "string" }, "approver-key-env": { type: "string" } } as const;
+    const options = {
+      url: { type: "string" }, tenant: { type: "string" }, agent: { type: "string" }, session: { type: "string" }, "ask-wait": { type: "string" },
+      "approver-key-env": { type: "string" }, env: { type: "string", multiple: true },
+    } as const;
     const { values } = parse(argv.slice(0, split), options, 0);
     const tenant = values.tenant ?? process.env.PALISADE_TENANT;
     const key = process.env.PALISADE_KEY;
@@ -48,21 +67,22 @@ Example (in an MCP client's config):
     if (approverVar && !approverKey) throw new UsageError(`--approver-key-env ${approverVar}: that environment variable is not set`);
 
     const url = values.url ?? process.env.PALISADE_URL ?? "http://127.0.0.1:8181";
+    const { serverEnvironment } = await import("../mcp-proxy/server-env.ts");
+    const env = serverEnvironment(values.env ?? [], ["PALISADE_KEY", ...(approverVar ? [approverVar] : [])]);
     const { PalisadeClient } = await import("../../sdk/client/index.ts");
     const { Gate } = await import("../mcp-proxy/gate.ts");
+    const { SessionApprovals } = await import("../mcp-proxy/session-approvals.ts");
     const { startProxy } = await import("../mcp-proxy/proxy.ts");
     const log = (line: string) => void process.stderr.write(`${line}\n`);
-    const gate = new Gate({
-      tenant,
-      context: { session_id: values.session ?? `mcp-proxy-${randomUUID()}`, ...(values.agent ? { agent: values.agent } : {}) },
-      client: new PalisadeClient({ url, key, failClosed: true }),
-      ...(approverKey ? { approver: new PalisadeClient({ url, key: approverKey }) } : {}),
-      askWaitS,
-      log,
+    const client = new PalisadeClient({ url, key, failClosed: true });
+    const approver = approverKey ? new PalisadeClient({ url, key: approverKey }) : undefined;
+    const approvals = new SessionApprovals({
+      tenant, client, askWaitS, log,
+      ...(approver ? { answerInClient: async (id: string, action: "accept" | "decline") => (await approver.approvals.resolve(tenant, id, action, "answered in the client", "client")).status } : {}),
     });
-    // The real server gets this environment without Palisade's keys.
-    const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== "PALISADE_KEY" && e[0] !== approverVar));
-    const { closed } = await startProxy({ command: command!, args, env, gate, log });
+    const context = { session_id: values.session ?? `mcp-proxy-${randomUUID()}`, ...(values.agent ? { agent: values.agent } : {}) };
+    const gate = new Gate({ tenant, context, client, approvals, askWaitS, log });
+    const { closed } = await startProxy({ command: command!, args, env, gate, approvals, log });
     await closed;
     return 0;
   },

@@ -1,28 +1,30 @@
-// What the MCP proxy asks Palisade about each tool call, and what it makes of the answer. Every
-// way of not getting a decision (no host, a bad key, a timeout, an answer it cannot read) is a
-// deny: the proxy never lets a call through unchecked.
-import type { ApprovalStatus } from "../../sdk/approvals.ts";
+// What the MCP proxy asks Palisade, and what it makes of the answer: a tool call before it is
+// sent, anything the server answers before the client sees it, and a server's sampling request
+// before it reaches the client's model. Every way of not getting a decision (no host, a bad key,
+// a timeout, an answer it cannot read) is a deny: nothing passes unchecked.
 import type { Decision, PolicyEvent } from "../../sdk/types.ts";
 import type { PalisadeClient } from "../../sdk/client/index.ts";
+import { callKey, type AskPerson, type SessionApprovals } from "./session-approvals.ts";
 
 export interface GateOptions {
   tenant: string;
   /** context.session_id and context.agent of every event. */
   context: { session_id: string; agent?: string };
   client: PalisadeClient;
-  /** An approver's client, to resolve an approval with the local user's answer. */
-  approver?: PalisadeClient;
-  /** How long an ASK waits for an approval, in seconds. */
+  approvals: SessionApprovals;
   askWaitS: number;
   log: (line: string) => void;
 }
 
-/** Asks the local user (MCP elicitation); true for yes, false for no, null when they could not be asked. */
-export type Elicit = (message: string) => Promise<boolean | null>;
-
+/** May it pass, and as what: `rewritten` is the policy's version of what was asked about. */
 export type Verdict = { allow: true; rewritten?: unknown } | { allow: false; reason: string };
 
+type LlmMessages = Extract<PolicyEvent, { type: "llm_request" }>["data"]["messages"];
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The event's target: the MCP method and what it is about (a tool, resource, prompt or model). */
+export const targetOf = (method: string, name: string) => `${method} ${name}`.slice(0, 512);
 
 export class Gate {
   readonly #o: GateOptions;
@@ -31,23 +33,40 @@ export class Gate {
     this.#o = options;
   }
 
-  /** Before a call: may it go to the server, and with which arguments. */
-  async beforeCall(name: string, args: Record<string, unknown>, elicit: Elicit): Promise<Verdict> {
-    const event: PolicyEvent = { type: "tool_call", data: { name, arguments: args }, context: this.#o.context };
-    let decision = await this.#decide(event);
-    if (decision.result === "ASK") decision = await this.#ask(event, decision, `The tool call ${name} needs approval: ${decision.reason ?? ""}`, elicit);
+  /**
+   * Before a call: may it go to the server, and with which arguments. An ASK waits for its
+   * approval (see SessionApprovals); a call made again with the same arguments resumes with the
+   * approval the first one raised.
+   */
+  async beforeCall(name: string, args: Record<string, unknown>, ask: AskPerson): Promise<Verdict> {
+    const event: PolicyEvent = { type: "tool_call", target: targetOf("tools/call", name), data: { name, arguments: args }, context: this.#o.context };
+    const key = callKey(name, args);
+    let decision = await this.#decide(event, this.#o.approvals.heldFor(key));
+    if (decision.result === "ASK") decision = await this.#ask(event, key, decision, `The tool call ${name} needs approval: ${decision.reason ?? ""}`, ask);
+    else this.#o.approvals.release(key); // used up, refused, or never needed: the next identical call asks anew
     if (decision.result !== "ALLOW") return { allow: false, reason: decision.reason ?? `Palisade: ${decision.result}` };
     const data = decision.data;
     return isRecord(data) && isRecord(data.arguments) ? { allow: true, rewritten: data.arguments } : { allow: true };
   }
 
-  /** After a call: may the client see the result, or what it becomes (redaction). */
-  async afterCall(name: string, result: unknown): Promise<Verdict> {
-    const decision = await this.#decide({ type: "tool_result", data: { name, result }, context: this.#o.context });
-    // There is nobody to ask about a result that exists already: only ALLOW lets it through.
+  /**
+   * Something the server answered (a result, or an error as `{error: {code, message, data}}`),
+   * as `tool_result {name, result}` with `target` naming the method. There is nobody to ask
+   * about what exists already: only ALLOW lets it through.
+   */
+  async checkResult(method: string, name: string, result: unknown): Promise<Verdict> {
+    const decision = await this.#decide({ type: "tool_result", target: targetOf(method, name), data: { name, result }, context: this.#o.context });
     if (decision.result !== "ALLOW") return { allow: false, reason: decision.reason ?? `Palisade: ${decision.result}` };
     const data = decision.data;
     return isRecord(data) && "result" in data ? { allow: true, rewritten: data.result } : { allow: true };
+  }
+
+  /** A server's sampling request, as `llm_request {model, messages}`: only ALLOW reaches the client's model. */
+  async checkSampling(model: string, messages: LlmMessages): Promise<Verdict> {
+    const decision = await this.#decide({ type: "llm_request", target: targetOf("sampling/createMessage", model), data: { model, messages }, context: this.#o.context });
+    if (decision.result !== "ALLOW") return { allow: false, reason: decision.reason ?? `Palisade: ${decision.result}` };
+    const data = decision.data;
+    return isRecord(data) && Array.isArray(data.messages) ? { allow: true, rewritten: data.messages } : { allow: true };
   }
 
   async #decide(event: PolicyEvent, approvalId?: string): Promise<Decision> {
@@ -60,25 +79,25 @@ export class Gate {
     }
   }
 
-  // An ASK: the local user answers it when they can be asked (and an approver key is given);
-  // otherwise a person answers the approval in Palisade within askWaitS. Then the call resumes.
-  async #ask(event: PolicyEvent, asked: Decision, message: string, elicit: Elicit): Promise<Decision> {
-    const id = asked.approval?.id;
-    if (!id) return { ...asked, result: "DENY", reason: `${asked.reason ?? "ASK"} (no approval was raised to answer)` };
-    let status: ApprovalStatus = asked.approval!.status;
+  // The approval is kept for the session (a later identical call resumes it) until it is used
+  // up or refused; waiting past --ask-wait leaves it pending, for a person to answer later.
+  async #ask(event: PolicyEvent, key: string, asked: Decision, question: string, ask: AskPerson): Promise<Decision> {
+    const approval = asked.approval;
+    if (!approval) return { ...asked, result: "DENY", reason: `${asked.reason ?? "ASK"} (no approval was raised to answer)` };
+    this.#o.approvals.hold(key, approval.id);
+    let status;
     try {
-      if (this.#o.approver) {
-        const yes = await elicit(`${message}\nAllow it? (Palisade approval ${id})`);
-        if (yes !== null) status = (await this.#o.approver.approvals.resolve(this.#o.tenant, id, yes ? "accept" : "decline", "answered by the local user")).status;
-      }
-      const deadline = Date.now() + this.#o.askWaitS * 1000;
-      while (status === "pending" && Date.now() < deadline) {
-        status = (await this.#o.client.approvals.get(this.#o.tenant, id, { wait: Math.min(60, Math.max(1, Math.ceil((deadline - Date.now()) / 1000))) })).status;
-      }
+      status = await this.#o.approvals.wait(approval, question, ask);
     } catch (e) {
-      return { ...asked, result: "DENY", reason: `approval ${id}: ${(e as Error).message}` };
+      return { ...asked, result: "DENY", reason: `approval ${approval.id}: ${(e as Error).message}` };
     }
-    if (status === "pending") return { ...asked, result: "DENY", reason: `approval ${id} is still pending after ${this.#o.askWaitS} s; ask a person to answer it, then call again` };
-    return this.#decide(event, id);
+    if (status === "pending") {
+      return { ...asked, result: "DENY", reason: `approval ${approval.id} is still pending after ${this.#o.askWaitS} s; ask a person to answer it, then make the same call again (it resumes this approval)` };
+    }
+    const resumed = await this.#decide(event, approval.id);
+    if (resumed.result !== "ASK") this.#o.approvals.release(key);
+    // Accepted, and yet another binding asks: that ASK raised an approval of its own, held in turn.
+    else if (resumed.approval) this.#o.approvals.hold(key, resumed.approval.id);
+    return resumed;
   }
 }

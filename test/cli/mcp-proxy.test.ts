@@ -2,20 +2,13 @@
 // process, the MCP reference server ("everything", from npm) behind it, and a real host. A tap
 // between the proxy and the server records what reached the server.
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHost, tenantWithKeys, testDir, type TestHost } from "../helpers/host.ts";
+import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
+import { AWS_KEY, CLI, callTool as call, startProxy, textOf, type ProxyOptions } from "../fixtures/mcp/proxy-harness.ts";
 
-const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
-const TAP = fileURLToPath(new URL("../fixtures/mcp/tap.mjs", import.meta.url));
 const EVERYTHING = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-everything/dist/index.js");
-const AWS_KEY = "AKIAIOSFODNN7EXAMPLE";
 
 let host: TestHost;
 let keys: Record<"security" | "author" | "agent", string>;
@@ -32,33 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => host.close());
 
-interface Proxied { client: Client; tapped: () => { method: string; params?: { name?: string; arguments?: unknown } }[]; stderr: () => string }
-
-async function proxy(options: { url?: string; args?: string[]; env?: Record<string, string>; elicit?: (message: string) => boolean } = {}): Promise<Proxied> {
-  const tap = path.join(testDir(), "tap.jsonl");
-  let stderr = "";
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, "mcp-proxy", "--url", options.url ?? host.url, "--tenant", "mcp", "--session", "chat-1", ...(options.args ?? []), "--", process.execPath, TAP, tap, process.execPath, EVERYTHING, "stdio"],
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PALISADE_KEY: keys.agent, AWS_ACCESS_KEY_ID: AWS_KEY, ...options.env },
-    stderr: "pipe",
-  });
-  transport.stderr!.on("data", (chunk) => (stderr += String(chunk)));
-  const client = new Client({ name: "test-client", version: "1" }, { capabilities: options.elicit ? { elicitation: {} } : {} });
-  if (options.elicit) {
-    client.setRequestHandler(ElicitRequestSchema, (request) => ({ action: "accept", content: { allow: options.elicit!(request.params.message) } }));
-  }
-  await client.connect(transport);
-  return {
-    client,
-    tapped: () => (existsSync(tap) ? readFileSync(tap, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line)) : []),
-    stderr: () => stderr,
-  };
-}
-
-type Result = { content: { type: string; text?: string }[]; isError?: boolean };
-const call = async (p: Proxied, name: string, args: Record<string, unknown> = {}) => (await p.client.callTool({ name, arguments: args })) as Result;
-const calls = (p: Proxied) => p.tapped().filter((m) => m.method === "tools/call");
+const proxy = (options: Partial<ProxyOptions> = {}) => startProxy({ url: host.url, tenant: "mcp", key: keys.agent, ...options });
+const calls = (p: Awaited<ReturnType<typeof proxy>>) => p.calls();
 
 describe("palisade mcp-proxy in front of the reference MCP server", () => {
   it("relays tools/list, returns an allowed call's real result, and keeps a blocked call from the server", async () => {
@@ -75,13 +43,14 @@ describe("palisade mcp-proxy in front of the reference MCP server", () => {
   });
 
   it("sends the server the arguments redact_secrets rewrote, and redacts a secret in a result", async () => {
-    const p = await proxy();
+    // The server sees the key only because --env passes it on (mcp-proxy-hostile.test.ts: what it never sees).
+    const p = await proxy({ args: ["--env", "AWS_ACCESS_KEY_ID"], env: { AWS_ACCESS_KEY_ID: AWS_KEY } });
     try {
       expect(await call(p, "echo", { message: `key ${AWS_KEY}` })).toEqual({ content: [{ type: "text", text: "Echo: key [REDACTED:aws_access_key]" }] });
       expect(calls(p)[0]!.params!.arguments).toEqual({ message: "key [REDACTED:aws_access_key]" });
       // get-env answers with the server's environment, which holds the key.
       const env = await call(p, "get-env");
-      const text = env.content.map((c) => c.text ?? "").join("");
+      const text = textOf(env);
       expect(text).toContain("AWS_ACCESS_KEY_ID");
       expect(text).toContain("[REDACTED:aws_access_key]");
       expect(text).not.toContain(AWS_KEY);
@@ -109,22 +78,28 @@ describe("palisade mcp-proxy in front of the reference MCP server", () => {
     const impatient = await proxy({ args: ["--ask-wait", "1"] });
     try {
       const left = await call(impatient, "get-sum", { a: 2, b: 2 });
-      expect(left).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/^Palisade denied get-sum: approval apr_\S+ is still pending after 1 s/) }] });
+      expect(left).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/^Palisade denied get-sum: approval apr_\S+ is still pending after 1 s; ask a person to answer it, then make the same call again/) }] });
       expect(calls(impatient)).toEqual([]);
     } finally {
       await impatient.client.close();
     }
   });
 
-  it("with an approver key and a client that can elicit, the local user answers the ASK", async () => {
+  it("with an approver key and a client that can elicit, the person answers the ASK by typing the prompt's code", async () => {
     const asked: string[] = [];
-    let answer = true;
-    const p = await proxy({ args: ["--approver-key-env", "MY_APPROVER_KEY", "--ask-wait", "5"], env: { MY_APPROVER_KEY: approverKey }, elicit: (message) => (asked.push(message), answer) });
+    let answer: "accept" | "decline" = "accept";
+    const p = await proxy({
+      args: ["--approver-key-env", "MY_APPROVER_KEY", "--ask-wait", "5"], env: { MY_APPROVER_KEY: approverKey }, capabilities: { elicitation: {} },
+      setup: (client) => client.setRequestHandler(ElicitRequestSchema, (request) => {
+        asked.push(request.params.message);
+        return answer === "accept" ? { action: "accept", content: { code: /type the code (\d{6})/.exec(request.params.message)![1]! } } : { action: "decline" };
+      }),
+    });
     try {
       expect((await call(p, "get-sum", { a: 20, b: 22 })).content[0]!.text).toMatch(/\b42\b/);
-      expect(asked[0]).toMatch(/^The tool call get-sum needs approval: ask-sum: Tool get-sum needs approval\.\nAllow it\? \(Palisade approval apr_\S+\)$/);
-      answer = false;
-      expect(await call(p, "get-sum", { a: 1, b: 1 })).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/^Palisade denied get-sum: approval apr_\S+ was declined by key_\w+: answered by the local user$/) }] });
+      expect(asked[0]).toMatch(/^\[Palisade approval\] The tool call get-sum needs approval: ask-sum: Tool get-sum needs approval\.\nApproval apr_\S+\. To allow it, type the code \d{6} and accept; to refuse it, decline\.$/);
+      answer = "decline";
+      expect(await call(p, "get-sum", { a: 1, b: 1 })).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/^Palisade denied get-sum: approval apr_\S+ was declined by key_\w+: answered in the client$/) }] });
       expect(calls(p).map((m) => m.params!.arguments)).toEqual([{ a: 20, b: 22 }]);
     } finally {
       await p.client.close();
