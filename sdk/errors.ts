@@ -40,6 +40,7 @@ export const ERRORS = {
   PAL_MODULE_LOAD_FAILED: { status: 422, message: "Module failed to load in the sandbox" },
   PAL_REGISTRY_INVALID: { status: 422, message: "Invalid POLICY_REGISTRY" },
   PAL_PARAMS_INVALID: { status: 422, message: "Params do not match params_schema" },
+  PAL_PROPOSAL_WEAKENS: { status: 422, message: "A proposal may not weaken itself" },
   PAL_FACTORY_FAILED: { status: 422, message: "Factory failed" },
   PAL_LIMIT_OVER_CAP: { status: 422, message: "Limit over the platform cap" },
   PAL_MODULE_RESERVED: { status: 422, message: "Reserved module name" },

@@ -198,7 +198,6 @@ export const Binding = Type.Object(
   {
     id: Type.String({ pattern: BINDING_ID_PATTERN }),
     handler: Handler,
-    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     mode: Type.Optional(Type.Enum(["enforce", "shadow"])),
     on_error: Type.Optional(Verdict),
     events: Type.Optional(Type.Array(EventType, { uniqueItems: true })),
@@ -206,6 +205,8 @@ export const Binding = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     ask_timeout_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400, description: "How long a person has to answer this binding's ASK; past it the approval expires, which counts as DENY. Default: the tenant's approval_timeout_s." })),
     approve_via: Type.Optional(Type.Enum(APPROVE_VIA, { description: "Who may answer this binding's ASK. any (default): also the agent's own client (an MCP elicitation the proxy relays). console: only a person on Palisade's own surfaces (console, API, webhook receivers), never an answer given in the agent's client." })),
+    // Last: the fields that say how a binding behaves are read before its (possibly long) params.
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },
 );

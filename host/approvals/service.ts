@@ -118,7 +118,8 @@ export class Approvals {
    * An agent's proposal of a binding for its session, as an approval: accepting it creates the
    * binding. The caller has checked the binding as the binding routes do.
    */
-  async propose(tenant: string, sessionId: string, agent: string | null, binding: Binding, settings: TenantSettings, raisedBy?: string): Promise<ApprovalRecord | null> {
+  async propose(tenant: string, sessionId: string, agent: string | null, proposed: Binding, settings: TenantSettings, raisedBy?: string): Promise<ApprovalRecord | null> {
+    const binding = proposalBinding(proposed);
     if ((await this.#store.approvals.countPending(tenant)) >= this.#options.maxPending) return null;
     const created = new Date();
     const approval: ApprovalRecord = {
@@ -131,8 +132,9 @@ export class Approvals {
       // Not a sha256: no event's fingerprint can match, so a proposal can never be resumed.
       fingerprint: "proposal",
       event: null,
-      // Everything the binding would do, so that the person answering sees all of it.
-      reasons: [`proposes session binding ${JSON.stringify(binding).slice(0, 2000)}`],
+      // Everything the binding would do, in full and in a fixed order, so that the person
+      // answering sees all of it: nothing can hide past a cut or behind its own key order.
+      reasons: [`proposes session binding ${JSON.stringify(binding)}`],
       bindings: [],
       held: [],
       created_at: created.toISOString(),
@@ -316,6 +318,36 @@ export class Approvals {
 }
 
 const newId = () => `apr_${randomBytes(18).toString("base64url")}`;
+
+// A proposal's JSON, in full, is what its approver reads: kept to what a person can read.
+const MAX_PROPOSAL_BYTES = 16 * 1024;
+
+/**
+ * The binding a proposal would create, with every field spelled out in one fixed order. A
+ * proposal may not weaken itself: it enforces, it is enabled, and its errors do not allow.
+ * Throws PAL_PROPOSAL_WEAKENS (422) naming the field otherwise.
+ */
+export function proposalBinding(b: Binding): Binding {
+  const weakening = b.mode === "shadow" ? "mode: a proposal enforces (mode \"enforce\"); shadow bindings are for the security team to add"
+    : b.on_error === "ALLOW" ? "on_error: a proposal may not allow on error; use \"DENY\" (the default) or \"ASK\""
+    : b.enabled === false ? "enabled: a proposal is enabled; a disabled one would do nothing" : null;
+  if (weakening) throw new PalisadeError("PAL_PROPOSAL_WEAKENS", `the proposal may not weaken itself: ${weakening}`, { field: weakening.slice(0, weakening.indexOf(":")) });
+  const canonical: Binding = {
+    id: b.id,
+    handler: b.handler,
+    mode: "enforce",
+    on_error: b.on_error ?? "DENY",
+    ...(b.events ? { events: b.events } : {}),
+    ...(b.order !== undefined ? { order: b.order } : {}),
+    enabled: true,
+    ...(b.ask_timeout_s !== undefined ? { ask_timeout_s: b.ask_timeout_s } : {}),
+    ...(b.approve_via ? { approve_via: b.approve_via } : {}),
+    params: b.params ?? {},
+  };
+  const bytes = Buffer.byteLength(JSON.stringify(canonical));
+  if (bytes > MAX_PROPOSAL_BYTES) throw new PalisadeError("PAL_BODY_TOO_LARGE", `the proposal is ${bytes} bytes of JSON; proposals are limited to ${MAX_PROPOSAL_BYTES} so that a person can read all of it`);
+  return canonical;
+}
 
 function refusal(a: ApprovalRecord): string {
   const by: Record<Exclude<ApprovalStatus, "pending" | "accepted">, string> = {

@@ -7,7 +7,7 @@ import { describeIssues, toIssues } from "../../sdk/issues.ts";
 import { isPalisadeError, PalisadeError, type Binding, type PolicyEvent } from "../../sdk/index.ts";
 import { Proposal } from "../../sdk/approvals.ts";
 import * as S from "../../sdk/schemas.ts";
-import { publicView } from "../approvals/service.ts";
+import { proposalBinding, publicView } from "../approvals/service.ts";
 import type { Services } from "../server.ts";
 
 const SessionId = Type.String({ minLength: 1, maxLength: 256, description: "The chat session the policy is for." });
@@ -16,7 +16,8 @@ interface Tool {
   name: string;
   description: string;
   input: TSchema;
-  run(services: Services, tenant: string, input: never): Promise<unknown>;
+  /** `keyId`: the key calling it (a proposal records who proposed it). */
+  run(services: Services, tenant: string, input: never, keyId: string): Promise<unknown>;
 }
 
 const TOOLS: Tool[] = [
@@ -40,10 +41,11 @@ const TOOLS: Tool[] = [
     name: "propose_policy",
     description: "Propose a policy for a session. It is checked like a binding, then a person must accept it: the answer is the pending approval. Nothing applies until then.",
     input: Type.Object({ session_id: SessionId, ...Proposal.properties }, { additionalProperties: false }),
-    async run(s, tenant, input: { session_id: string } & Binding) {
+    async run(s, tenant, input: { session_id: string } & Binding, keyId: string) {
       const { session_id, ...binding } = input;
+      proposalBinding(binding);
       await s.catalog.bindings.check(tenant, { kind: "session", id: session_id }, binding, { replace: false });
-      const approval = await s.approvals.propose(tenant, session_id, null, binding, (await s.store.tenants.get(tenant))!.settings);
+      const approval = await s.approvals.propose(tenant, session_id, null, binding, (await s.store.tenants.get(tenant))!.settings, keyId);
       if (!approval) throw new PalisadeError("PAL_LIMIT_REACHED", "too many approvals pending (max_pending_approvals)");
       return publicView(approval);
     },
@@ -71,14 +73,14 @@ export interface ToolResult {
 const failure = (code: string, message: string): ToolResult => ({ isError: true, content: [{ type: "text", text: `${code}: ${message}` }] });
 
 /** Runs a tool call; never throws: every failure is a tool error with its code. */
-export async function callTool(services: Services, tenant: string, name: string, args: unknown, log: (e: unknown) => void): Promise<ToolResult> {
+export async function callTool(services: Services, tenant: string, keyId: string, name: string, args: unknown, log: (e: unknown) => void): Promise<ToolResult> {
   const tool = TOOLS.find((t) => t.name === name);
   if (!tool) return failure("PAL_REQUEST_INVALID", `no tool "${name}"; the tools are ${TOOLS.map((t) => t.name).join(", ")}`);
   const validate = validators.get(name)!;
   const input = args ?? {};
   if (!validate(input)) return failure("PAL_REQUEST_INVALID", `${name}: ${describeIssues(toIssues(validate.errors))}`);
   try {
-    return { content: [{ type: "text", text: JSON.stringify(await tool.run(services, tenant, input as never), null, 2) }] };
+    return { content: [{ type: "text", text: JSON.stringify(await tool.run(services, tenant, input as never, keyId), null, 2) }] };
   } catch (e) {
     if (isPalisadeError(e)) return failure(e.code, e.message);
     log(e); // a bug: its details stay in the server log

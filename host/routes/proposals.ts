@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
 import { Approval, Proposal } from "../../sdk/approvals.ts";
-import { publicView } from "../approvals/service.ts";
+import { proposalBinding, publicView } from "../approvals/service.ts";
 import { errors } from "./shared.ts";
 
 const SessionParams = Type.Object({ t: Type.String(), session: Type.String({ minLength: 1, maxLength: 256 }) });
@@ -18,10 +18,12 @@ export const proposalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ["approvals"], summary: "Propose a policy for a session; a person's accept binds it",
       description: "Checked like a binding. Answers 202 with the pending approval; accepting it creates the session binding.",
-      params: SessionParams, body: Proposal, response: { 202: Approval, ...errors(400, 401, 403, 404, 409, 422) },
+      params: SessionParams, body: Proposal, response: { 202: Approval, ...errors(400, 401, 403, 404, 409, 413, 422) },
     },
   }, async (request, reply) => {
     const { t, session } = request.params;
+    // First: a proposal that weakens itself is refused before anything else is said about it.
+    proposalBinding(request.body);
     await catalog.bindings.check(t, { kind: "session", id: session }, request.body, { replace: false });
     const settings = (await store.tenants.get(t))!.settings;
     const approval = await approvals.propose(t, session, null, request.body, settings, request.principal!.keyId);

@@ -90,6 +90,8 @@ describe("the MCP endpoint, as a chat agent uses it", () => {
     expect(unknown).toMatchObject({ isError: true, text: expect.stringMatching(/^PAL_HANDLER_NOT_FOUND: .*lists what can be bound/) });
     const params = await tool(agent, "propose_policy", { session_id: "s1", id: "x", handler: "palisade.builtins.block_tools", params: { tools: "rm" } });
     expect(params).toMatchObject({ isError: true, text: expect.stringMatching(/^PAL_PARAMS_INVALID: .*\/tools/) });
+    const weak = await tool(agent, "propose_policy", { session_id: "s1", id: "x", handler: "palisade.builtins.block_tools", params: { tools: ["rm"] }, mode: "shadow" });
+    expect(weak).toMatchObject({ isError: true, text: expect.stringMatching(/^PAL_PROPOSAL_WEAKENS: the proposal may not weaken itself: mode/) });
     const event = await tool(agent, "check_action", { event: { type: "tool_call", data: { name: "x" } } });
     expect(event).toMatchObject({ isError: true, text: expect.stringMatching(/^PAL_REQUEST_INVALID: check_action: \/event\/data must have required property 'arguments'/) });
     const extra = await tool(agent, "list_bindings", { session_id: "s1", sneaky: true });

@@ -19,10 +19,50 @@ export const POLICY_REGISTRY = [{ handler: "acme.slow.slow", kind: "factory", pa
 `;
 
 describe("proposals", () => {
+  it("show the approver the whole binding, in a fixed order and uncut, and who proposed it", async () => {
+    const keys = await tenantWithKeys(host, "shown-all");
+    const agentKey = await host.call("POST", "/v1/tenants/shown-all/keys", keys.security, { role: "agent" });
+    // The agent's own key order, with a long params value first: a cut at 2,000 characters in
+    // this order once hid on_error and the events from the approver.
+    const long = Array.from({ length: 300 }, (_, i) => `tool_${i}`);
+    const made = await host.call("POST", "/v1/tenants/shown-all/sessions/s1/proposals", agentKey.body.key, {
+      params: { tools: long }, events: ["tool_call"], order: -5, handler: "palisade.builtins.block_tools", id: "guard", on_error: "ASK",
+    });
+    expect(made.status).toBe(202);
+    const binding = { id: "guard", handler: "palisade.builtins.block_tools", mode: "enforce", on_error: "ASK", events: ["tool_call"], order: -5, enabled: true, params: { tools: long } };
+    expect(made.body.proposal.binding).toEqual(binding);
+    expect(Object.keys(made.body.proposal.binding)).toEqual(Object.keys(binding));
+    expect(made.body.reasons).toEqual([`proposes session binding ${JSON.stringify(binding)}`]);
+    expect(made.body).toMatchObject({ raised_by: agentKey.body.id, approve_via: "console" });
+    // Accepted, it is bound exactly as shown.
+    expect((await host.call("POST", `/v1/tenants/shown-all/approvals/${made.body.id}`, keys.security, { action: "accept" })).status).toBe(200);
+    expect((await host.call("GET", "/v1/tenants/shown-all/sessions/s1/bindings", keys.security)).body).toEqual([expect.objectContaining(binding)]);
+  });
+
+  it.each([
+    ["mode shadow", { mode: "shadow" }, "mode"],
+    ["on_error ALLOW", { on_error: "ALLOW" }, "on_error"],
+    ["enabled false", { enabled: false }, "enabled"],
+  ])("may not weaken itself: %s is 422 naming the field (MCP: test/host/mcp.test.ts)", async (_what, weakening, field) => {
+    const keys = await tenantWithKeys(host, `weak-${field.replace("_", "")}`);
+    const t = `weak-${field.replace("_", "")}`;
+    const proposal = { id: "guard", handler: "palisade.builtins.block_tools", params: { tools: ["rm"] }, ...weakening };
+    const refused = await host.call("POST", `/v1/tenants/${t}/sessions/s1/proposals`, keys.agent, proposal);
+    expect(refused).toMatchObject({ status: 422, body: { error: { code: "PAL_PROPOSAL_WEAKENS", message: expect.stringContaining(`may not weaken itself: ${field}`), details: { field } } } });
+    expect((await host.call("GET", `/v1/tenants/${t}/approvals?status=pending`, keys.security)).body.approvals).toEqual([]);
+  });
+
+  it("a proposal too large to read whole is refused (413)", async () => {
+    const keys = await tenantWithKeys(host, "huge");
+    const tools = Array.from({ length: 2000 }, (_, i) => `a_rather_long_tool_name_${i}`);
+    const refused = await host.call("POST", "/v1/tenants/huge/sessions/s1/proposals", keys.agent, { id: "g", handler: "palisade.builtins.block_tools", params: { tools } });
+    expect(refused).toMatchObject({ status: 413, body: { error: { code: "PAL_BODY_TOO_LARGE", message: expect.stringContaining("so that a person can read all of it") } } });
+  });
+
   it("cannot replace a binding security made in the session, whatever it says", async () => {
     const keys = await tenantWithKeys(host, "guarded");
     await host.call("PUT", "/v1/tenants/guarded/sessions/s1/bindings/guard", keys.security, { handler: "palisade.builtins.block_tools", params: { tools: ["rm_rf"] } });
-    const proposal = await host.call("POST", "/v1/tenants/guarded/sessions/s1/proposals", keys.agent, { id: "guard", handler: "palisade.builtins.block_tools", params: { tools: ["nothing"] }, enabled: false });
+    const proposal = await host.call("POST", "/v1/tenants/guarded/sessions/s1/proposals", keys.agent, { id: "guard", handler: "palisade.builtins.block_tools", params: { tools: ["nothing"] } });
     expect(proposal).toMatchObject({ status: 409, body: { error: { code: "PAL_BINDING_ID_TAKEN", message: expect.stringContaining("a proposal adds a binding and never replaces one") } } });
     const event = { type: "tool_call", data: { name: "rm_rf", arguments: {} }, context: { session_id: "s1" } };
     expect((await host.call("POST", "/v1/tenants/guarded/evaluate", keys.agent, { event })).body.result).toBe("DENY");
@@ -36,12 +76,6 @@ describe("proposals", () => {
     expect(await host.call("POST", `/v1/tenants/late/approvals/${made.body.id}`, keys.security, { action: "accept" })).toMatchObject({ status: 409, body: { error: { code: "PAL_BINDING_ID_TAKEN" } } });
     expect((await host.call("GET", `/v1/tenants/late/approvals/${made.body.id}`, keys.security)).body.status).toBe("pending");
     expect((await host.call("GET", "/v1/tenants/late/sessions/s1/bindings", keys.security)).body).toEqual([expect.objectContaining({ id: "x", params: { tools: ["b"] } })]);
-  });
-
-  it("shows the person everything the binding would do", async () => {
-    const keys = await tenantWithKeys(host, "shown");
-    const made = await host.call("POST", "/v1/tenants/shown/sessions/s1/proposals", keys.agent, { id: "quiet", handler: "palisade.builtins.block_tools", params: { tools: ["a"] }, mode: "shadow", on_error: "ALLOW" });
-    expect(made.body.reasons[0]).toBe('proposes session binding {"id":"quiet","handler":"palisade.builtins.block_tools","params":{"tools":["a"]},"mode":"shadow","on_error":"ALLOW"}');
   });
 
   it("when an accept and a decline race, a binding exists exactly when the accept won", async () => {

@@ -108,6 +108,16 @@ describe("the console, as a security team uses it", () => {
     await card.waitFor({ state: "detached" });
     expect((await host.call("POST", "/v1/tenants/acme/evaluate", keys.agent, { event, approval_id: id })).body).toMatchObject({ result: "ALLOW", approval: { status: "accepted" } });
     await expect.poll(() => page.locator("table").textContent()).toContain("ship it");
+
+    // A proposal shows every field of the binding it would create, params in full.
+    const tools = Array.from({ length: 150 }, (_, i) => `tool_${i}`);
+    const proposed = await host.call("POST", "/v1/tenants/acme/sessions/ui/proposals", keys.agent, { params: { tools }, id: "guard", handler: "palisade.builtins.block_tools", on_error: "ASK", events: ["tool_call"], order: 3 });
+    const proposal = page.locator(`article.approval[data-id="${proposed.body.id}"]`);
+    await proposal.waitFor();
+    const field = (name: string) => proposal.locator(`dd[data-field="${name}"]`).textContent();
+    expect([await field("mode"), await field("on_error"), await field("events"), await field("order"), await field("enabled"), await field("approve_via")]).toEqual(["enforce", "ASK", "tool_call", "3", "true", "any"]);
+    expect(JSON.parse((await field("params"))!)).toEqual({ tools });
+    expect(await proposal.textContent()).toContain(`raised by key`);
     await page.close();
   });
 

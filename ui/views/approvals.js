@@ -37,6 +37,19 @@ export function approvals(container) {
   return () => controller.abort();
 }
 
+// Every field of the binding a proposal would create, each on its own row and in full: what a
+// person accepts is exactly what they can read here.
+const PROPOSAL_FIELDS = [["id", "Binding id"], ["handler", "Policy"], ["mode", "Mode"], ["on_error", "On error"], ["events", "Events"], ["order", "Order"], ["enabled", "Enabled"], ["ask_timeout_s", "Ask timeout (s)"], ["approve_via", "Approve via"], ["params", "Params"]];
+
+function proposalFields(binding) {
+  const shown = (key) => {
+    const value = binding[key];
+    if (value === undefined) return key === "events" ? "all events" : key === "approve_via" ? "any" : "—";
+    return key === "params" ? JSON.stringify(value, null, 2) : Array.isArray(value) ? value.join(", ") : String(value);
+  };
+  return h("dl", { class: "proposal" }, ...PROPOSAL_FIELDS.flatMap(([key, label]) => [h("dt", {}, label), h("dd", { "data-field": key }, key === "params" ? h("pre", { class: "code" }, shown(key)) : shown(key))]));
+}
+
 function card(a, reload) {
   const note = h("input", { type: "text", "aria-label": `Note for ${a.id}` });
   const answer = (action) => async () => {
@@ -51,7 +64,8 @@ function card(a, reload) {
   const what = a.proposal ? `Proposal for session ${a.proposal.session_id}: bind ${a.proposal.binding.handler}` : `${a.event?.type ?? "event"} ${a.event?.data?.name ?? ""}`;
   return h("article", { class: "card approval", "data-id": a.id },
     h("h3", {}, what),
-    h("p", {}, a.reasons.join("; ")),
+    a.proposal ? proposalFields(a.proposal.binding) : h("p", {}, a.reasons.join("; ")),
+    a.raised_by ? h("p", { class: "hint" }, `raised by key ${a.raised_by}`) : null,
     h("p", { class: "hint" }, `session ${a.session_id ?? "—"} · agent ${a.agent ?? "—"} · expires ${a.expires_at.slice(0, 19).replace("T", " ")} UTC`),
     a.event ? h("details", {}, h("summary", {}, "Event"), h("pre", { class: "code" }, JSON.stringify(a.event, null, 2))) : null,
     h("label", {}, "Note ", note),
