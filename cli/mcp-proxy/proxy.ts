@@ -3,6 +3,7 @@
 // client-requests.ts relays the client's requests and checks every answer, server-requests.ts
 // relays the server's requests and notifications that the client can take and that pass. The
 // client sees the server's capabilities but those whose methods the proxy does not relay (tasks).
+import { constants } from "node:os";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -76,6 +77,8 @@ export async function startProxy(o: ProxyOptions): Promise<{ closed: Promise<voi
   server.onclose = close;
   // The client went away: the SDK's stdio transport does not report an ended stdin by itself.
   process.stdin.once("end", close);
+  // Told to stop (a client's SDK sends SIGTERM 2 s after closing stdin): still cancel first.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void close().finally(() => process.exit(128 + constants.signals[signal])));
   await server.connect(new StdioServerTransport());
   o.log(`palisade mcp-proxy: relaying for ${serverName}`);
   return { closed };
