@@ -11,7 +11,8 @@ import type { HostConfig } from "./config.ts";
 import { maskPointers } from "./mask.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Approvals, Claim } from "./approvals/service.ts";
-import type { ApprovalRecord, Store } from "./store/store.ts";
+import type { ApprovalRecord, DecisionToLog, Store } from "./store/store.ts";
+import { isPalisadeError } from "../sdk/index.ts";
 
 export type HostDecision = Omit<Decision, "state_updates" | "held_state_updates">;
 
@@ -137,17 +138,28 @@ export class Decider {
       else decision = refused(decision, `the tenant has ${this.#config.maxPendingApprovals} approvals pending (max_pending_approvals); answer some first`);
     }
     const { state_updates: _applied, held_state_updates: _held, ...rest } = decision;
-    const answer: HostDecision = approval && (decision.result === "ASK" || claim) ? { ...rest, approval: approvalOf(approval) } : rest;
-    await this.#store.decisions.record({
+    let answer: HostDecision = approval && (decision.result === "ASK" || claim) ? { ...rest, approval: approvalOf(approval) } : rest;
+    const uses = claim?.kind === "accepted" && !dryRun ? claim.approval.id : undefined;
+    const entry = (logged: HostDecision, withState: boolean): DecisionToLog => ({
       tenant,
-      decision: answer,
+      decision: logged,
       event_type: event.type,
       target: targetOf(event),
       ...(settings.log_events ? { event: masked } : {}),
-      ...(answer.approval ? { approval: answer.approval } : {}),
+      ...(logged.approval ? { approval: logged.approval } : {}),
       ...(dryRun ? { dry_run: true } : {}),
-      ...(sessionId !== undefined && updates.length ? { state: { session_id: sessionId, ttl_s: settings.session_ttl_s, updates } } : {}),
-    }, { decisions: settings.decision_retention, bytes: this.#config.decisionLogBytes });
+      ...(withState && uses ? { uses_approval: uses } : {}),
+      ...(withState && sessionId !== undefined && updates.length ? { state: { session_id: sessionId, ttl_s: settings.session_ttl_s, updates } } : {}),
+    });
+    const retention = { decisions: settings.decision_retention, bytes: this.#config.decisionLogBytes };
+    try {
+      await this.#store.decisions.record(entry(answer, true), retention);
+    } catch (e) {
+      if (!isPalisadeError(e) || e.code !== "PAL_APPROVAL_USED") throw e;
+      // Another resume committed with this approval first: this one changes nothing, and says so.
+      answer = { ...answer, result: "DENY", reason: e.message, data: null, decided_by: [] };
+      await this.#store.decisions.record(entry(answer, false), retention);
+    }
     this.#metrics.observe(tenant, answer, (performance.now() - started) / 1000);
     return answer;
   }

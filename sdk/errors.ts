@@ -31,6 +31,7 @@ export const ERRORS = {
   PAL_REPLAY_NO_EVENTS: { status: 409, message: "No logged events to replay" },
   PAL_APPROVAL_RESOLVED: { status: 409, message: "Approval is not pending" },
   PAL_APPROVAL_MISMATCH: { status: 409, message: "Approval was given for another event" },
+  PAL_APPROVAL_USED: { status: 409, message: "Approval was already used" },
   PAL_DATA_DIR_LOCKED: { status: 409, message: "The data directory is in use by another host" },
   PAL_BODY_TOO_LARGE: { status: 413, message: "Request body too large" },
   PAL_EVENT_TOO_LARGE: { status: 413, message: "Event too large" },

@@ -203,8 +203,9 @@ export class Approvals {
 
   /**
    * What a resume with `id` may do. The event must be the one that was asked about (same type,
-   * target and data, same session and agent): else 409. An accepted approval is used up here,
-   * atomically, so of concurrent resumes exactly one gets it.
+   * target and data, same session and agent): else 409. An accepted approval is used up only by
+   * the decision that is committed with it (DecisionToLog.uses_approval), so that a decision that
+   * never commits (a crash) does not burn a person's accept; of concurrent resumes, one commits.
    */
   async claim(tenant: string, id: string, event: PolicyEvent): Promise<Claim> {
     const approval = await this.get(tenant, id);
@@ -214,7 +215,7 @@ export class Approvals {
     }
     if (approval.status === "pending") return { kind: "pending", approval };
     if (approval.status !== "accepted") return { kind: "refused", approval, reason: refusal(approval) };
-    if (!(await this.#store.approvals.use(tenant, id, new Date()))) return { kind: "refused", approval, reason: `approval ${id} was already used` };
+    if (approval.used_at !== undefined) return { kind: "refused", approval, reason: `approval ${id} was already used` };
     return { kind: "accepted", approval };
   }
 

@@ -1,5 +1,6 @@
 // What every store encodes the same way, whatever its SQL: scopes as columns, a decision as
 // the row the log keeps (reasons cut, size counted), and how much of a log to drop to fit.
+import { PalisadeError } from "../../sdk/index.ts";
 import type { LoggedDecisionInfo } from "../../sdk/api.ts";
 import type { ApprovalStatus } from "../../sdk/approvals.ts";
 import type { ApprovalRecord, DecisionToLog, ModuleRecord, ModuleVersionRecord, Retention, Scope } from "./store.ts";
@@ -50,6 +51,9 @@ export function toLoggedDecision(r: Record<string, unknown>, json: (value: unkno
     ...(r.dry_run ? { dry_run: true } : {}),
   };
 }
+
+/** The failure of a decision whose accepted approval another decision used first. */
+export const approvalUsed = (id: string) => new PalisadeError("PAL_APPROVAL_USED", `approval ${id} was already used`);
 
 /** An approval from its row; `json` reads a JSON column, as for toLoggedDecision. */
 export function toApproval(row: Record<string, unknown>, json: (value: unknown) => unknown): ApprovalRecord {

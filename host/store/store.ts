@@ -59,6 +59,13 @@ export interface DecisionToLog {
   approval?: Decision["approval"];
   /** A decision that changed nothing (check_action, the console's "try it"). */
   dry_run?: boolean;
+  /**
+   * An accepted approval this decision uses up: marked used in the same transaction as the
+   * entry and its state, so that a decision that is not committed (a crash, a failed write)
+   * never uses a person's accept. The entry fails with PAL_APPROVAL_USED when the approval was
+   * used already, or is not accepted.
+   */
+  uses_approval?: string;
 }
 
 /** An approval as stored: what the API shows, and what only the host needs. */
@@ -187,8 +194,6 @@ export interface ApprovalStore {
    * then `approval` is how it stands.
    */
   resolve(tenant: string, id: string, resolution: Resolution, now: Date): Promise<{ approval: ApprovalRecord; changed: boolean } | undefined>;
-  /** Marks an accepted approval used, atomically; false when it was not accepted or already used. */
-  use(tenant: string, id: string, now: Date): Promise<boolean>;
   /** Expires every pending approval past its time; returns them. */
   expireDue(now: Date): Promise<ApprovalRecord[]>;
   /** The tenant's pending approvals. */

@@ -190,12 +190,24 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       // A person cannot answer past the deadline; the clock cannot expire before it.
       expect(await store.approvals.resolve("acme", "apr_b", { status: "accepted", by: "k", via: "api" }, now)).toMatchObject({ changed: false, approval: { status: "pending" } });
       expect(await store.approvals.resolve("acme", "apr_a", { status: "expired", by: "timeout", via: "timeout" }, now)).toMatchObject({ changed: false });
-      expect(await store.approvals.use("acme", "apr_a", now)).toBe(false); // not accepted yet
+      // A decision that would use an approval not accepted yet commits nothing.
+      await expect(store.decisions.record(log("u0", { uses_approval: "apr_a", state: set("s", "b", "held") }), RETAIN)).rejects.toMatchObject({ code: "PAL_APPROVAL_USED" });
       const accepted = await store.approvals.resolve("acme", "apr_a", { status: "accepted", by: "key_1", via: "client", note: "ok" }, now);
       expect(accepted).toMatchObject({ changed: true, approval: { status: "accepted", resolved_by: "key_1", resolved_via: "client", note: "ok", resolved_at: now.toISOString() } });
       expect(await store.approvals.resolve("acme", "apr_a", { status: "declined", by: "key_2", via: "api" }, now)).toMatchObject({ changed: false, approval: { status: "accepted" } });
-      expect(await store.approvals.use("acme", "apr_a", now)).toBe(true);
-      expect(await store.approvals.use("acme", "apr_a", now)).toBe(false);
+      // The decision that uses it commits with it, state and all; of two more, in one batch with
+      // an unrelated decision, the unrelated one commits and the one that reuses it does not.
+      await store.decisions.record(log("u1", { uses_approval: "apr_a", state: set("s", "b", "held") }), RETAIN);
+      expect((await store.approvals.get("acme", "apr_a"))!.used_at).toEqual(expect.any(String));
+      expect(await store.sessions.state("acme", "s")).toEqual({ b: { k: "held" } });
+      const [other, again] = await Promise.allSettled([
+        store.decisions.record(log("u2"), RETAIN),
+        store.decisions.record(log("u3", { uses_approval: "apr_a", state: set("s", "b", "twice") }), RETAIN),
+      ]);
+      expect(other.status).toBe("fulfilled");
+      expect(again).toMatchObject({ status: "rejected", reason: { code: "PAL_APPROVAL_USED" } });
+      expect(await store.sessions.state("acme", "s")).toEqual({ b: { k: "held" } });
+      expect((await store.decisions.list("acme", { limit: 10 })).map((d) => d.decision_id)).toEqual(["u2", "u1"]);
       expect((await store.approvals.expireDue(now)).map((a) => [a.id, a.status, a.resolved_by, a.resolved_via])).toEqual([["apr_b", "expired", "timeout", "timeout"]]);
       expect(await store.approvals.expireDue(now)).toEqual([]);
       expect(await store.approvals.resolve("acme", "nope", { status: "accepted", by: "k", via: "api" }, now)).toBeUndefined();

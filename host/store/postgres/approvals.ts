@@ -57,10 +57,6 @@ export class PgApprovals implements ApprovalStore {
     return approval && { approval, changed: false };
   }
 
-  async use(tenant: string, id: string, now: Date): Promise<boolean> {
-    return (await this.#db.run("UPDATE approvals SET used_at = $1 WHERE tenant = $2 AND id = $3 AND status = 'accepted' AND used_at IS NULL", [now.toISOString(), tenant, id])) > 0;
-  }
-
   async expireDue(now: Date): Promise<ApprovalRecord[]> {
     const at = now.toISOString();
     return this.#db.transaction(async (tx) => {

@@ -6,7 +6,7 @@
 // tenant), so that two hosts' batches wait for each other instead of deadlocking.
 import type { LoggedDecisionInfo } from "../../../sdk/api.ts";
 import { PalisadeError } from "../../../sdk/index.ts";
-import { logRow, overRetention, toLoggedDecision } from "../records.ts";
+import { approvalUsed, logRow, overRetention, toLoggedDecision } from "../records.ts";
 import type { DecisionFilter, DecisionStore, DecisionToLog, Retention } from "../store.ts";
 import { now, type Database, type Tx } from "./database.ts";
 import type { PgSessions } from "./sessions.ts";
@@ -66,6 +66,12 @@ export class PgDecisions implements DecisionStore {
   }
 
   async #insert(tx: Tx, batch: Pending[]): Promise<void> {
+    // Approvals first, in id order: two batches that use the same approvals lock them alike.
+    const using = batch.filter((p) => p.entry.uses_approval !== undefined).sort((a, b) => byKey(a.entry.uses_approval!, b.entry.uses_approval!));
+    for (const { entry } of using) {
+      const used = await tx.run("UPDATE approvals SET used_at = $1 WHERE tenant = $2 AND id = $3 AND status = 'accepted' AND used_at IS NULL", [now(), entry.tenant, entry.uses_approval]);
+      if (!used) throw approvalUsed(entry.uses_approval!);
+    }
     const withState = batch.filter((p) => p.entry.state).sort((a, b) => byKey(a.entry.tenant, b.entry.tenant) || byKey(a.entry.state!.session_id, b.entry.state!.session_id));
     for (const { entry } of withState) await this.#sessions.apply(tx, entry.tenant, entry.state!);
     const time = now();

@@ -43,11 +43,6 @@ export class SqliteApprovals implements ApprovalStore {
     return approval && { approval, changed };
   }
 
-  async use(tenant: string, id: string, now: Date): Promise<boolean> {
-    return Number(this.#db.q("UPDATE approvals SET used_at = ? WHERE tenant = ? AND id = ? AND status = 'accepted' AND used_at IS NULL")
-      .run(now.toISOString(), tenant, id).changes) > 0;
-  }
-
   async expireDue(now: Date): Promise<ApprovalRecord[]> {
     const at = now.toISOString();
     const rows = this.#db.q(`UPDATE approvals SET status = 'expired', resolved_by = 'timeout', resolved_via = 'timeout', resolved_at = ?

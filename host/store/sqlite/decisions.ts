@@ -5,7 +5,7 @@
 import type { LoggedDecisionInfo } from "../../../sdk/api.ts";
 import { PalisadeError } from "../../../sdk/index.ts";
 import type { DecisionFilter, DecisionStore, DecisionToLog, Retention } from "../store.ts";
-import { logRow, overRetention, toLoggedDecision } from "../records.ts";
+import { approvalUsed, logRow, overRetention, toLoggedDecision } from "../records.ts";
 import { now, type Database, type Row } from "./database.ts";
 import type { SqliteSessions } from "./sessions.ts";
 
@@ -55,6 +55,10 @@ export class SqliteDecisions implements DecisionStore {
 
   #insert(entry: DecisionToLog, retention: Retention): void {
     const { tenant, decision } = entry;
+    if (entry.uses_approval !== undefined) {
+      const used = this.#db.q("UPDATE approvals SET used_at = ? WHERE tenant = ? AND id = ? AND status = 'accepted' AND used_at IS NULL").run(now(), tenant, entry.uses_approval).changes;
+      if (!Number(used)) throw approvalUsed(entry.uses_approval);
+    }
     if (entry.state) this.#sessions.apply(tenant, entry.state);
     const row = logRow(entry);
     const usage = this.#current(tenant); // before the insert, which it must not count twice
