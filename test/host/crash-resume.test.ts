@@ -51,7 +51,7 @@ describe("kill -9 during resumes", () => {
     // All the resumes at once; the first answer means the rest are under way. Then kill -9.
     const answered: Record<string, string> = {};
     const resumes = ids.map((id, i) => host.call("POST", "/v1/tenants/acme/evaluate", { event: event(i), approval_id: id }, agent)
-      .then(async (r) => (answered[id] = (await r.json()).result))
+      .then(async (r) => (answered[id] = ((await r.json()) as { result: string }).result))
       .catch(() => undefined));
     await Promise.race(resumes);
     await killHard(host);
