@@ -33,6 +33,8 @@ export const ConfigSchema = Type.Object(
     max_sessions: Type.Optional(Type.Integer({ minimum: 1, description: "Live sessions with state per tenant; a new one past it is denied. Default 10000." })),
     session_store_mb: Type.Optional(Type.Integer({ minimum: 1, description: "Bytes of session state per tenant, in MB; state updates past it are denied. Default 64." })),
     max_pending_approvals: Type.Optional(Type.Integer({ minimum: 1, description: "Pending approvals per tenant; an ASK past it is denied. Default 1000." })),
+    max_pending_per_key: Type.Optional(Type.Integer({ minimum: 1, description: "Pending approvals and proposals that one key's requests may have raised; past it that key's ASKs are denied and its proposals refused, and the tenant's other keys go on. Default 100." })),
+    max_proposals_per_minute: Type.Optional(Type.Integer({ minimum: 1, description: "Proposals one key may make a minute (on each host). Default 30." })),
     rewarm_tenants: Type.Optional(Type.Integer({ minimum: 0, description: "Tenants whose modules and evaluators a starting host loads in the background, before their first request. 0 loads each on first use. Default 200." })),
     approval_webhook_private_networks: Type.Optional(Type.Boolean({ description: "Let approval webhooks reach loopback, private and link-local addresses. Default false." })),
     metrics_token: Type.Optional(Type.String({ minLength: 24, description: "When set, /metrics answers only requests with Authorization: Bearer <this token>. PALISADE_METRICS_TOKEN overrides it." })),
@@ -71,6 +73,8 @@ export interface HostConfig {
   maxSessions: number;
   sessionStoreBytes: number;
   maxPendingApprovals: number;
+  maxPendingPerKey: number;
+  maxProposalsPerMinute: number;
   rewarmTenants: number;
   webhookPrivateNetworks: boolean;
   metricsToken: string | null;
@@ -154,6 +158,8 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     maxSessions: file.max_sessions ?? 10_000,
     sessionStoreBytes: (file.session_store_mb ?? 64) << 20,
     maxPendingApprovals: file.max_pending_approvals ?? 1000,
+    maxPendingPerKey: file.max_pending_per_key ?? 100,
+    maxProposalsPerMinute: file.max_proposals_per_minute ?? 30,
     rewarmTenants: file.rewarm_tenants ?? 200,
     webhookPrivateNetworks: file.approval_webhook_private_networks ?? false,
     metricsToken: process.env.PALISADE_METRICS_TOKEN || file.metrics_token || null,

@@ -134,8 +134,8 @@ export class Decider {
     let approval = claim?.approval;
     if (decision.result === "ASK" && claim?.kind !== "pending" && !dryRun && !clientAsks) {
       const raised = await this.#approvals.raise(tenant, { decision, event, masked, bindings, settings, ...(keyId ? { raisedBy: keyId } : {}) });
-      if (raised) approval = raised;
-      else decision = refused(decision, `the tenant has ${this.#config.maxPendingApprovals} approvals pending (max_pending_approvals); answer some first`);
+      if ("refused" in raised) decision = refused(decision, raised.refused);
+      else approval = raised;
     }
     const { state_updates: _applied, held_state_updates: _held, ...rest } = decision;
     let answer: HostDecision = approval && (decision.result === "ASK" || claim) ? { ...rest, approval: approvalOf(approval) } : rest;

@@ -111,6 +111,8 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   const metrics = createMetrics(runtime);
   const approvals = new Approvals(store, new Webhooks({ allowPrivate: config.webhookPrivateNetworks, log: (m) => app.log.warn(m) }), {
     maxPending: config.maxPendingApprovals,
+    maxPendingPerKey: config.maxPendingPerKey,
+    maxProposalsPerMinute: config.maxProposalsPerMinute,
     bindForSession: async (tenant, session, binding, dryRun) => {
       const scope = { kind: "session", id: session } as const;
       if (dryRun) await catalog.bindings.check(tenant, scope, binding, { replace: false });

@@ -14,6 +14,9 @@ import type { Webhooks } from "./webhook.ts";
 export type ApprovalEventType = "approval.created" | "approval.resolved";
 export type ApprovalListener = (type: ApprovalEventType, approval: ApprovalInfo) => void;
 
+/** Why no approval was raised; the caller denies the ASK or refuses the proposal with it. */
+export type Refused = { refused: string };
+
 /** What a resume with an approval id amounts to. */
 export type Claim =
   | { kind: "accepted"; approval: ApprovalRecord }
@@ -21,7 +24,11 @@ export type Claim =
   | { kind: "refused"; approval: ApprovalRecord; reason: string };
 
 export interface ApprovalOptions {
+  /** Pending approvals per tenant, and per key whose requests raised them. */
   maxPending: number;
+  maxPendingPerKey: number;
+  /** Proposals per key per minute, on this host. */
+  maxProposalsPerMinute: number;
   /** Checks (`dryRun`) or creates the session binding of a proposal; throws when it cannot be bound. */
   bindForSession: (tenant: string, sessionId: string, binding: Binding, dryRun: boolean) => Promise<void>;
   /** How often expiries are looked for (they are also enforced whenever one is read). */
@@ -40,8 +47,10 @@ export interface Answer {
 }
 // Resolved approvals are kept this long, then pruned.
 const KEEP_RESOLVED_MS = 7 * 86_400_000;
-// Long polls one tenant may hold open at once; past it, a poll answers at once.
+// Long polls one tenant, and one key, may hold open at once; past either, a poll is told to come
+// back later (429), so that one agent cannot hold every slot and the others do not spin.
 const MAX_WAITS_PER_TENANT = 256;
+const MAX_WAITS_PER_KEY = 16;
 
 /** The approval as the API shows it: without the tenant, the fingerprint or the held updates. */
 export function publicView(a: ApprovalRecord): ApprovalInfo {
@@ -70,6 +79,8 @@ export class Approvals {
   readonly #options: ApprovalOptions;
   readonly #bus = new EventEmitter().setMaxListeners(0);
   readonly #waits = new Map<string, number>();
+  // When each key made its recent proposals (the last minute's), for max_proposals_per_minute.
+  readonly #proposals = new Map<string, number[]>();
   readonly #sweep: NodeJS.Timeout;
   #lastPrune = 0;
 
@@ -81,11 +92,12 @@ export class Approvals {
   }
 
   /**
-   * Records an ASK decision's approval, or answers null when the tenant has too many pending
-   * (the caller then denies: an ASK nobody can answer must not pile up).
+   * Records an ASK decision's approval, or answers why not: the tenant, or the key that asked,
+   * has too many pending (the caller then denies: an ASK nobody can answer must not pile up).
    */
-  async raise(tenant: string, input: { decision: Decision; event: PolicyEvent; masked: unknown; bindings: readonly Binding[]; settings: TenantSettings; raisedBy?: string }): Promise<ApprovalRecord | null> {
-    if ((await this.#store.approvals.countPending(tenant)) >= this.#options.maxPending) return null;
+  async raise(tenant: string, input: { decision: Decision; event: PolicyEvent; masked: unknown; bindings: readonly Binding[]; settings: TenantSettings; raisedBy?: string }): Promise<ApprovalRecord | Refused> {
+    const full = await this.#full(tenant, input.raisedBy);
+    if (full) return { refused: full };
     const { decision, event, settings } = input;
     const asking = new Set(decision.decided_by);
     const askers = input.bindings.filter((b) => asking.has(b.id));
@@ -118,9 +130,10 @@ export class Approvals {
    * An agent's proposal of a binding for its session, as an approval: accepting it creates the
    * binding. The caller has checked the binding as the binding routes do.
    */
-  async propose(tenant: string, sessionId: string, agent: string | null, proposed: Binding, settings: TenantSettings, raisedBy?: string): Promise<ApprovalRecord | null> {
+  async propose(tenant: string, sessionId: string, agent: string | null, proposed: Binding, settings: TenantSettings, raisedBy?: string): Promise<ApprovalRecord | Refused> {
     const binding = proposalBinding(proposed);
-    if ((await this.#store.approvals.countPending(tenant)) >= this.#options.maxPending) return null;
+    const full = (raisedBy ? this.#proposalRate(raisedBy) : null) ?? (await this.#full(tenant, raisedBy));
+    if (full) return { refused: full };
     const created = new Date();
     const approval: ApprovalRecord = {
       id: newId(),
@@ -220,12 +233,15 @@ export class Approvals {
   }
 
   /** The approval once it is resolved, or as it stands after `seconds` (or its expiry, if sooner). */
-  async wait(tenant: string, id: string, seconds: number, cancelled: AbortSignal): Promise<ApprovalRecord> {
+  async wait(tenant: string, id: string, seconds: number, cancelled: AbortSignal, keyId?: string): Promise<ApprovalRecord> {
     const approval = await this.get(tenant, id);
-    const waiting = this.#waits.get(tenant) ?? 0;
-    if (approval.status !== "pending" || seconds <= 0 || waiting >= MAX_WAITS_PER_TENANT) return approval;
+    if (approval.status !== "pending" || seconds <= 0) return approval;
+    const slots = [tenant, ...(keyId ? [`${tenant}\0${keyId}`] : [])];
+    const busy = (this.#waits.get(tenant) ?? 0) >= MAX_WAITS_PER_TENANT ? `tenant "${tenant}" has ${MAX_WAITS_PER_TENANT} long polls open`
+      : keyId && (this.#waits.get(slots[1]!) ?? 0) >= MAX_WAITS_PER_KEY ? `this key has ${MAX_WAITS_PER_KEY} long polls open` : null;
+    if (busy) throw new PalisadeError("PAL_TENANT_BUSY", `${busy}; poll again in a second (or with less wait)`);
     const ms = Math.min(seconds * 1000, Math.max(0, Date.parse(approval.expires_at) - Date.now()) + 50);
-    this.#waits.set(tenant, waiting + 1);
+    for (const slot of slots) this.#waits.set(slot, (this.#waits.get(slot) ?? 0) + 1);
     try {
       await new Promise<void>((resolve) => {
         const channel = `resolved:${tenant}:${id}`;
@@ -240,9 +256,11 @@ export class Approvals {
         cancelled.addEventListener("abort", done);
       });
     } finally {
-      const left = this.#waits.get(tenant)! - 1;
-      if (left) this.#waits.set(tenant, left);
-      else this.#waits.delete(tenant);
+      for (const slot of slots) {
+        const left = this.#waits.get(slot)! - 1;
+        if (left) this.#waits.set(slot, left);
+        else this.#waits.delete(slot);
+      }
     }
     return this.get(tenant, id);
   }
@@ -292,6 +310,30 @@ export class Approvals {
   close(): void {
     clearInterval(this.#sweep);
     this.#webhooks.close();
+  }
+
+  // Why the tenant or the key can raise no more approvals now, or null. Per key, so that one
+  // agent that fills the tenant's pending approvals cannot turn every other agent's ASK into a DENY.
+  async #full(tenant: string, raisedBy: string | undefined): Promise<string | null> {
+    const { maxPending, maxPendingPerKey } = this.#options;
+    if (raisedBy !== undefined && (await this.#store.approvals.countPending(tenant, raisedBy)) >= maxPendingPerKey) {
+      return `this key has ${maxPendingPerKey} approvals pending (max_pending_per_key); answer or cancel some first`;
+    }
+    if ((await this.#store.approvals.countPending(tenant)) >= maxPending) return `the tenant has ${maxPending} approvals pending (max_pending_approvals); answer some first`;
+    return null;
+  }
+
+  // A key's proposals in the last minute, on this host: past the rate, why it must wait.
+  #proposalRate(keyId: string): string | null {
+    const now = Date.now();
+    const recent = (this.#proposals.get(keyId) ?? []).filter((t) => now - t < 60_000);
+    if (recent.length >= this.#options.maxProposalsPerMinute) {
+      this.#proposals.set(keyId, recent);
+      return `this key made ${recent.length} proposals in the last minute (max_proposals_per_minute); wait before proposing again`;
+    }
+    recent.push(now);
+    this.#proposals.set(keyId, recent);
+    return null;
   }
 
   async #resolve(tenant: string, id: string, resolution: Resolution) {

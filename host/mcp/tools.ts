@@ -46,7 +46,7 @@ const TOOLS: Tool[] = [
       proposalBinding(binding);
       await s.catalog.bindings.check(tenant, { kind: "session", id: session_id }, binding, { replace: false });
       const approval = await s.approvals.propose(tenant, session_id, null, binding, (await s.store.tenants.get(tenant))!.settings, keyId);
-      if (!approval) throw new PalisadeError("PAL_LIMIT_REACHED", "too many approvals pending (max_pending_approvals)");
+      if ("refused" in approval) throw new PalisadeError("PAL_LIMIT_REACHED", approval.refused);
       return publicView(approval);
     },
   },

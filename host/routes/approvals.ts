@@ -60,12 +60,12 @@ export const approvalRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get("/v1/tenants/:t/approvals/:id", {
     config: { access: { roles: [...ANSWERERS, "agent"], tenant: true } },
-    schema: { tags: ["approvals"], summary: "One approval; with ?wait=S, held up to S seconds until it is resolved", params: ApprovalParams, querystring: ApprovalWait, response: { 200: Approval, ...errors(400, 401, 403, 404) } },
+    schema: { tags: ["approvals"], summary: "One approval; with ?wait=S, held up to S seconds until it is resolved", params: ApprovalParams, querystring: ApprovalWait, response: { 200: Approval, ...errors(400, 401, 403, 404, 429) } },
   }, async (request) => {
     const { t, id } = request.params;
     const cancelled = new AbortController();
     request.raw.once("close", () => cancelled.abort()); // a client that gave up frees its wait
-    return publicView(await approvals.wait(t, id, request.query.wait ?? 0, cancelled.signal));
+    return publicView(await approvals.wait(t, id, request.query.wait ?? 0, cancelled.signal, request.principal!.keyId));
   });
 
   app.post("/v1/tenants/:t/approvals/:id", {

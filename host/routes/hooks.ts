@@ -69,7 +69,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.raw.once("close", () => cancelled.abort());
         // One deadline from the request's arrival; a second is kept for the resume.
         const left = Math.floor((started + waitS * 1000 - Date.now()) / 1000) - 1;
-        const answered = await approvals.wait(tenant, id, Math.max(0, left), cancelled.signal);
+        const answered = await approvals.wait(tenant, id, Math.max(0, left), cancelled.signal, keyId);
         if (answered.status === "pending") {
           await approvals.answer(tenant, id, { action: "cancel", by: keyId, via: "agent" }).catch(() => undefined);
           decision = { ...decision, result: "DENY", reason: `approval ${id} was not answered within ${waitS} s` };

@@ -11,7 +11,7 @@ import { errors } from "./shared.ts";
 const SessionParams = Type.Object({ t: Type.String(), session: Type.String({ minLength: 1, maxLength: 256 }) });
 
 export const proposalRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { store, catalog, approvals, config } = app.palisade;
+  const { store, catalog, approvals } = app.palisade;
 
   app.post("/v1/tenants/:t/sessions/:session/proposals", {
     config: { access: { roles: ["agent", "security", "admin"], tenant: true } },
@@ -27,7 +27,7 @@ export const proposalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await catalog.bindings.check(t, { kind: "session", id: session }, request.body, { replace: false });
     const settings = (await store.tenants.get(t))!.settings;
     const approval = await approvals.propose(t, session, null, request.body, settings, request.principal!.keyId);
-    if (!approval) throw new PalisadeError("PAL_LIMIT_REACHED", `tenant "${t}" has ${config.maxPendingApprovals} approvals pending (max_pending_approvals); answer some first`);
+    if ("refused" in approval) throw new PalisadeError("PAL_LIMIT_REACHED", approval.refused);
     return reply.status(202).send(publicView(approval));
   });
 };

@@ -197,7 +197,7 @@ export interface ApprovalStore {
   /** Expires every pending approval past its time; returns them. */
   expireDue(now: Date): Promise<ApprovalRecord[]>;
   /** The tenant's pending approvals. */
-  countPending(tenant: string): Promise<number>;
+  countPending(tenant: string, raisedBy?: string): Promise<number>;
   /** Deletes resolved approvals created before `before`; returns how many. */
   prune(before: Date): Promise<number>;
 }

@@ -91,12 +91,21 @@ export class PalisadeClient {
   async waitForApproval(tenant: string, id: string, until: number): Promise<"answered" | "timeout" | { error: string }> {
     const end = Math.min(until, Date.now() + this.#transport.remainingMs());
     let outcome: "timeout" | { error: string } = "timeout";
+    let backoffMs = 250;
     try {
       for (;;) {
         // A poll ends a second early: the resume (or the cancel) still needs time before `end`.
         const left = Math.floor((end - Date.now()) / 1000) - 1;
         if (left <= 0) break;
-        if ((await this.approvals.get(tenant, id, { wait: Math.min(60, left) })).status !== "pending") return "answered";
+        try {
+          if ((await this.approvals.get(tenant, id, { wait: Math.min(60, left) })).status !== "pending") return "answered";
+          backoffMs = 250;
+        } catch (e) {
+          // The host is busy (429: too many long polls): wait, longer each time, then poll again.
+          if ((e as ClientError).status !== 429) throw e;
+          await new Promise((r) => setTimeout(r, Math.min(backoffMs, Math.max(0, end - Date.now() - 1000))));
+          backoffMs = Math.min(backoffMs * 2, 5000);
+        }
       }
     } catch (e) {
       if (isCallerMistake(e)) throw e;

@@ -275,7 +275,9 @@ describe("listeners cannot make the host hold memory for them", () => {
     await expect.poll(() => response !== undefined).toBe(true);
     // Each approval notifies ~16 KB; 600 of them are ~9 MB, past the socket's buffers and the host's 1 MiB allowance.
     const payload = "y".repeat(15_000);
-    for (let i = 0; i < 600; i++) await host.call("POST", "/v1/tenants/unread/evaluate", keys.agent, { event: call(`s${i}`, { blob: payload }) });
+    // Six agents: each key may have max_pending_per_key (100) approvals pending.
+    const agents = await Promise.all(Array.from({ length: 6 }, async () => (await host.call("POST", "/v1/tenants/unread/keys", keys.security, { role: "agent" })).body.key as string));
+    for (let i = 0; i < 600; i++) expect((await host.call("POST", "/v1/tenants/unread/evaluate", agents[i % 6], { event: call(`s${i}`, { blob: payload }) })).body.result).toBe("ASK");
     // Now read: a dropped stream ends, short of the 600 events; one kept open would never end.
     let events = 0;
     let ended = false;

@@ -69,8 +69,8 @@ export class PgApprovals implements ApprovalStore {
     });
   }
 
-  async countPending(tenant: string): Promise<number> {
-    return (await this.#db.one<{ n: number }>("SELECT COUNT(*)::int AS n FROM approvals WHERE tenant = $1 AND status = 'pending'", [tenant]))!.n;
+  async countPending(tenant: string, raisedBy?: string): Promise<number> {
+    return (await this.#db.one<{ n: number }>("SELECT COUNT(*)::int AS n FROM approvals WHERE tenant = $1 AND status = 'pending' AND ($2::text IS NULL OR raised_by = $2)", [tenant, raisedBy ?? null]))!.n;
   }
 
   async prune(before: Date): Promise<number> {

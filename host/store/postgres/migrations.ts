@@ -137,6 +137,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE approvals ADD COLUMN raised_by text;
   ALTER TABLE approvals ADD COLUMN resolved_via text;
   ALTER TABLE approvals ADD COLUMN approve_via text NOT NULL DEFAULT 'any';
+  CREATE INDEX approvals_pending_by_key ON approvals (tenant, raised_by, status);
   `,
 ];
 

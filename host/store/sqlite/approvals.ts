@@ -50,8 +50,8 @@ export class SqliteApprovals implements ApprovalStore {
     return rows.map(read);
   }
 
-  async countPending(tenant: string): Promise<number> {
-    return (this.#db.q("SELECT COUNT(*) AS n FROM approvals WHERE tenant = ? AND status = 'pending'").get(tenant) as { n: number }).n;
+  async countPending(tenant: string, raisedBy?: string): Promise<number> {
+    return (this.#db.q("SELECT COUNT(*) AS n FROM approvals WHERE tenant = ? AND status = 'pending' AND (? IS NULL OR raised_by = ?)").get(tenant, raisedBy ?? null, raisedBy ?? null) as { n: number }).n;
   }
 
   async prune(before: Date): Promise<number> {

@@ -165,5 +165,6 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE approvals ADD COLUMN raised_by TEXT;
   ALTER TABLE approvals ADD COLUMN resolved_via TEXT;
   ALTER TABLE approvals ADD COLUMN approve_via TEXT NOT NULL DEFAULT 'any';
+  CREATE INDEX approvals_pending_by_key ON approvals (tenant, raised_by, status);
   `,
 ];
