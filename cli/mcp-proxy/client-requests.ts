@@ -4,16 +4,16 @@
 // A method not listed is refused: tasks/* among them, since a task's result would come back
 // through tasks/result, where the proxy could not tie it to the call it checked.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { RequestHandlerExtra, RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { safeParse, type AnySchema } from "@modelcontextprotocol/sdk/server/zod-compat.js";
 import {
   CallToolRequestSchema, CallToolResultSchema, CompleteResultSchema, EmptyResultSchema, ErrorCode, GetPromptResultSchema,
   ListPromptsResultSchema, ListResourcesResultSchema, ListResourceTemplatesResultSchema, ListToolsResultSchema, ReadResourceResultSchema,
-  type CallToolResult, type ClientCapabilities, type JSONRPCRequest, type ServerResult,
+  type CallToolResult, type ClientCapabilities, type JSONRPCRequest, type ServerNotification, type ServerRequest, type ServerResult,
 } from "@modelcontextprotocol/sdk/types.js";
 import { checkedRelay, RelayError, withheldError } from "./checked-relay.ts";
 import type { Gate } from "./gate.ts";
-import { vetElicitationsInError } from "./server-elicitation.ts";
+import { vetElicitationsInError } from "./elicitations.ts";
 import type { AskPerson } from "./session-approvals.ts";
 
 export interface ClientRequestsOptions {
@@ -27,7 +27,7 @@ export interface ClientRequestsOptions {
 }
 
 type Params = Record<string, unknown>;
-type Extra = { signal: AbortSignal; sendNotification: (n: { method: "notifications/progress"; params: { progressToken: string | number; progress: number; total?: number } }) => Promise<void> };
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
 
@@ -46,7 +46,7 @@ const RELAYED: Record<string, { schema: AnySchema; about?: (p: Params) => string
   "logging/setLevel": { schema: EmptyResultSchema, about: (p) => text(p.level) },
 };
 
-export const TASKS_REFUSED = "palisade mcp-proxy runs tool calls without tasks, so that it can check each result before the client sees it: call the tool without `task`";
+const TASKS_REFUSED = "palisade mcp-proxy runs tool calls without tasks, so that it can check each result before the client sees it: call the tool without `task`";
 
 /** Answers one request of the client (the proxy server's fallback handler). */
 export function clientRequests(o: ClientRequestsOptions): (request: JSONRPCRequest, extra: Extra) => Promise<ServerResult> {
@@ -69,6 +69,8 @@ async function callTool(o: ClientRequestsOptions, request: JSONRPCRequest, extra
   const call = CallToolRequestSchema.safeParse(request);
   if (!call.success) throw new RelayError(ErrorCode.InvalidParams, "tools/call: invalid parameters");
   const { name, task, arguments: args = {} } = call.data.params;
+  // The SDK refuses a task the proxy's capabilities do not offer before this runs; should it stop
+  // doing so, the call is still never made with a task.
   if (task) throw new RelayError(ErrorCode.InvalidRequest, TASKS_REFUSED);
   const before = await o.gate.beforeCall(name, args, o.ask);
   if (!before.allow) return refused(`Palisade denied ${name}: ${before.reason}`);

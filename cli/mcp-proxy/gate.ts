@@ -23,8 +23,14 @@ type LlmMessages = Extract<PolicyEvent, { type: "llm_request" }>["data"]["messag
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The event's target: the MCP method and what it is about (a tool, resource, prompt or model). */
-export const targetOf = (method: string, name: string) => `${method} ${name}`.slice(0, 512);
+/** The event's target: the MCP method and what it is about (a tool, resource, prompt or model; a list is about itself). */
+const targetOf = (method: string, name: string) => (name === method ? method : `${method} ${name}`).slice(0, 512);
+
+// Only ALLOW passes; the decision's `data[field]` is the policy's version of what it was asked about.
+function verdictOf(decision: Decision, field: "arguments" | "result" | "messages"): Verdict {
+  if (decision.result !== "ALLOW") return { allow: false, reason: decision.reason ?? `Palisade: ${decision.result}` };
+  return isRecord(decision.data) && field in decision.data ? { allow: true, rewritten: decision.data[field] } : { allow: true };
+}
 
 export class Gate {
   readonly #o: GateOptions;
@@ -44,9 +50,8 @@ export class Gate {
     let decision = await this.#decide(event, this.#o.approvals.heldFor(key));
     if (decision.result === "ASK") decision = await this.#ask(event, key, decision, `The tool call ${name} needs approval: ${decision.reason ?? ""}`, ask);
     else this.#o.approvals.release(key); // used up, refused, or never needed: the next identical call asks anew
-    if (decision.result !== "ALLOW") return { allow: false, reason: decision.reason ?? `Palisade: ${decision.result}` };
-    const data = decision.data;
-    return isRecord(data) && isRecord(data.arguments) ? { allow: true, rewritten: data.arguments } : { allow: true };
+    const verdict = verdictOf(decision, "arguments");
+    return verdict.allow && verdict.rewritten !== undefined && !isRecord(verdict.rewritten) ? { allow: false, reason: "a policy rewrote the arguments into something that is not an object" } : verdict;
   }
 
   /**
@@ -55,18 +60,12 @@ export class Gate {
    * about what exists already: only ALLOW lets it through.
    */
   async checkResult(method: string, name: string, result: unknown): Promise<Verdict> {
-    const decision = await this.#decide({ type: "tool_result", target: targetOf(method, name), data: { name, result }, context: this.#o.context });
-    if (decision.result !== "ALLOW") return { allow: false, reason: decision.reason ?? `Palisade: ${decision.result}` };
-    const data = decision.data;
-    return isRecord(data) && "result" in data ? { allow: true, rewritten: data.result } : { allow: true };
+    return verdictOf(await this.#decide({ type: "tool_result", target: targetOf(method, name), data: { name, result }, context: this.#o.context }), "result");
   }
 
   /** A server's sampling request, as `llm_request {model, messages}`: only ALLOW reaches the client's model. */
   async checkSampling(model: string, messages: LlmMessages): Promise<Verdict> {
-    const decision = await this.#decide({ type: "llm_request", target: targetOf("sampling/createMessage", model), data: { model, messages }, context: this.#o.context });
-    if (decision.result !== "ALLOW") return { allow: false, reason: decision.reason ?? `Palisade: ${decision.result}` };
-    const data = decision.data;
-    return isRecord(data) && Array.isArray(data.messages) ? { allow: true, rewritten: data.messages } : { allow: true };
+    return verdictOf(await this.#decide({ type: "llm_request", target: targetOf("sampling/createMessage", model), data: { model, messages }, context: this.#o.context }), "messages");
   }
 
   async #decide(event: PolicyEvent, approvalId?: string): Promise<Decision> {

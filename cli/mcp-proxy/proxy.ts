@@ -9,7 +9,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { ErrorCode, type JSONRPCRequest, type ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
-import { askThroughClient } from "./approval-prompt.ts";
+import { askThroughClient } from "./elicitations.ts";
 import { RelayError } from "./checked-relay.ts";
 import { clientRequests } from "./client-requests.ts";
 import type { Gate } from "./gate.ts";

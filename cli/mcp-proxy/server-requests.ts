@@ -13,7 +13,7 @@ import {
 import { RelayError } from "./checked-relay.ts";
 import type { Gate } from "./gate.ts";
 import { applyRewrite, llmMessages, modelOf } from "./sampling.ts";
-import { vetElicitation } from "./server-elicitation.ts";
+import { vetElicitation } from "./elicitations.ts";
 
 export interface ServerRequestsOptions {
   gate: Gate;

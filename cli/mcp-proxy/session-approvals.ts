@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { ApprovalStatus } from "../../sdk/approvals.ts";
 import type { PalisadeClient } from "../../sdk/client/index.ts";
 import type { Decision } from "../../sdk/types.ts";
-import { approvalPrompt, type ApprovalPrompt, type PersonAnswer } from "./approval-prompt.ts";
+import { approvalPrompt, type ApprovalPrompt, type PersonAnswer } from "./elicitations.ts";
 
 /** Asks the person through the client, until `deadline` (epoch ms); null when there is no answer that counts. */
 export type AskPerson = (prompt: ApprovalPrompt, deadline: number) => Promise<PersonAnswer>;

@@ -2,7 +2,7 @@
 // an MCP server has to its client carries a secret, and none of them reaches the client unchecked.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ErrorCode, LoggingMessageNotificationSchema, McpError, CreateTaskResultSchema, ResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CreateTaskResultSchema, ErrorCode, ListRootsRequestSchema, LoggingMessageNotificationSchema, McpError, ResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
 import { AWS_KEY, CLI, callTool, textOf, withProxy, type ProxyOptions } from "../fixtures/mcp/proxy-harness.ts";
@@ -85,6 +85,14 @@ describe("palisade mcp-proxy in front of a hostile MCP server", () => {
       await vi.waitFor(() => expect(logs).toHaveLength(2), { timeout: 20_000 });
       expect(logs).toEqual([{ level: "error", logger: "db", data: `connecting with ${REDACTED}` }, { level: "info", logger: "db", data: "connected" }]);
     }, { setup: (client) => client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params)) });
+  });
+
+  it("relays a tool's progress as numbers only: its messages are the server's text", async () => {
+    await hostile(async (p) => {
+      const progress: unknown[] = [];
+      expect(textOf(await p.client.callTool({ name: "progress", arguments: {} }, undefined, { onprogress: (n) => void progress.push(n) }) as never)).toBe("done");
+      expect(progress).toEqual([{ progress: 1, total: 2 }, { progress: 2, total: 2 }]);
+    }, { capabilities: { roots: {} }, setup: (client) => client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] })) });
   });
 
   it("withholds a tool error that asks the client to open a URL in Palisade's words", async () => {
