@@ -3,6 +3,7 @@
 // host is busy instead of polling in a tight loop.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import type { PolicyEvent } from "palisade/sdk";
 import { PalisadeClient } from "palisade/sdk/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHost, tempDir, tenantWithKeys, type TestHost } from "../helpers/host.ts";
@@ -20,7 +21,7 @@ async function tenant(id: string) {
   const other = (await host.call("POST", `/v1/tenants/${id}/keys`, keys.security, { role: "agent" })).body.key as string;
   return { ...keys, other };
 }
-const deploy = (n: number) => ({ type: "tool_call", data: { name: "deploy", arguments: { n } }, context: { session_id: `s${n}` } });
+const deploy = (n: number): PolicyEvent => ({ type: "tool_call", data: { name: "deploy", arguments: { n } }, context: { session_id: `s${n}` } });
 const ask = (t: string, key: string, n: number) => host.call("POST", `/v1/tenants/${t}/evaluate`, key, { event: deploy(n) });
 const propose = (t: string, key: string, n: number) => host.call("POST", `/v1/tenants/${t}/sessions/s${n}/proposals`, key, { id: `p${n}`, handler: "palisade.builtins.block_tools", params: { tools: ["rm"] } });
 
