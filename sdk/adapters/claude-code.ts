@@ -96,6 +96,14 @@ export function consented(decision: Decided): boolean {
   return decision.policies.some((p) => p.mode === "enforce" && p.result === "ALLOW" && p.error === null);
 }
 
+/** Whether `value` has every field of `original`, each of the same kind, all the way down. */
+export function shapedLike(value: unknown, original: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (Array.isArray(original)) return Array.isArray(value) && value.length === original.length && original.every((item, i) => shapedLike(value[i], item, depth + 1));
+  if (isRecord(original)) return isRecord(value) && Object.keys(original).every((key) => key in value && shapedLike(value[key], original[key], depth + 1));
+  return typeof value === typeof original && (original === null) === (value === null);
+}
+
 const VERDICT_WORD = { ALLOW: "allow", ASK: "ask", DENY: "deny" } as const;
 const isMcpTool = (name: string | undefined) => name?.startsWith("mcp__") ?? false;
 
@@ -133,12 +141,13 @@ export function hookOutput(input: HookInput, decision: Decided, noOpinion: NoOpi
   }
 }
 
-// A rewritten result replaces what the model sees, in the tool response's own shape (Claude
-// Code ignores a replacement of another shape, such as a string for Read's object). A
-// rewrite that changed the shape cannot be carried: the output is withheld, and the
-// rewritten value goes to the model as context instead.
+// A rewritten result replaces what the model sees, in the tool response's own shape: Claude
+// Code silently ignores a replacement that lacks any field of the original (a string for Read's
+// object, Read's object without its filePath), and then shows the original. A rewrite that
+// changed the shape cannot be carried: the output is withheld, and the rewritten value goes to
+// the model as context instead.
 function replacedOutput(input: HookInput, rewritten: unknown, reason: string): HookOutput {
-  const sameShape = typeof rewritten === typeof input.tool_response && Array.isArray(rewritten) === Array.isArray(input.tool_response);
+  const sameShape = shapedLike(rewritten, input.tool_response);
   const output = sameShape ? rewritten : withheld(input.tool_response, "[replaced by Palisade; see the context it added]");
   return {
     hookSpecificOutput: {

@@ -21,13 +21,18 @@ export function hookCommand(stdin: string, env: Record<string, string>, args: st
   });
 }
 
-// A rewrite of a prompt: a hook cannot send the changed prompt on, so it must block it.
+// A rewrite of a prompt: a hook cannot send the changed prompt on, so it must block it. And a
+// rewrite of a Read result that drops a field of Read's shape, which Claude Code would ignore.
 const PROMPTS = `
 export function scrub(event: any) {
   if (event.type !== "request" || !String(event.data.user_content).includes("AKIA")) return null;
   return { result: "ALLOW", reason: "scrubbed", data: { user_content: "deploy with [key] please" } };
 }
-export const POLICY_REGISTRY = [{ handler: "dev.prompts.scrub" }];
+export function summarize(event: any) {
+  if (event.type !== "tool_result" || event.data.name !== "Read" || !String(event.data.result?.file?.filePath).endsWith("notes.md")) return null;
+  return { result: "ALLOW", reason: "summarized", data: { name: "Read", result: { type: "text", file: { content: "a summary" } } } };
+}
+export const POLICY_REGISTRY = [{ handler: "dev.prompts.scrub" }, { handler: "dev.prompts.summarize" }];
 `;
 
 let host: TestHost;
@@ -49,6 +54,7 @@ beforeAll(async () => {
   await bind("no-keys", { handler: "palisade.builtins.expression", params: { expression: 'event.type == "request" && event.data.user_content.contains("id_rsa")', result: "DENY", reason: "Asks for a private key." } });
   await bind("env-leak", { handler: "palisade.builtins.expression", params: { expression: 'event.type == "tool_result" && type(event.data.result) == map && has(event.data.result.stdout) && string(event.data.result.stdout).contains("AKIA")', result: "DENY", reason: "The output holds an AWS key." } });
   await bind("scrub", { handler: "dev.prompts.scrub" });
+  await bind("summarize", { handler: "dev.prompts.summarize" });
 });
 afterAll(() => host.close());
 
@@ -74,6 +80,13 @@ const CASES: [string, string, object | null][] = [
     hookSpecificOutput: { hookEventName: "PostToolUse", updatedToolOutput: { stdout: withheldNotice, stderr: withheldNotice, interrupted: false, isImage: false }, additionalContext: withheldNotice },
   }],
   ["a redacted Read result replaces the output, in Read's own shape", "post-tool-use-read-token", { hookSpecificOutput: { hookEventName: "PostToolUse", updatedToolOutput: readRedacted } }],
+  ["a rewrite that drops a field of the tool's shape withholds the output and hands the rewrite over as context", "post-tool-use-read-partial", {
+    hookSpecificOutput: {
+      hookEventName: "PostToolUse",
+      updatedToolOutput: { type: "text", file: { filePath: "[replaced by Palisade; see the context it added]", content: "[replaced by Palisade; see the context it added]", numLines: 1, startLine: 1, totalLines: 1 } },
+      additionalContext: 'Palisade rewrote the output of Read (summarize: summarized): {"type":"text","file":{"content":"a summary"}}',
+    },
+  }],
   ["a redacted MCP result is updatedMCPToolOutput too", "post-tool-use-mcp-token", {
     hookSpecificOutput: { hookEventName: "PostToolUse", updatedToolOutput: [{ type: "text", text: "token: [REDACTED:github_token]" }], updatedMCPToolOutput: [{ type: "text", text: "token: [REDACTED:github_token]" }] },
   }],
