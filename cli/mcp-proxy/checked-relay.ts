@@ -2,7 +2,7 @@
 // a result, and a JSON-RPC error too (its message and data are the server's words, and may hold
 // what a result would). Both pass the result policy; what comes back is the policy's version or
 // a refusal naming its reason. Errors the proxy throws itself are RelayErrors; any other error
-// that reaches the SDK is replaced by a generic one (fail-closed.ts), so no unchecked text leaks.
+// that reaches the SDK is replaced by a generic one (proxy.ts), so no unchecked text leaks.
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Gate } from "./gate.ts";
 
@@ -34,7 +34,7 @@ export async function checkedRelay<T>(gate: Gate, method: string, name: string, 
   try {
     result = await send();
   } catch (e) {
-    if (!(e instanceof McpError)) throw e; // the proxy's own failure, not the server's words: fail-closed.ts
+    if (!(e instanceof McpError)) throw e; // the proxy's own failure, not the server's words: proxy.ts refuses it
     return checkedError(gate, method, name, e);
   }
   const verdict = await gate.checkResult(method, name, result);

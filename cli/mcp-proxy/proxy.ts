@@ -19,7 +19,7 @@ import type { SessionApprovals } from "./session-approvals.ts";
 export interface ProxyOptions {
   command: string;
   args: string[];
-  /** The whole environment of the real server (server-env.ts). */
+  /** The whole environment of the real server (the command builds it: see serverEnvironment). */
   env: Record<string, string>;
   gate: Gate;
   approvals: SessionApprovals;

@@ -1,6 +1,6 @@
 // What the wrapped server asks of the client, and what it tells it. A request is relayed only
 // when the client advertised what it needs: sampling (evaluated as llm_request first: it goes to
-// the client's model), elicitation (vetted: server-elicitation.ts) and roots. Any other request
+// the client's model), elicitation (vetted: elicitations.ts) and roots. Any other request
 // is refused. Of the notifications, the ones that carry no text of the server's pass; log
 // messages pass the result policy; the rest (task status, progress without a request to tie it
 // to, anything unknown) are dropped.
