@@ -12,6 +12,8 @@ export interface Principal {
   role: Role;
   /** null for admin keys, which are platform-wide. */
   tenant: string | null;
+  /** An agent key bound to an agent speaks for it alone (host/identity.ts). */
+  agent?: string;
 }
 
 /** Who may use a route, declared in its `config.access`. */
@@ -54,7 +56,7 @@ export async function authenticate(store: Store, header: string | undefined): Pr
   // The lookup is by hash already; comparing again in constant time keeps that property even
   // for a store whose index lookup might not.
   if (!key || !timingSafeEqual(Buffer.from(key.hash, "hex"), Buffer.from(hash, "hex"))) return null;
-  return { keyId: key.id, role: key.role, tenant: key.tenant };
+  return { keyId: key.id, role: key.role, tenant: key.tenant, ...(key.agent !== undefined ? { agent: key.agent } : {}) };
 }
 
 /**

@@ -12,6 +12,8 @@ import { maskPointers } from "./mask.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Approvals, Claim } from "./approvals/service.ts";
 import type { ApprovalRecord, DecisionToLog, Store } from "./store/store.ts";
+import type { Principal } from "./auth.ts";
+import { asSentBy } from "./identity.ts";
 import { isPalisadeError } from "../sdk/index.ts";
 
 export type HostDecision = Omit<Decision, "state_updates" | "held_state_updates">;
@@ -23,8 +25,11 @@ export interface DecideOptions {
   dryRun?: boolean;
   /** The client asks its own user on ASK (Claude Code does): raise no approval. */
   clientAsks?: boolean;
-  /** The key whose request this is: an approval it raises records it, and that key may cancel it. */
-  keyId?: string;
+  /**
+   * The key whose request this is: the event is held to what that key may send (host/identity.ts),
+   * and an approval it raises records the key, which may then cancel it.
+   */
+  caller?: Principal;
 }
 
 /** What the decision log shows as the event's target: a tool or model name. */
@@ -97,13 +102,15 @@ export class Decider {
    * Decides on `event`. With `approvalId`, it is a resume after a person answered that approval.
    * See DecideOptions for dry runs and clients that ask their own users.
    */
-  decide(tenant: string, event: PolicyEvent, options: DecideOptions = {}): Promise<HostDecision> {
+  async decide(tenant: string, sent: PolicyEvent, options: DecideOptions = {}): Promise<HostDecision> {
+    const event = options.caller ? await asSentBy(options.caller, sent, (await this.#store.tenants.get(tenant))!.settings, this.#store.sessions, { dryRun: options.dryRun ?? false }) : sent;
     const session = event.context?.session_id;
     if (session === undefined || options.dryRun) return this.#decide(tenant, event, options);
     return this.#sessions.run(`${tenant}\0${session}`, () => this.#decide(tenant, event, options));
   }
 
-  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false, clientAsks = false, keyId }: DecideOptions): Promise<HostDecision> {
+  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false, clientAsks = false, caller }: DecideOptions): Promise<HostDecision> {
+    const keyId = caller?.keyId;
     const started = performance.now();
     const sessionId = event.context?.session_id;
     // Before anything runs: a resume must not run policies (or use up the approval) for another event.

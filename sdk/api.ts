@@ -11,6 +11,12 @@ export const ErrorBody = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 });
 
+/** Who may name a session: any agent key of the tenant (none), or only the key that first named it (key). */
+export const SESSION_BINDINGS = ["none", "key"] as const;
+
+/** An agent name, as in context.agent. */
+const AgentName = Type.String({ minLength: 1, maxLength: 256 });
+
 export const Tenant = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -22,6 +28,8 @@ export const Tenant = Type.Object({
     session_ttl_s: Type.Integer({ description: "Seconds a session lives after its state last changed; then its state and session bindings are dropped. Default 86400." }),
     approval_timeout_s: Type.Integer({ description: "How long a person has to answer an ASK, unless the binding sets ask_timeout_s. Default 3600." }),
     approval_webhook: Type.Union([Type.String(), Type.Null()], { description: "Called with each approval created and resolved, signed with HMAC-SHA256 (X-Palisade-Signature)." }),
+    require_agent_keys: Type.Boolean({ description: "Agent keys must be bound to an agent (keys made with {role: \"agent\", agent}); an unbound one is refused (403 PAL_AGENT_KEY_REQUIRED) where events are decided. Default false." }),
+    session_binding: Type.Enum(SESSION_BINDINGS, { description: "key: the first agent key that names a session owns it (until it has been idle session_ttl_s); another key naming it is 403 PAL_SESSION_OWNED. none (default): any agent key of the tenant may name any session." }),
   }),
   approval_webhook_secret: Type.Optional(Type.String({ description: "Shown once: in the answer that first sets approval_webhook, or that rotates the secret." })),
 });
@@ -40,6 +48,8 @@ export const TenantSettingsPatch = Type.Object(
     approval_timeout_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400 })),
     approval_webhook: Type.Optional(Type.Union([Type.String({ pattern: "^https?://[^\\s]+$", maxLength: 2048 }), Type.Null()], { description: "An http(s) URL, or null to stop calling one. Set only by security or admin keys." })),
     rotate_webhook_secret: Type.Optional(Type.Boolean({ description: "Make a new webhook secret, shown once in the answer." })),
+    require_agent_keys: Type.Optional(Type.Boolean()),
+    session_binding: Type.Optional(Type.Enum(SESSION_BINDINGS)),
   },
   { additionalProperties: false },
 );
@@ -51,7 +61,11 @@ export const UpdateTenant = Type.Object(
 );
 
 export const CreateKey = Type.Object(
-  { role: Type.Enum(ROLES), name: Type.Optional(Type.String({ maxLength: 200 })) },
+  {
+    role: Type.Enum(ROLES),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    agent: Type.Optional({ ...AgentName, description: "For an agent key: the agent it speaks for. Its events carry this agent: a different context.agent is 403 PAL_AGENT_MISMATCH, a missing one is filled in." }),
+  },
   { additionalProperties: false },
 );
 
@@ -61,6 +75,7 @@ export const CreatedKey = Type.Object({
   role: Type.Enum(ROLES),
   tenant: Type.Union([Type.String(), Type.Null()]),
   name: Type.String(),
+  agent: Type.Optional(Type.String({ description: "The agent an agent key is bound to." })),
 });
 
 /** A key as listed: everything but the key itself, which is shown only when it is made. */
@@ -70,6 +85,7 @@ export const KeyInfo = Type.Object({
   tenant: Type.Union([Type.String(), Type.Null()]),
   name: Type.String(),
   created_at: Type.String(),
+  agent: Type.Optional(Type.String({ description: "The agent an agent key is bound to." })),
 });
 
 export const CreateAdminKey = Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });

@@ -9,6 +9,8 @@ import { Proposal } from "../../sdk/approvals.ts";
 import * as S from "../../sdk/schemas.ts";
 import { proposalBinding, publicView } from "../approvals/service.ts";
 import type { Services } from "../server.ts";
+import type { Principal } from "../auth.ts";
+import { proposerOf } from "../identity.ts";
 
 const SessionId = Type.String({ minLength: 1, maxLength: 256, description: "The chat session the policy is for." });
 
@@ -16,8 +18,8 @@ interface Tool {
   name: string;
   description: string;
   input: TSchema;
-  /** `keyId`: the key calling it (a proposal records who proposed it). */
-  run(services: Services, tenant: string, input: never, keyId: string): Promise<unknown>;
+  /** `caller`: the key calling it (its events are held to what it may send; a proposal records it). */
+  run(services: Services, tenant: string, input: never, caller: Principal): Promise<unknown>;
 }
 
 const TOOLS: Tool[] = [
@@ -41,11 +43,13 @@ const TOOLS: Tool[] = [
     name: "propose_policy",
     description: "Propose a policy for a session. It is checked like a binding, then a person must accept it: the answer is the pending approval. Nothing applies until then.",
     input: Type.Object({ session_id: SessionId, ...Proposal.properties }, { additionalProperties: false }),
-    async run(s, tenant, input: { session_id: string } & Binding, keyId: string) {
+    async run(s, tenant, input: { session_id: string } & Binding, caller: Principal) {
       const { session_id, ...binding } = input;
       proposalBinding(binding);
       await s.catalog.bindings.check(tenant, { kind: "session", id: session_id }, binding, { replace: false });
-      const approval = await s.approvals.propose(tenant, session_id, null, binding, (await s.store.tenants.get(tenant))!.settings, keyId);
+      const settings = (await s.store.tenants.get(tenant))!.settings;
+      const agent = await proposerOf(caller, session_id, settings, s.store.sessions);
+      const approval = await s.approvals.propose(tenant, session_id, agent, binding, settings, caller.keyId);
       if ("refused" in approval) throw new PalisadeError("PAL_LIMIT_REACHED", approval.refused);
       return publicView(approval);
     },
@@ -54,7 +58,7 @@ const TOOLS: Tool[] = [
     name: "check_action",
     description: "A dry run: the decision an event would get now. It changes no session state, raises no approval, and is logged as a dry run.",
     input: Type.Object({ event: S.PolicyEvent }, { additionalProperties: false }),
-    run: (s, tenant, input: { event: PolicyEvent }) => s.decider.decide(tenant, input.event, { dryRun: true }),
+    run: (s, tenant, input: { event: PolicyEvent }, caller: Principal) => s.decider.decide(tenant, input.event, { dryRun: true, caller }),
   },
 ];
 
@@ -73,14 +77,14 @@ export interface ToolResult {
 const failure = (code: string, message: string): ToolResult => ({ isError: true, content: [{ type: "text", text: `${code}: ${message}` }] });
 
 /** Runs a tool call; never throws: every failure is a tool error with its code. */
-export async function callTool(services: Services, tenant: string, keyId: string, name: string, args: unknown, log: (e: unknown) => void): Promise<ToolResult> {
+export async function callTool(services: Services, tenant: string, caller: Principal, name: string, args: unknown, log: (e: unknown) => void): Promise<ToolResult> {
   const tool = TOOLS.find((t) => t.name === name);
   if (!tool) return failure("PAL_REQUEST_INVALID", `no tool "${name}"; the tools are ${TOOLS.map((t) => t.name).join(", ")}`);
   const validate = validators.get(name)!;
   const input = args ?? {};
   if (!validate(input)) return failure("PAL_REQUEST_INVALID", `${name}: ${describeIssues(toIssues(validate.errors))}`);
   try {
-    return { content: [{ type: "text", text: JSON.stringify(await tool.run(services, tenant, input as never, keyId), null, 2) }] };
+    return { content: [{ type: "text", text: JSON.stringify(await tool.run(services, tenant, input as never, caller), null, 2) }] };
   } catch (e) {
     if (isPalisadeError(e)) return failure(e.code, e.message);
     log(e); // a bug: its details stay in the server log

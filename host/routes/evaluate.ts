@@ -27,7 +27,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: TenantParams, body: EvaluateBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413, 429) },
     },
   }, (request) => decider.decide(request.params.t, request.body.event, {
-    keyId: request.principal!.keyId,
+    caller: request.principal!,
     ...(request.body.approval_id === undefined ? {} : { approvalId: request.body.approval_id }),
     ...(request.body.client_asks ? { clientAsks: true } : {}),
   }));
@@ -45,5 +45,5 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ["evaluate"], summary: "A dry run: the decision an event would get now, changing no state and raising no approval",
       params: TenantParams, body: CheckBody, response: { 200: DecisionSchema, ...errors(400, 401, 403, 404, 413) },
     },
-  }, (request) => decider.decide(request.params.t, request.body.event, { dryRun: true }));
+  }, (request) => decider.decide(request.params.t, request.body.event, { dryRun: true, caller: request.principal! }));
 };

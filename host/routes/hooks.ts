@@ -58,10 +58,11 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (named !== null && claimed !== named) throw new Error(`this URL is for ${named} hooks, and the body is a ${JSON.stringify(claimed)} event: configure one URL per event`);
       input = readHookInput(request.body);
       if (input === null) return {};
-      const keyId = request.principal!.keyId;
+      const caller = request.principal!;
+      const keyId = caller.keyId;
       const hookEventOf = hookEvent(input);
       const approval = request.query.ask === "approval";
-      let decision = await decider.decide(tenant, hookEventOf, { clientAsks: !approval, keyId });
+      let decision = await decider.decide(tenant, hookEventOf, { clientAsks: !approval, caller });
       if (approval && decision.result === "ASK" && decision.approval) {
         const waitS = request.query.ask_wait ?? 50;
         const id = decision.approval.id;
@@ -73,7 +74,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (answered.status === "pending") {
           await approvals.answer(tenant, id, { action: "cancel", by: keyId, via: "agent" }).catch(() => undefined);
           decision = { ...decision, result: "DENY", reason: `approval ${id} was not answered within ${waitS} s` };
-        } else decision = await decider.decide(tenant, hookEventOf, { approvalId: id, keyId });
+        } else decision = await decider.decide(tenant, hookEventOf, { approvalId: id, caller });
       }
       return hookOutput(input, decision, request.query.no_opinion ?? "defer");
     } catch (e) {

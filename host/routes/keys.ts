@@ -23,15 +23,16 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: CreatedKey, ...errors(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    const { role } = request.body;
+    const { role, agent } = request.body;
     if (role === "admin") throw new PalisadeError("PAL_REQUEST_INVALID", "admin keys are platform-wide, not tenant keys");
+    if (agent !== undefined && role !== "agent") throw new PalisadeError("PAL_REQUEST_INVALID", `only agent keys speak for an agent; a ${role} key takes no "agent"`);
     if (request.principal!.role === "security" && role === "security") {
       throw new PalisadeError("PAL_FORBIDDEN", "a security key issues author, agent and approver keys only; ask an admin for another security key");
     }
     const created = newKey(role);
     const name = request.body.name ?? `${role} key`;
-    await store.keys.create({ id: created.id, tenant: request.params.t, role, name, created_at: new Date().toISOString() }, created.hash);
-    return reply.status(201).send({ id: created.id, key: created.key, role, tenant: request.params.t, name });
+    await store.keys.create({ id: created.id, tenant: request.params.t, role, name, created_at: new Date().toISOString(), ...(agent !== undefined ? { agent } : {}) }, created.hash);
+    return reply.status(201).send({ id: created.id, key: created.key, role, tenant: request.params.t, name, ...(agent !== undefined ? { agent } : {}) });
   });
 
   app.get("/v1/tenants/:t/keys", {

@@ -23,7 +23,7 @@ export const mcpRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const server = new Server({ name: "palisade", version: "1" }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList() }));
     server.setRequestHandler(CallToolRequestSchema, (call) =>
-      callTool(services, tenant, request.principal!.keyId, call.params.name, call.params.arguments, (e) => request.log.error({ err: e }, "MCP tool failed")));
+      callTool(services, tenant, request.principal!, call.params.name, call.params.arguments, (e) => request.log.error({ err: e }, "MCP tool failed")));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     reply.hijack();
     reply.raw.once("close", () => {

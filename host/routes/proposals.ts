@@ -6,6 +6,7 @@ import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
 import { Approval, Proposal } from "../../sdk/approvals.ts";
 import { proposalBinding, publicView } from "../approvals/service.ts";
+import { proposerOf } from "../identity.ts";
 import { errors } from "./shared.ts";
 
 const SessionParams = Type.Object({ t: Type.String(), session: Type.String({ minLength: 1, maxLength: 256 }) });
@@ -26,7 +27,8 @@ export const proposalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     proposalBinding(request.body);
     await catalog.bindings.check(t, { kind: "session", id: session }, request.body, { replace: false });
     const settings = (await store.tenants.get(t))!.settings;
-    const approval = await approvals.propose(t, session, null, request.body, settings, request.principal!.keyId);
+    const agent = await proposerOf(request.principal!, session, settings, store.sessions);
+    const approval = await approvals.propose(t, session, agent, request.body, settings, request.principal!.keyId);
     if ("refused" in approval) throw new PalisadeError("PAL_LIMIT_REACHED", approval.refused);
     return reply.status(202).send(publicView(approval));
   });

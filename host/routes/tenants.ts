@@ -21,6 +21,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const settings = {
       log_events: false, log_event_mask: [], decision_retention: config.decisionRetention,
       session_ttl_s: DEFAULT_SESSION_TTL_S, approval_timeout_s: DEFAULT_APPROVAL_TIMEOUT_S, approval_webhook: null,
+      require_agent_keys: false, session_binding: "none" as const,
     };
     const tenant = await store.tenants.create(request.body.id, request.body.name ?? request.body.id, settings);
     return reply.status(201).send(tenant);

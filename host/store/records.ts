@@ -3,7 +3,8 @@
 import { PalisadeError } from "../../sdk/index.ts";
 import type { LoggedDecisionInfo } from "../../sdk/api.ts";
 import type { ApprovalStatus } from "../../sdk/approvals.ts";
-import type { ApprovalRecord, DecisionToLog, ModuleRecord, ModuleVersionRecord, Retention, Scope } from "./store.ts";
+import type { Role } from "../../sdk/api.ts";
+import type { ApprovalRecord, DecisionToLog, KeyRecord, ModuleRecord, ModuleVersionRecord, Retention, Scope } from "./store.ts";
 import { MAX_LOGGED_REASON } from "./store.ts";
 
 /** A scope as (kind, id) columns; the tenant scope's id is ''. */
@@ -49,6 +50,14 @@ export function toLoggedDecision(r: Record<string, unknown>, json: (value: unkno
     ...(r.event === null ? {} : { event: json(r.event) }),
     ...(r.approval === null ? {} : { approval: json(r.approval) as LoggedDecisionInfo["approval"] }),
     ...(r.dry_run ? { dry_run: true } : {}),
+  };
+}
+
+/** A key from its row: an agent key bound to an agent carries it. */
+export function toKey(row: Record<string, unknown>): KeyRecord {
+  return {
+    id: row.id as string, tenant: row.tenant as string | null, role: row.role as Role, name: row.name as string, created_at: row.created_at as string,
+    ...(typeof row.agent === "string" ? { agent: row.agent } : {}),
   };
 }
 

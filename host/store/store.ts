@@ -16,6 +16,8 @@ export interface KeyRecord {
   role: Role;
   name: string;
   created_at: string;
+  /** An agent key bound to an agent: its events carry this agent, and no other. */
+  agent?: string;
 }
 
 export interface ModuleVersionRecord {
@@ -173,6 +175,12 @@ export interface SessionStore {
   usage(tenant: string): Promise<{ sessions: number; bytes: number }>;
   /** Deletes every session past its expiry, with its state and bindings; returns how many. */
   expire(now?: Date): Promise<number>;
+  /**
+   * The key that owns the session (session_binding: key). With `claim`, atomically: the first
+   * key to name a session (or one idle past `ttlS`) becomes its owner, and the owner's use keeps
+   * it for `ttlS` more seconds. Without, only reads (null: nobody owns it).
+   */
+  owner(tenant: string, sessionId: string, keyId: string, ttlS: number, claim: boolean): Promise<string | null>;
 }
 
 export interface DecisionStore {

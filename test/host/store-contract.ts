@@ -12,7 +12,7 @@ const approval = (id: string, expires_at: string, extra: Partial<ApprovalRecord>
 });
 const LATER = "2999-01-01T00:00:00.000Z";
 
-const SETTINGS = { log_events: false, log_event_mask: [], decision_retention: 100, session_ttl_s: 3600, approval_timeout_s: 3600, approval_webhook: null };
+const SETTINGS = { log_events: false, log_event_mask: [], decision_retention: 100, session_ttl_s: 3600, approval_timeout_s: 3600, approval_webhook: null, require_agent_keys: false, session_binding: "none" as const };
 const RETAIN = { decisions: 100, bytes: 1 << 30 };
 const decision = (id: string, result: Decision["result"] = "ALLOW"): Decision => ({ decision_id: id, result, reason: null, data: null, decided_by: [], policies: [], duration_ms: 0.1 });
 const log = (id: string, extra: object = {}) => ({ tenant: "acme", decision: decision(id), event_type: "response", target: null, ...extra });
@@ -176,6 +176,22 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect((await store.decisions.list("acme", { limit: 2, before: "p3" })).map((d) => d.decision_id)).toEqual(["p2", "p1"]);
       expect((await store.decisions.list("acme", { limit: 10, result: "DENY" })).map((d) => d.decision_id)).toEqual(["p3", "p1"]);
       await expect(store.decisions.list("acme", { limit: 1, before: "nonsense" })).rejects.toMatchObject({ code: "PAL_REQUEST_INVALID" });
+      await store.close();
+    });
+
+    it("gives a session one owner, the first key to claim it, until it has been idle its ttl", async () => {
+      const store = await withTenant();
+      expect(await store.sessions.owner("acme", "s", "key_a", 3600, false)).toBeNull(); // reading claims nothing
+      expect(await store.sessions.owner("acme", "s", "key_b", 3600, false)).toBeNull();
+      expect(await store.sessions.owner("acme", "s", "key_a", 3600, true)).toBe("key_a");
+      expect(await store.sessions.owner("acme", "s", "key_b", 3600, true)).toBe("key_a");
+      expect(await store.sessions.owner("acme", "s", "key_b", 3600, false)).toBe("key_a");
+      await store.tenants.create("other", "Other", SETTINGS);
+      expect(await store.sessions.owner("other", "s", "key_b", 3600, true)).toBe("key_b"); // per tenant
+      // The owner's last use set a ttl of 0: it is idle past it at once, and the next key may take the session.
+      await store.sessions.owner("acme", "s", "key_a", 0, true);
+      expect(await store.sessions.owner("acme", "s", "key_b", 3600, false)).toBeNull();
+      expect(await store.sessions.owner("acme", "s", "key_b", 3600, true)).toBe("key_b");
       await store.close();
     });
 

@@ -16,7 +16,7 @@ afterAll(() => pg?.stop());
 
 storeContract("PostgreSQL", async () => PostgresStore.open(await pg.database()));
 
-const SETTINGS = { log_events: false, log_event_mask: [], decision_retention: 100, session_ttl_s: 3600, approval_timeout_s: 3600, approval_webhook: null };
+const SETTINGS = { log_events: false, log_event_mask: [], decision_retention: 100, session_ttl_s: 3600, approval_timeout_s: 3600, approval_webhook: null, require_agent_keys: false, session_binding: "none" as const };
 
 describe("PostgresStore", () => {
   it("records its migrations, runs each once, and refuses a database of a newer schema", async () => {

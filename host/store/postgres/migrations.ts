@@ -131,13 +131,24 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX approvals_by_status ON approvals (status, expires_at);
   CREATE INDEX approvals_by_tenant_status ON approvals (tenant, status);
   `,
-  // Approvals record which key raised them, where they were answered, and whether a binding
+  // Keys bound to an agent, sessions bound to the key that opened them (tenant settings
+  // require_agent_keys and session_binding). Approvals record which key raised them, where they were answered, and whether a binding
   // that asked requires a person on Palisade's own surfaces (approve_via: console).
   `
   ALTER TABLE approvals ADD COLUMN raised_by text;
   ALTER TABLE approvals ADD COLUMN resolved_via text;
   ALTER TABLE approvals ADD COLUMN approve_via text NOT NULL DEFAULT 'any';
   CREATE INDEX approvals_pending_by_key ON approvals (tenant, raised_by, status);
+  ALTER TABLE keys ADD COLUMN agent text;
+  UPDATE tenants SET settings = (settings::jsonb || '{"require_agent_keys": false, "session_binding": "none"}'::jsonb)::json;
+  CREATE TABLE session_owners (
+    tenant text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    session_id text NOT NULL,
+    key_id text NOT NULL,
+    expires_at text NOT NULL,
+    PRIMARY KEY (tenant, session_id)
+  );
+  CREATE INDEX session_owners_by_expiry ON session_owners (expires_at);
   `,
 ];
 

@@ -39,8 +39,23 @@ export class PgSessions implements SessionStore {
     const cutoff = at.toISOString();
     return this.#db.transaction(async (tx) => {
       await tx.run(`DELETE FROM bindings b USING sessions n WHERE b.scope = 'session' AND n.tenant = b.tenant AND n.session_id = b.scope_id AND n.expires_at <= $1`, [cutoff]);
+      await tx.run("DELETE FROM session_owners WHERE expires_at <= $1", [cutoff]);
       return tx.run("DELETE FROM sessions WHERE expires_at <= $1", [cutoff]);
     });
+  }
+
+  async owner(tenant: string, sessionId: string, keyId: string, ttlS: number, claim: boolean): Promise<string | null> {
+    const at = now();
+    if (!claim) {
+      return (await this.#db.one<{ key_id: string }>("SELECT key_id FROM session_owners WHERE tenant = $1 AND session_id = $2 AND expires_at > $3", [tenant, sessionId, at]))?.key_id ?? null;
+    }
+    // One statement: of two keys that name a new session at once, on any hosts, one is its owner.
+    const row = await this.#db.one<{ key_id: string }>(`INSERT INTO session_owners (tenant, session_id, key_id, expires_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (tenant, session_id) DO UPDATE SET
+        key_id = CASE WHEN session_owners.expires_at <= $5 THEN excluded.key_id ELSE session_owners.key_id END,
+        expires_at = CASE WHEN session_owners.expires_at <= $5 OR session_owners.key_id = excluded.key_id THEN excluded.expires_at ELSE session_owners.expires_at END
+      RETURNING key_id`, [tenant, sessionId, keyId, expiry(ttlS), at]);
+    return row!.key_id;
   }
 
   /**

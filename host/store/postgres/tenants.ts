@@ -2,7 +2,8 @@
 // other hosts' changes arrive on the change feed (index.ts calls forget*), and while the feed is
 // down nothing is remembered, so a key revoked elsewhere is never accepted from a stale cache.
 import { PalisadeError } from "../../../sdk/index.ts";
-import type { Role, TenantInfo, TenantSettings } from "../../../sdk/api.ts";
+import type { TenantInfo, TenantSettings } from "../../../sdk/api.ts";
+import { toKey } from "../records.ts";
 import type { KeyRecord, KeyStore, TenantStore } from "../store.ts";
 import { isUniqueViolation, now, type Database, type Row } from "./database.ts";
 
@@ -114,14 +115,14 @@ export class PgKeys implements KeyStore {
   }
 
   async create(key: KeyRecord, hash: string): Promise<void> {
-    await this.#db.run("INSERT INTO keys (id, tenant, role, name, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)", [key.id, key.tenant, key.role, key.name, hash, key.created_at]);
+    await this.#db.run("INSERT INTO keys (id, tenant, role, name, hash, created_at, agent) VALUES ($1, $2, $3, $4, $5, $6, $7)", [key.id, key.tenant, key.role, key.name, hash, key.created_at, key.agent ?? null]);
   }
 
   async find(hash: string): Promise<(KeyRecord & { hash: string }) | undefined> {
     let key = this.#cache.get(hash);
     if (!key) {
       const generation = this.#generation.current;
-      const row = await this.#db.one("SELECT id, tenant, role, name, hash, created_at FROM keys WHERE hash = $1 AND revoked_at IS NULL", [hash]);
+      const row = await this.#db.one("SELECT id, tenant, role, name, hash, created_at, agent FROM keys WHERE hash = $1 AND revoked_at IS NULL", [hash]);
       if (!row) return undefined;
       key = { ...toKey(row), hash: row.hash as string };
       if (this.#trusted() && generation === this.#generation.current) {
@@ -174,6 +175,3 @@ function toTenant(row: Row): TenantInfo {
   return { id: row.id as string, name: row.name as string, created_at: row.created_at as string, settings: row.settings as TenantSettings };
 }
 
-function toKey(row: Row): KeyRecord {
-  return { id: row.id as string, tenant: row.tenant as string | null, role: row.role as Role, name: row.name as string, created_at: row.created_at as string };
-}

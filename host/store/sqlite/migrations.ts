@@ -159,12 +159,23 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE decisions ADD COLUMN approval TEXT;
   ALTER TABLE decisions ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0;
   `,
-  // Approvals record which key raised them, where they were answered, and whether a binding
+  // Keys bound to an agent, sessions bound to the key that opened them (tenant settings
+  // require_agent_keys and session_binding). Approvals record which key raised them, where they were answered, and whether a binding
   // that asked requires a person on Palisade's own surfaces (approve_via: console).
   `
   ALTER TABLE approvals ADD COLUMN raised_by TEXT;
   ALTER TABLE approvals ADD COLUMN resolved_via TEXT;
   ALTER TABLE approvals ADD COLUMN approve_via TEXT NOT NULL DEFAULT 'any';
   CREATE INDEX approvals_pending_by_key ON approvals (tenant, raised_by, status);
+  ALTER TABLE keys ADD COLUMN agent TEXT;
+  UPDATE tenants SET settings = json_set(settings, '$.require_agent_keys', json('false'), '$.session_binding', 'none');
+  CREATE TABLE session_owners (
+    tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    session_id TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, session_id)
+  );
+  CREATE INDEX session_owners_by_expiry ON session_owners (expires_at);
   `,
 ];

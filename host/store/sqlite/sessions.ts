@@ -39,10 +39,26 @@ export class SqliteSessions implements SessionStore {
       const cutoff = at.toISOString();
       this.#db.q(`DELETE FROM bindings WHERE scope = 'session' AND EXISTS (
                     SELECT 1 FROM sessions n WHERE n.tenant = bindings.tenant AND n.session_id = bindings.scope_id AND n.expires_at <= ?)`).run(cutoff);
+      this.#db.q("DELETE FROM session_owners WHERE expires_at <= ?").run(cutoff);
       return Number(this.#db.q("DELETE FROM sessions WHERE expires_at <= ?").run(cutoff).changes);
     });
     if (expired) this.#usage.clear();
     return expired;
+  }
+
+  async owner(tenant: string, sessionId: string, keyId: string, ttlS: number, claim: boolean): Promise<string | null> {
+    const at = now();
+    if (!claim) {
+      const row = this.#db.q("SELECT key_id FROM session_owners WHERE tenant = ? AND session_id = ? AND expires_at > ?").get(tenant, sessionId, at) as { key_id: string } | undefined;
+      return row?.key_id ?? null;
+    }
+    // One statement: of two keys that name a new session at once, one is its owner.
+    const row = this.#db.q(`INSERT INTO session_owners (tenant, session_id, key_id, expires_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (tenant, session_id) DO UPDATE SET
+        key_id = CASE WHEN session_owners.expires_at <= ? THEN excluded.key_id ELSE session_owners.key_id END,
+        expires_at = CASE WHEN session_owners.expires_at <= ? OR session_owners.key_id = excluded.key_id THEN excluded.expires_at ELSE session_owners.expires_at END
+      RETURNING key_id`).get(tenant, sessionId, keyId, expiry(ttlS), at, at) as { key_id: string };
+    return row.key_id;
   }
 
   /** Makes the session live for `ttlS` more seconds, creating it; for use inside a transaction. */

@@ -2,7 +2,8 @@
 // they are served from memory; this process is the only writer of its data directory, so the
 // caches see every change.
 import { PalisadeError } from "../../../sdk/index.ts";
-import type { Role, TenantInfo, TenantSettings } from "../../../sdk/api.ts";
+import type { TenantInfo, TenantSettings } from "../../../sdk/api.ts";
+import { toKey } from "../records.ts";
 import type { KeyRecord, KeyStore, TenantStore } from "../store.ts";
 import { isUniqueViolation, now, type Database, type Row } from "./database.ts";
 
@@ -77,14 +78,14 @@ export class SqliteKeys implements KeyStore {
   }
 
   async create(key: KeyRecord, hash: string): Promise<void> {
-    this.#db.q("INSERT INTO keys (id, tenant, role, name, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(key.id, key.tenant, key.role, key.name, hash, key.created_at);
+    this.#db.q("INSERT INTO keys (id, tenant, role, name, hash, created_at, agent) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(key.id, key.tenant, key.role, key.name, hash, key.created_at, key.agent ?? null);
   }
 
   async find(hash: string): Promise<(KeyRecord & { hash: string }) | undefined> {
     let key = this.#cache.get(hash);
     if (!key) {
-      const row = this.#db.q("SELECT id, tenant, role, name, hash, created_at FROM keys WHERE hash = ? AND revoked_at IS NULL").get(hash) as Row | undefined;
+      const row = this.#db.q("SELECT id, tenant, role, name, hash, created_at, agent FROM keys WHERE hash = ? AND revoked_at IS NULL").get(hash) as Row | undefined;
       if (!row) return undefined;
       key = { ...toKey(row), hash: row.hash as string };
       if (this.#cache.size > MAX_CACHED) this.#cache.clear();
@@ -122,6 +123,3 @@ function toTenant(row: Row): TenantInfo {
   return { id: row.id as string, name: row.name as string, created_at: row.created_at as string, settings: JSON.parse(row.settings as string) as TenantSettings };
 }
 
-function toKey(row: Row): KeyRecord {
-  return { id: row.id as string, tenant: row.tenant as string | null, role: row.role as Role, name: row.name as string, created_at: row.created_at as string };
-}
