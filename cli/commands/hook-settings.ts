@@ -2,8 +2,7 @@
 // settings.json that runs this very install, so that nobody has to work out paths or flags.
 // Every hook gets "onFailure": "block": Claude Code (2.1.295 and later) then blocks when the hook
 // cannot start, times out or exits with a code it does not expect, instead of going ahead.
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { launcherPath, shellWord } from "../launcher.ts";
 
 export interface SettingsOptions {
   url: string;
@@ -23,18 +22,6 @@ const EVENTS = [["PreToolUse", "*"], ["PostToolUse", "*"], ["UserPromptSubmit", 
 const MARGIN_S = 15;
 const PROMPT_TIMEOUT_S = 30;
 const KEY_VARIABLE = "PALISADE_KEY";
-
-/** The launcher of this install (bin/palisade), found from the sources and from dist/ alike. */
-export function launcherPath(): string {
-  for (const up of ["../../bin/palisade", "../../../bin/palisade"]) {
-    const candidate = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error("cannot find bin/palisade next to this install: reinstall Palisade");
-}
-
-/** A word for /bin/sh: single-quoted, so that spaces and `$` in paths stay as they are. */
-export const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
 
 export function printSettings(o: SettingsOptions): string {
   if (!o.tenant) throw new Error("--print-settings needs the tenant: pass --tenant or set PALISADE_TENANT");

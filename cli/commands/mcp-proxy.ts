@@ -1,13 +1,15 @@
 // `palisade mcp-proxy`: put Palisade between an MCP client and the MCP server it uses.
 import { randomUUID } from "node:crypto";
 import type { Command } from "../command.ts";
-import { parse, UsageError } from "../command.ts";
+import { parse, print, UsageError } from "../command.ts";
+import { launcherPath } from "../launcher.ts";
 
 export const mcpProxy: Command = {
   name: "mcp-proxy",
   summary: "an MCP server that asks Palisade about every tool call of the server it wraps",
   help: `Usage: palisade mcp-proxy --tenant T [--url U] [--agent A] [--session S] [--ask-wait SECONDS]
                           [--approver-key-env VAR] [--env NAME[=VALUE]]… -- <server command> [args…]
+       palisade mcp-proxy --print-config [--name N] --tenant T [options…] -- <server command> [args…]
 
 A stdio MCP server: it starts the real MCP server given after -- and stands between it and the
 client. Nothing the server sends reaches the client unchecked:
@@ -30,6 +32,10 @@ API). The approval is kept while the client is connected: the same call again re
 than raising another. Whatever is still pending when the client disconnects is cancelled.
 
 Options:
+  --print-config          print the "mcpServers" entry that runs this proxy with these options:
+                          the absolute path of this install's palisade, and the key as
+                          \${PALISADE_KEY} (Claude Code's .mcp.json fills it in from the environment)
+  --name N                with --print-config: the server's name (default: from its command)
   --url U                 the host (default $PALISADE_URL, else http://127.0.0.1:8181)
   --tenant T              the tenant (default $PALISADE_TENANT)
   --agent A               context.agent of every event
@@ -44,8 +50,8 @@ Options:
   --env NAME[=VALUE]      pass the variable NAME (from this environment, or set to VALUE) to the
                           real server; repeatable
 
-Example (in an MCP client's config):
-  PALISADE_KEY=pal_agent_… palisade mcp-proxy --tenant acme --env GITHUB_TOKEN -- npx -y @modelcontextprotocol/server-github
+Example:
+  palisade mcp-proxy --print-config --tenant acme --env GITHUB_TOKEN -- npx -y @modelcontextprotocol/server-github > .mcp.json
 `,
   async run(argv) {
     const split = argv.indexOf("--");
@@ -53,12 +59,17 @@ Example (in an MCP client's config):
     const [command, ...args] = argv.slice(split + 1);
     const options = {
       url: { type: "string" }, tenant: { type: "string" }, agent: { type: "string" }, session: { type: "string" }, "ask-wait": { type: "string" },
-      "approver-key-env": { type: "string" }, env: { type: "string", multiple: true },
+      "approver-key-env": { type: "string" }, env: { type: "string", multiple: true }, "print-config": { type: "boolean" }, name: { type: "string" },
     } as const;
     const { values } = parse(argv.slice(0, split), options, 0);
     const tenant = values.tenant ?? process.env.PALISADE_TENANT;
     const key = process.env.PALISADE_KEY;
     if (!tenant) throw new UsageError("no tenant: pass --tenant or set PALISADE_TENANT");
+    if (values["print-config"]) {
+      const url = values.url ?? process.env.PALISADE_URL ?? "http://127.0.0.1:8181";
+      print(mcpConfig(values.name ?? serverName(command!, args), url, tenant, argv.slice(0, split), argv.slice(split + 1)));
+      return 0;
+    }
     if (!key) throw new UsageError("no API key: set PALISADE_KEY to an agent key (it is never taken from the command line)");
     const askWaitS = Number(values["ask-wait"] ?? 60);
     if (!Number.isInteger(askWaitS) || askWaitS < 0) throw new UsageError(`--ask-wait must be a whole number of seconds, not "${values["ask-wait"]}"`);
@@ -111,4 +122,34 @@ function serverEnvironment(defaults: Record<string, string>, given: readonly str
     env[name] = value;
   }
   return env;
+}
+
+// The options that --print-config itself takes, not passed on to the proxy it configures.
+const PRINT_ONLY = new Set(["--print-config", "--name"]);
+
+/**
+ * The client's "mcpServers" entry for this proxy: the launcher by its absolute path (so that it
+ * runs from any directory, on any Node), the host and tenant spelled out, and the key as
+ * ${PALISADE_KEY}, which Claude Code fills in from its environment: never the key itself.
+ */
+function mcpConfig(name: string, url: string, tenant: string, own: readonly string[], server: readonly string[]): string {
+  const kept: string[] = [];
+  for (let i = 0; i < own.length; i++) {
+    const word = own[i]!;
+    const option = word.split("=")[0]!;
+    if (option === "--url" || option === "--tenant" || PRINT_ONLY.has(option)) {
+      if (!word.includes("=") && option !== "--print-config") i++; // and its value
+      continue;
+    }
+    kept.push(word);
+  }
+  const args = ["mcp-proxy", "--url", url, "--tenant", tenant, ...kept, "--", ...server];
+  return JSON.stringify({ mcpServers: { [name]: { type: "stdio", command: launcherPath(), args, env: { PALISADE_KEY: "${PALISADE_KEY}" } } } }, null, 2);
+}
+
+/** A name for the wrapped server: its npm package or program, without scope or version. */
+function serverName(command: string, args: readonly string[]): string {
+  const words = [command, ...args].filter((w) => !w.startsWith("-"));
+  const program = ["npx", "node", "uvx", "bunx", "pnpm", "dlx"].includes(words[0]!.split("/").pop()!) ? (words[1] ?? words[0]!) : words[0]!;
+  return program.split("/").pop()!.replace(/@.*$/, "").replace(/\.(?:[cm]?js|ts|py)$/, "").replace(/^(mcp-)?server-/, "").replace(/[^A-Za-z0-9_-]/g, "-") || "server";
 }

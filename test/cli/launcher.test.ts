@@ -6,6 +6,9 @@ import { execFile } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHost, tempDir, tenantWithKeys, testDir, type TestHost } from "../helpers/host.ts";
 
@@ -23,18 +26,22 @@ function run(file: string, args: string[], options: { cwd: string; env?: Record<
     const child = execFile(file, args, { cwd: options.cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
     });
+    child.stdin!.on("error", () => {}); // a command that does not read its stdin may exit first
     child.stdin!.end(options.stdin ?? "");
   });
 }
 
 let host: TestHost;
 let agentKey: string;
+let securityKey: string;
+
 let outside: string;
 
 beforeAll(async () => {
   host = await startHost();
   const keys = await tenantWithKeys(host, "agents");
   agentKey = keys.agent;
+  securityKey = keys.security;
   expect((await host.call("PUT", "/v1/tenants/agents/bindings/no-fetch", keys.security, { handler: "palisade.builtins.block_tools", params: { tools: ["WebFetch"] } })).status).toBe(201);
   outside = tempDir();
 });
@@ -157,8 +164,34 @@ describe("--print-settings", () => {
   });
 
   it("a path with spaces and quotes is quoted for the shell", async () => {
-    const { shellWord } = await import("../../cli/commands/hook-settings.ts");
+    const { shellWord } = await import("../../cli/launcher.ts");
     expect(shellWord("/opt/my tools/it's/bin/palisade")).toBe(`'/opt/my tools/it'\\''s/bin/palisade'`);
     expect(await run("/bin/sh", ["-c", `printf %s ${shellWord("a b'c $HOME")}`], { cwd: outside })).toMatchObject({ stdout: "a b'c $HOME" });
+  });
+});
+
+describe("mcp-proxy --print-config", () => {
+  const EVERYTHING = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-everything/dist/index.js");
+  const NODE24 = path.join(ROOT, "node_modules/node/bin/node");
+
+  it("prints an mcpServers entry that runs from anywhere on the machine's Node, the key left to the environment", async () => {
+    const printed = await run(LAUNCHER, ["mcp-proxy", "--print-config", "--tenant", "agents", "--url", host.url, "--agent", "bot", "--", NODE24, EVERYTHING, "stdio"], { cwd: outside, env: { PALISADE_KEY: agentKey } });
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).not.toContain(agentKey);
+    const { mcpServers } = JSON.parse(printed.stdout) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> };
+    const [name, entry] = Object.entries(mcpServers)[0]!;
+    expect(name).toBe("index");
+    expect(entry).toEqual({ type: "stdio", command: LAUNCHER, args: ["mcp-proxy", "--url", host.url, "--tenant", "agents", "--agent", "bot", "--", NODE24, EVERYTHING, "stdio"], env: { PALISADE_KEY: "${PALISADE_KEY}" } });
+
+    // As a client runs it: ${PALISADE_KEY} filled in from its environment, the machine's PATH.
+    expect((await host.call("PUT", "/v1/tenants/agents/bindings/no-echo", securityKey, { handler: "palisade.builtins.block_tools", params: { tools: ["echo"] } })).status).toBe(201);
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: outside, env: { PATH: SYSTEM_PATH, HOME: process.env.HOME ?? "/root", PALISADE_KEY: agentKey }, stderr: "ignore" }));
+    try {
+      expect(await client.callTool({ name: "echo", arguments: { message: "hi" } })).toEqual({ isError: true, content: [{ type: "text", text: "Palisade denied echo: no-echo: Tool echo is blocked." }] });
+      expect(await client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } })).toMatchObject({ content: [{ type: "text", text: expect.stringContaining("3") }] });
+    } finally {
+      await client.close();
+    }
   });
 });
