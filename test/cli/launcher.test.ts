@@ -11,6 +11,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHost, tempDir, tenantWithKeys, testDir, type TestHost } from "../helpers/host.ts";
+import { runMarker } from "../helpers/run-marker.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LAUNCHER = path.join(ROOT, "bin/palisade");
@@ -22,7 +23,7 @@ interface Ran { code: number; stdout: string; stderr: string }
 
 function run(file: string, args: string[], options: { cwd: string; env?: Record<string, string>; stdin?: string }): Promise<Ran> {
   return new Promise((resolve) => {
-    const env = { PATH: SYSTEM_PATH, HOME: process.env.HOME ?? "/root", ...options.env };
+    const env = { PATH: SYSTEM_PATH, HOME: process.env.HOME ?? "/root", ...runMarker(), ...options.env };
     const child = execFile(file, args, { cwd: options.cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
     });
@@ -186,7 +187,7 @@ describe("mcp-proxy --print-config", () => {
     // As a client runs it: ${PALISADE_KEY} filled in from its environment, the machine's PATH.
     expect((await host.call("PUT", "/v1/tenants/agents/bindings/no-echo", securityKey, { handler: "palisade.builtins.block_tools", params: { tools: ["echo"] } })).status).toBe(201);
     const client = new Client({ name: "t", version: "1" });
-    await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: outside, env: { PATH: SYSTEM_PATH, HOME: process.env.HOME ?? "/root", PALISADE_KEY: agentKey }, stderr: "ignore" }));
+    await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: outside, env: { PATH: SYSTEM_PATH, HOME: process.env.HOME ?? "/root", PALISADE_KEY: agentKey, ...runMarker() }, stderr: "ignore" }));
     try {
       expect(await client.callTool({ name: "echo", arguments: { message: "hi" } })).toEqual({ isError: true, content: [{ type: "text", text: "Palisade denied echo: no-echo: Tool echo is blocked." }] });
       expect(await client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } })).toMatchObject({ content: [{ type: "text", text: expect.stringContaining("3") }] });

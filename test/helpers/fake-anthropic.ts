@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { runMarker } from "./run-marker.ts";
 
 export type Block =
   | { type: "text"; text: string }
@@ -229,6 +230,7 @@ export function claudeEnv(options: Pick<ClaudeOptions, "baseUrl" | "home" | "env
     HTTPS_PROXY: "http://127.0.0.1:9",
     HTTP_PROXY: "http://127.0.0.1:9",
     NO_PROXY: "127.0.0.1,localhost",
+    ...runMarker(),
     ...options.env,
   };
 }

@@ -2,7 +2,7 @@
 // signals, two hosts on one data directory, several hosts on one database.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { onTestFinished } from "vitest";
+import { afterAll, onTestFinished } from "vitest";
 import { ADMIN_KEY } from "./host.ts";
 
 export const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
@@ -16,17 +16,32 @@ export interface ServedHost {
   call(method: string, path: string, body?: unknown, key?: string): Promise<Response>;
 }
 
+// Hosts started outside a test (in a beforeAll) are killed when their file ends. A hook called
+// from inside beforeAll is not registered, so this one is, when the file imports this helper.
+const unowned = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of unowned) child.kill("SIGKILL");
+  unowned.clear();
+});
+
 /**
  * Starts `palisade serve --port 0 <args>` and waits for its URL. It is killed when the test ends,
- * or, started outside a test (in beforeAll), when `cleanup` says.
+ * or, started outside a test (in beforeAll), when its test file ends; on failure and timeout too.
  */
-export function serve(args: string[], env: Record<string, string> = {}, cleanup: (kill: () => void) => void = onTestFinished): Promise<ServedHost> {
+export function serve(args: string[], env: Record<string, string> = {}): Promise<ServedHost> {
   const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], {
     env: { ...process.env, PALISADE_ADMIN_KEY: ADMIN_KEY, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Failing before its own kill, a test would leave the server and its sandbox workers running.
-  cleanup(() => void child.kill("SIGKILL"));
+  // SIGKILL: the host's workers see their channel close and exit by themselves.
+  const kill = () => void child.kill("SIGKILL");
+  try {
+    onTestFinished(kill);
+  } catch {
+    unowned.add(child);
+    child.once("exit", () => unowned.delete(child));
+  }
   return new Promise((resolve, reject) => {
     // Logs are JSON on stdout; the banner with the URL is on stderr.
     let out = "";

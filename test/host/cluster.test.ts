@@ -27,8 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => pg?.stop());
 
-const hostsOn = (url: string, n: number, cleanup?: (kill: () => void) => void) =>
-  Promise.all(Array.from({ length: n }, () => serve(["--store", url, "--config", config], {}, cleanup)));
+const hostsOn = (url: string, n: number) => Promise.all(Array.from({ length: n }, () => serve(["--store", url, "--config", config])));
 
 async function json<T = any>(response: Promise<Response>): Promise<{ status: number; body: T }> {
   const r = await response;
@@ -59,7 +58,7 @@ describe("three hosts on one database", () => {
   let a: ServedHost, b: ServedHost, c: ServedHost;
   beforeAll(async () => {
     url = await pg.database();
-    [a, b, c] = await hostsOn(url, 3, (kill) => afterAll(kill)) as [ServedHost, ServedHost, ServedHost];
+    [a, b, c] = await hostsOn(url, 3) as [ServedHost, ServedHost, ServedHost];
   });
 
   it("a binding added through A denies on B and C within 1 s", async () => {

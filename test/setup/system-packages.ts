@@ -1,8 +1,8 @@
 // The console's browser tests need Chromium. On a fresh machine it is installed here, once,
 // before any test runs (the machines this runs on are root); nothing is installed when it is
 // there. PostgreSQL's binaries are test/setup/postgres.ts's.
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { aptInstall } from "./apt.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -10,6 +10,5 @@ export default function setup(): void {
   const missing = [existsSync(CHROMIUM) ? null : "chromium"].filter((p): p is string => p !== null);
   if (!missing.length) return;
   process.stderr.write(`test setup: installing ${missing.join(", ")} with apt-get (first run on this machine)…\n`);
-  execFileSync("apt-get", ["update"], { stdio: "inherit" });
-  execFileSync("apt-get", ["install", "-y", "--no-install-recommends", ...missing], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  aptInstall(missing);
 }
