@@ -11,10 +11,10 @@ import type { HostConfig } from "./config.ts";
 import { maskPointers } from "./mask.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Approvals, Claim } from "./approvals/service.ts";
-import type { ApprovalRecord, DecisionToLog, Store } from "./store/store.ts";
+import type { ApprovalRecord, DecisionToLog, SessionLock, Store } from "./store/store.ts";
 import type { Principal } from "./auth.ts";
 import { asSentBy } from "./identity.ts";
-import { isPalisadeError } from "../sdk/index.ts";
+import { isPalisadeError, PalisadeError } from "../sdk/index.ts";
 
 export type HostDecision = Omit<Decision, "state_updates" | "held_state_updates">;
 
@@ -106,10 +106,19 @@ export class Decider {
     const event = options.caller ? await asSentBy(options.caller, sent, (await this.#store.tenants.get(tenant))!.settings, this.#store.sessions, { dryRun: options.dryRun ?? false }) : sent;
     const session = event.context?.session_id;
     if (session === undefined || options.dryRun) return this.#decide(tenant, event, options);
-    return this.#sessions.run(`${tenant}\0${session}`, () => this.#decide(tenant, event, options));
+    // One at a time per session: in this process (KeyedSerial), and across hosts (the store's
+    // lock, taken before the session's state is read and released once the decision committed).
+    return this.#sessions.run(`${tenant}\0${session}`, async () => {
+      const lock = await this.#store.sessions.lock(tenant, session);
+      try {
+        return await this.#decide(tenant, event, options, lock);
+      } finally {
+        await lock.release();
+      }
+    });
   }
 
-  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false, clientAsks = false, caller }: DecideOptions): Promise<HostDecision> {
+  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false, clientAsks = false, caller }: DecideOptions, lock?: SessionLock): Promise<HostDecision> {
     const keyId = caller?.keyId;
     const started = performance.now();
     const sessionId = event.context?.session_id;
@@ -159,6 +168,9 @@ export class Decider {
       ...(withState && sessionId !== undefined && updates.length ? { state: { session_id: sessionId, ttl_s: settings.session_ttl_s, updates } } : {}),
     });
     const retention = { decisions: settings.decision_retention, bytes: this.#config.decisionLogBytes };
+    // The session's lock was lost (its connection failed): another host may have read the same
+    // state meanwhile, and committing could pass a limit. Fail closed.
+    if (lock && !lock.held()) throw new PalisadeError("PAL_STORE_UNAVAILABLE", `lost the lock on session ${JSON.stringify(sessionId)} while deciding; retry`);
     try {
       await this.#store.decisions.record(entry(answer, true), retention);
     } catch (e) {

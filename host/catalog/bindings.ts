@@ -56,13 +56,15 @@ export class BindingService {
    * change, so the runtime checks each once.
    */
   async ofTenant(tenant: string): Promise<ScopedBindings> {
-    let cached = this.#tenantBindings.get(tenant);
+    // While the host cannot hear of other hosts' changes, it reads them every time.
+    const following = this.#store.following();
+    let cached = following ? this.#tenantBindings.get(tenant) : undefined;
     if (!cached) {
       const own = (await this.#store.bindings.list(tenant, TENANT_SCOPE)).map(strip);
       const ids = new Set(own.map((b) => b.id));
       const defaults = this.#defaults(tenant).filter((b) => !ids.has(b.id));
       cached = { bindings: Object.freeze([...own, ...defaults]), scopes: Object.freeze([...own.map(() => "tenant"), ...defaults.map(() => "config")]) };
-      this.#tenantBindings.set(tenant, cached);
+      if (following) this.#tenantBindings.set(tenant, cached);
     }
     return cached;
   }
@@ -82,9 +84,11 @@ export class BindingService {
 
   async #ofScope(tenant: string, scope: Exclude<Scope, { kind: "tenant" }>): Promise<readonly Binding[]> {
     const key = `${scope.kind}\0${scope.id}`;
-    const cached = this.#scoped.get(tenant)?.get(key);
+    const following = this.#store.following();
+    const cached = following ? this.#scoped.get(tenant)?.get(key) : undefined;
     if (cached && Date.now() - cached.at < SCOPED_TTL_MS) return cached.bindings;
     const bindings = Object.freeze((await this.#store.bindings.list(tenant, scope)).map(strip));
+    if (!following) return bindings;
     if (this.#scopedEntries >= MAX_SCOPED_ENTRIES) this.#clearScoped();
     let ofTenant = this.#scoped.get(tenant);
     if (!ofTenant) this.#scoped.set(tenant, (ofTenant = new Map()));

@@ -18,16 +18,19 @@ export class LimitsCache {
   }
 
   async of(tenant: string): Promise<EffectiveLimits> {
-    let limits = this.#limits.get(tenant);
+    // While the host cannot hear of other hosts' changes, it reads them every time.
+    const following = this.#store.following();
+    let limits = following ? this.#limits.get(tenant) : undefined;
     if (!limits) {
       limits = Object.freeze(effectiveLimits(this.#config.limits, await this.#store.limits.get(tenant), await this.caps()));
-      this.#limits.set(tenant, limits);
+      if (following) this.#limits.set(tenant, limits);
     }
     return limits;
   }
 
   /** The platform caps: the stored ones, else the config's. */
   async caps(): Promise<Limits> {
+    if (!this.#store.following()) return (await this.#store.limits.caps()) ?? this.#config.caps;
     this.#caps ??= (await this.#store.limits.caps()) ?? this.#config.caps;
     return this.#caps;
   }

@@ -42,6 +42,8 @@ export class TenantLoader {
   readonly #writes: KeyedSerial;
   readonly #log: (message: string) => void;
   readonly #loaded = new Map<string, Promise<void>>();
+  /** Per tenant, the current version of each stored module as last read, for #resync. */
+  readonly #seen = new Map<string, Map<string, number>>();
   readonly #builtins = new Map<string, Promise<void>>();
   /** Stored modules that did not load, by tenant, and when to try them again. */
   readonly #failed = new Map<string, FailedModules>();
@@ -66,6 +68,8 @@ export class TenantLoader {
    * another tenant at that moment, and must not disable this tenant's bindings until restart.
    */
   ready(tenant: string): Promise<void> {
+    // While the host cannot hear of other hosts' uploads and rollbacks, it checks every time.
+    if (!this.#store.following() && this.#loaded.has(tenant)) return this.#resync(tenant);
     let loading = this.#loaded.get(tenant);
     if (!loading) {
       loading = this.#load(tenant);
@@ -119,7 +123,7 @@ export class TenantLoader {
     if (!this.#loaded.has(tenant)) return Promise.resolve(); // loads from the store when first used
     return this.#writes.run(tenant, async () => {
       try {
-        await this.ready(tenant);
+        await this.#loaded.get(tenant);
         const record = await this.#store.modules.get(tenant, module);
         const version = record && (await this.#store.modules.getVersion(tenant, module, record.current_version));
         if (version) await this.#runtime.load({ tenant, module, ...loadable(version, await this.#limits.of(tenant)) });
@@ -129,6 +133,17 @@ export class TenantLoader {
         this.forget(tenant);
       }
     });
+  }
+
+  // The tenant's current module versions as the store has them now; those that differ from what
+  // this host last saw are loaded (or unloaded) before the tenant's next decision.
+  async #resync(tenant: string): Promise<void> {
+    await this.#loaded.get(tenant);
+    const now = new Map((await this.#store.modules.list(tenant)).map((m) => [m.module, m.current_version]));
+    const seen = this.#seen.get(tenant) ?? new Map<string, number>();
+    const changed = [...new Set([...now.keys(), ...seen.keys()])].filter((m) => now.get(m) !== seen.get(m));
+    for (const module of changed) await this.refresh(tenant, module);
+    this.#seen.set(tenant, now);
   }
 
   /** The tenants whose modules are loaded here. */
@@ -142,6 +157,7 @@ export class TenantLoader {
    */
   forget(tenant: string): void {
     this.#loaded.delete(tenant);
+    this.#seen.delete(tenant);
     this.#builtins.delete(tenant);
     this.#failed.delete(tenant);
     this.#runtime.dropTenant(tenant);
@@ -153,7 +169,9 @@ export class TenantLoader {
       // Config modules are the operator's own; only the tenant's memory and time limits apply.
       await this.#runtime.load({ tenant, module: m.name, files: m.files, entry: m.entry, limits: operatorLimits(limits), shared: true });
     }
-    const failed = await this.#loadStored(tenant, await this.#store.modules.current(tenant), limits);
+    const current = await this.#store.modules.current(tenant);
+    this.#seen.set(tenant, new Map(current.map((v) => [v.module, v.version])));
+    const failed = await this.#loadStored(tenant, current, limits);
     if (failed.size) this.#failed.set(tenant, { modules: failed, retryAt: Date.now() + RETRY_MS, backoffMs: RETRY_MS });
   }
 

@@ -181,6 +181,19 @@ export interface SessionStore {
    * it for `ttlS` more seconds. Without, only reads (null: nobody owns it).
    */
   owner(tenant: string, sessionId: string, keyId: string, ttlS: number, claim: boolean): Promise<string | null>;
+  /**
+   * Holds the session against every other host's evaluations of it until released, so that one
+   * reads its state only after the last one committed (a per-session limit of N allows N,
+   * whatever the number of hosts). A store that one host owns has nothing to lock against.
+   */
+  lock(tenant: string, sessionId: string): Promise<SessionLock>;
+}
+
+/** See SessionStore.lock. */
+export interface SessionLock {
+  /** False once the lock was lost (its connection failed): the evaluation must not commit. */
+  held(): boolean;
+  release(): Promise<void>;
 }
 
 export interface DecisionStore {
@@ -236,6 +249,13 @@ export interface Store {
   readonly approvals: ApprovalStore;
   /** True while the store can serve requests. */
   healthy(): boolean;
+  /**
+   * True while this host hears of every change other hosts make (always, for a store that only
+   * this host writes): only then may it answer from its caches. While false, every cache reads
+   * through to the store, so that no decision comes from bindings, limits or modules that another
+   * host has changed.
+   */
+  following(): boolean;
   /**
    * Calls `listener` with the changes other hosts make; returns the unsubscribe. Only a store
    * that several hosts share has it: one that a single host owns sees every change itself.

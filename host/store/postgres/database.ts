@@ -42,8 +42,20 @@ export function isUnreachable(e: unknown): boolean {
 /** Whether a failed statement broke a UNIQUE or PRIMARY KEY constraint. */
 export const isUniqueViolation = (e: unknown) => (e as { code?: unknown })?.code === "23505";
 
+/** A session's lock across hosts (SessionStore.lock). */
+export interface HeldLock {
+  /** False once the lock's connection failed: PostgreSQL then let go of the lock. */
+  held(): boolean;
+  release(): Promise<void>;
+}
+
+// Connections that hold session locks: their own pool, so that sessions waiting for a lock can
+// never take every connection the decisions they wait for need to commit.
+const LOCK_CONNECTIONS = 32;
+
 export class Database implements Queries {
   readonly #pool: Pool;
+  readonly #locks: Pool;
   readonly #ping: NodeJS.Timeout;
   /** Identifies this store's own messages on CHANNEL. */
   readonly origin: string;
@@ -59,6 +71,9 @@ export class Database implements Queries {
       this.#reachable = false;
       onIdleError(e.message);
     });
+    // A lock another host holds for longer than this is a host in trouble: fail, do not queue.
+    this.#locks = new Pool({ connectionString: url, max: LOCK_CONNECTIONS, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000, keepAlive: true, application_name: "palisade-locks", options: "-c lock_timeout=10s" });
+    this.#locks.on("error", (e) => onIdleError(e.message));
     this.#ping = setInterval(() => void this.#check(), PING_MS).unref();
   }
 
@@ -115,6 +130,38 @@ export class Database implements Queries {
     });
   }
 
+  /**
+   * Takes advisory lock `key` on a connection of its own and holds it until release: whichever
+   * host asks, one holder at a time. A connection that fails drops the lock with it (held()
+   * then says so), and is not reused.
+   */
+  lock(key: string): Promise<HeldLock> {
+    return this.#guard(async () => {
+      const client = await this.#locks.connect();
+      let broken: Error | undefined;
+      const lost = (e: Error) => void (broken = e);
+      client.on("error", lost);
+      try {
+        await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [key]);
+      } catch (e) {
+        client.off("error", lost);
+        client.release(e as Error);
+        throw e;
+      }
+      let released = false;
+      return {
+        held: () => broken === undefined && !released,
+        release: async () => {
+          if (released) return;
+          released = true;
+          await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]).catch((e: Error) => void (broken ??= e));
+          client.off("error", lost);
+          client.release(broken);
+        },
+      };
+    });
+  }
+
   /** Runs one statement and announces `change` if it changed a row, atomically. */
   async write(sql: string, params: readonly unknown[], change: StoreChange): Promise<number> {
     return this.transaction(async (tx) => {
@@ -139,7 +186,7 @@ export class Database implements Queries {
     if (!this.#open) return;
     this.#open = false;
     clearInterval(this.#ping);
-    await this.#pool.end();
+    await Promise.all([this.#pool.end(), this.#locks.end()]);
   }
 }
 

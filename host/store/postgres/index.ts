@@ -93,6 +93,10 @@ export class PostgresStore implements Store {
     return this.#feed.subscribe(listener);
   }
 
+  following(): boolean {
+    return this.#feed.up;
+  }
+
   /** Ready only while the database answers and the change feed listens. */
   healthy(): boolean {
     return this.#db.reachable && this.#feed.up;

@@ -3,7 +3,7 @@
 // locking the session's row (revive), inside the transaction that logs the decision: the
 // updates of two decisions are applied one after the other, each on what the other committed.
 import { applyStateUpdates } from "../../../sdk/state.ts";
-import type { DecisionToLog, SessionStore } from "../store.ts";
+import type { DecisionToLog, SessionLock, SessionStore } from "../store.ts";
 import { MAX_STATE_BYTES } from "../store.ts";
 import { now, type Database, type Tx } from "./database.ts";
 
@@ -42,6 +42,11 @@ export class PgSessions implements SessionStore {
       await tx.run("DELETE FROM session_owners WHERE expires_at <= $1", [cutoff]);
       return tx.run("DELETE FROM sessions WHERE expires_at <= $1", [cutoff]);
     });
+  }
+
+  lock(tenant: string, sessionId: string): Promise<SessionLock> {
+    // JSON: PostgreSQL text cannot hold the NUL that separates keys elsewhere.
+    return this.#db.lock(JSON.stringify(["session", tenant, sessionId]));
   }
 
   async owner(tenant: string, sessionId: string, keyId: string, ttlS: number, claim: boolean): Promise<string | null> {

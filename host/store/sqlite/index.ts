@@ -37,6 +37,11 @@ export class SqliteStore implements Store {
     this.approvals = new SqliteApprovals(this.#db);
   }
 
+  // One host owns the data directory (the lock): every change is this host's own.
+  following(): boolean {
+    return true;
+  }
+
   healthy(): boolean {
     return this.#db.healthy();
   }

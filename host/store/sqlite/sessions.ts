@@ -3,12 +3,13 @@
 // its state and its session bindings go with it when it expires, so nothing a session leaves
 // grows without bound.
 import { applyStateUpdates } from "../../../sdk/state.ts";
-import type { DecisionToLog, SessionStore } from "../store.ts";
+import type { DecisionToLog, SessionLock, SessionStore } from "../store.ts";
 import { MAX_STATE_BYTES } from "../store.ts";
 import { now, type Database, type Row } from "./database.ts";
 
 type Usage = { sessions: number; bytes: number };
 
+const UNLOCKED: SessionLock = { held: () => true, release: async () => {} };
 const expiry = (ttlS: number) => new Date(Date.now() + ttlS * 1000).toISOString();
 
 export class SqliteSessions implements SessionStore {
@@ -44,6 +45,11 @@ export class SqliteSessions implements SessionStore {
     });
     if (expired) this.#usage.clear();
     return expired;
+  }
+
+  // One host owns the data directory, and its decider serializes each session in process.
+  async lock(): Promise<SessionLock> {
+    return UNLOCKED;
   }
 
   async owner(tenant: string, sessionId: string, keyId: string, ttlS: number, claim: boolean): Promise<string | null> {
