@@ -36,7 +36,7 @@ const gateModule = (verdict: "ALLOW" | "DENY") =>
   `export function gate(event: any) { return event.type === "tool_call" && event.data.name === "deploy" ? { result: "${verdict}", reason: "gate ${verdict}" } : null; }\nexport const POLICY_REGISTRY = [{ handler: "acme.gate.gate" }];\n`;
 
 const call = (name: string, session: string) => ({ event: { type: "tool_call", data: { name, arguments: {} }, context: { session_id: session } } });
-const evaluate = (host: ServedHost, t: string, key: string, body: unknown) => json<{ result?: string }>(host.call("POST", `/v1/tenants/${t}/evaluate`, body, key));
+const evaluate = (host: ServedHost, t: string, key: string, body: unknown) => json<{ result?: string; reason?: string }>(host.call("POST", `/v1/tenants/${t}/evaluate`, body, key));
 
 describe("a per-session limit across hosts", () => {
   it("max_tool_calls_per_session 3: of 24 concurrent calls split over two hosts, exactly 3 are ALLOW, round after round", async () => {
