@@ -24,7 +24,7 @@ export function expression({ expression: source, result, reason }: { expression:
 
 export const EXPRESSION_POLICIES: RegistryEntry[] = [
   {
-    handler: "palisade.builtins.expression", kind: "factory", name: "Expression (CEL)",
+    handler: "palisade.builtins.expression", kind: "factory", name: "Expression (CEL)", grants: true,
     description: "Answers `result` when a CEL expression over `event` is true, and has no opinion when it is false. Use has() for optional fields: a missing field is an error, and errors answer the binding's on_error. Example: event.type == \"tool_call\" && event.data.name.startsWith(\"deploy\") && event.context.labels.env == \"prod\"",
     params_schema: {
       type: "object", additionalProperties: false, required: ["expression", "result"],

@@ -102,7 +102,7 @@ export const TOOL_POLICIES: RegistryEntry[] = [
     },
   },
   {
-    handler: "palisade.builtins.allow_tools", kind: "factory", name: "Allow Tools",
+    handler: "palisade.builtins.allow_tools", kind: "factory", name: "Allow Tools", grants: true,
     description: "Denies calls to every tool whose name matches none of the patterns (an allowlist).",
     params_schema: { type: "object", additionalProperties: false, required: ["tools"], properties: { tools: TOOLS_PARAM } },
   },

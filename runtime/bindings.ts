@@ -10,7 +10,7 @@ import { checkParams } from "./params.ts";
 import type { CallSpec } from "./protocol.ts";
 import { check, describeIssues, validators } from "./validate.ts";
 
-export type Resolved = { binding: Binding; spec: Omit<CallSpec, "state">; module: LoadedModule };
+export type Resolved = { binding: Binding; spec: Omit<CallSpec, "state">; module: LoadedModule; grants: boolean };
 type Checked = { codeId: string; key: string; json: string };
 
 function deepFreeze<T>(value: T): T {
@@ -74,6 +74,7 @@ export class BindingResolver {
     return {
       binding,
       module,
+      grants: policy.info.grants === true,
       spec: {
         binding: binding.id,
         key: checked.key,

@@ -11,6 +11,8 @@ export interface PlannedBinding {
   mode: "enforce" | "shadow";
   on_error: Verdict;
   scope?: string;
+  /** Its registry entry says its ALLOW is a permission (RegistryEntry.grants). */
+  grants?: boolean;
 }
 
 /** Evaluation order: by `order` (default 0), then by id. */
@@ -92,6 +94,7 @@ export function decide(
     const result = effectiveResult(binding, outcome);
     const error = outcome.error ? (meta.errors?.get(i) ?? { kind: outcome.error.kind, message: outcome.error.message }) : null;
     const reason = outcome.error ? errorReason(binding, outcome.error) : (outcome.verdict?.reason ?? null);
+    const effects = outcome.error ? [] : [...(outcome.verdict?.data !== undefined ? ["data" as const] : []), ...(outcome.verdict?.state_updates?.length ? ["state" as const] : [])];
     policies.push({
       binding: binding.id,
       handler: binding.handler,
@@ -101,6 +104,8 @@ export function decide(
       reason,
       error,
       duration_ms: outcome.duration_ms,
+      ...(binding.grants ? { grants: true } : {}),
+      ...(effects.length ? { effects } : {}),
     });
     // A shadow binding's ASK asks nobody, so what it would record on an answer is not recorded:
     // else a budget tried in shadow would count its thresholds as approved.

@@ -47,8 +47,8 @@ export class Evaluator {
       .map((binding, i) => ({ binding, scope: scopes[i] }))
       .filter(({ binding: b }) => b.enabled !== false && (!b.events || b.events.includes(eventType)))
       .sort((x, y) => rank.get(x.scope)! - rank.get(y.scope)! || byEvaluationOrder(x.binding, y.binding));
-    const plan = active.map(({ binding, scope }) => planned(binding, scope));
     const entries = active.map(({ binding }) => this.#bindings.resolveOrMiss(tenant, binding, request.unavailable ?? "error"));
+    const plan = active.map(({ binding, scope }, i) => planned(binding, scope, entries[i]!));
     const resolved = entries.filter((e): e is Resolved => !("missing" in e));
 
     let ran: Outcome[] = [];
@@ -103,8 +103,9 @@ function serialise(tenant: string, input: PolicyEvent, maxEventBytes: number): {
   return { event, data: dataJson };
 }
 
-function planned(binding: Binding, scope: string | undefined): PlannedBinding {
-  return { id: binding.id, handler: binding.handler, mode: binding.mode ?? "enforce", on_error: binding.on_error ?? "DENY", ...(scope === undefined ? {} : { scope }) };
+function planned(binding: Binding, scope: string | undefined, entry: Resolved | { missing: string }): PlannedBinding {
+  const grants = !("missing" in entry) && entry.grants;
+  return { id: binding.id, handler: binding.handler, mode: binding.mode ?? "enforce", on_error: binding.on_error ?? "DENY", ...(scope === undefined ? {} : { scope }), ...(grants ? { grants: true } : {}) };
 }
 
 // Binding ids name state, verdicts and decided_by: within one evaluation each must be one binding.

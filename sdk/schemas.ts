@@ -158,6 +158,7 @@ export const RegistryEntry = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 4000 })),
     params_schema: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     internal_only: Type.Optional(Type.Boolean()),
+    grants: Type.Optional(Type.Boolean({ description: "Its ALLOW is a permission, not only \"no objection\": adapters may let it skip the client's own prompt (Claude Code's permission prompt). Default false: most checks answer ALLOW when they find nothing to object to, and an agent can often make them find nothing." })),
   },
   { additionalProperties: false },
 );
@@ -172,6 +173,7 @@ export const PolicyInfo = Type.Object({
   description: Type.String(),
   params_schema: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   internal_only: Type.Boolean(),
+  grants: Type.Optional(Type.Boolean({ description: "Present (true) when the registry entry says its ALLOW is a permission." })),
 });
 
 /** A module upload: one source file, or several files and the entry among them. */
@@ -246,6 +248,8 @@ export const PolicyResult = Type.Object({
   reason: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([PolicyErrorInfo, Type.Null()]),
   duration_ms: Type.Number(),
+  grants: Type.Optional(Type.Boolean({ description: "True when the policy's registry entry says its ALLOW is a permission (see RegistryEntry.grants)." })),
+  effects: Type.Optional(Type.Array(Type.Enum(["data", "state"]), { description: "What the policy's response carried besides its verdict: data (a rewrite of the event's data) and state (session-state updates). An ALLOW that carries either is bookkeeping or a rewrite, not a permission: adapters do not read it as consent." })),
 });
 
 export const BindingStateUpdates = Type.Object({

@@ -85,6 +85,7 @@ export function checkRegistry(module: string, inspection: Inspection): RegistryC
         description: entry.description ?? "",
         params_schema: entry.params_schema ?? null,
         internal_only: entry.internal_only ?? false,
+        ...(entry.grants ? { grants: true } : {}),
       },
     });
   }

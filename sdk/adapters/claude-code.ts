@@ -88,12 +88,16 @@ export function hookEvent(input: HookInput): PolicyEvent {
 type Decided = Pick<Decision, "result" | "reason" | "data" | "policies" | "approval">;
 
 /**
- * Consent: an enforcing binding answered ALLOW itself (not through its on_error), or a person
- * accepted the approval this decision used. Everything else that comes out ALLOW is no opinion.
+ * Consent: a person accepted the approval this decision used, or an enforcing binding whose
+ * policy grants (its registry entry says `grants: true`, as allow_tools' does) answered a plain
+ * ALLOW itself. Not consent: the ALLOW of a check that found nothing to object to (a domain,
+ * path or shell check; an agent can make it find nothing, by adding a harmless URL), of a
+ * counter under its limit or a redaction (state or a rewrite: a fake key in a command triggers
+ * one), of a binding's on_error, or of a shadow binding. All of those are no opinion here.
  */
 export function consented(decision: Decided): boolean {
   if (decision.approval?.status === "accepted") return true;
-  return decision.policies.some((p) => p.mode === "enforce" && p.result === "ALLOW" && p.error === null);
+  return decision.policies.some((p) => p.mode === "enforce" && p.grants === true && p.result === "ALLOW" && p.error === null && !p.effects?.length);
 }
 
 /** Whether `value` has every field of `original`, each of the same kind, all the way down. */
@@ -112,12 +116,16 @@ export function hookOutput(input: HookInput, decision: Decided, noOpinion: NoOpi
   const reason = decision.reason ?? `Palisade: ${decision.result}`;
   switch (input.hook_event_name) {
     case "PreToolUse": {
-      if (decision.result === "ALLOW" && !consented(decision) && noOpinion === "defer") return {};
       const rewritten = decision.result !== "DENY" && isRecord(decision.data) && isRecord(decision.data.arguments) ? decision.data.arguments : undefined;
+      const unconsented = decision.result === "ALLOW" && !consented(decision) && noOpinion === "defer";
+      // No opinion: no answer. But a rewrite (a redaction) must still reach the tool, and it
+      // goes only with a decision: "ask" shows the person the rewritten call, and asks nobody
+      // into consent they did not give.
+      if (unconsented && !rewritten) return {};
       return {
         hookSpecificOutput: {
           hookEventName: "PreToolUse",
-          permissionDecision: VERDICT_WORD[decision.result],
+          permissionDecision: unconsented ? "ask" : VERDICT_WORD[decision.result],
           permissionDecisionReason: reason,
           ...(rewritten ? { updatedInput: rewritten } : {}),
         },

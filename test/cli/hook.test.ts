@@ -32,7 +32,13 @@ export function summarize(event: any) {
   if (event.type !== "tool_result" || event.data.name !== "Read" || !String(event.data.result?.file?.filePath).endsWith("notes.md")) return null;
   return { result: "ALLOW", reason: "summarized", data: { name: "Read", result: { type: "text", file: { content: "a summary" } } } };
 }
-export const POLICY_REGISTRY = [{ handler: "dev.prompts.scrub" }, { handler: "dev.prompts.summarize" }];
+export function plain(event: any) {
+  return event.type === "tool_call" && event.data.name === "Edit" ? { result: "ALLOW", reason: "edits are checked elsewhere" } : null;
+}
+export function granting(event: any) {
+  return event.type === "tool_call" && event.data.name === "Grep" ? { result: "ALLOW", reason: "grep is always fine" } : null;
+}
+export const POLICY_REGISTRY = [{ handler: "dev.prompts.scrub" }, { handler: "dev.prompts.summarize" }, { handler: "dev.prompts.plain" }, { handler: "dev.prompts.granting", grants: true }];
 `;
 
 let host: TestHost;
@@ -54,7 +60,11 @@ beforeAll(async () => {
   await bind("no-keys", { handler: "palisade.builtins.expression", params: { expression: 'event.type == "request" && event.data.user_content.contains("id_rsa")', result: "DENY", reason: "Asks for a private key." } });
   await bind("env-leak", { handler: "palisade.builtins.expression", params: { expression: 'event.type == "tool_result" && type(event.data.result) == map && has(event.data.result.stdout) && string(event.data.result.stdout).contains("AKIA")', result: "DENY", reason: "The output holds an AWS key." } });
   await bind("scrub", { handler: "dev.prompts.scrub" });
+  await bind("count", { handler: "palisade.builtins.max_tool_calls_per_session", params: { limit: 1000 }, events: ["tool_call"] });
   await bind("summarize", { handler: "dev.prompts.summarize" });
+  await bind("plain", { handler: "dev.prompts.plain" });
+  await bind("granting", { handler: "dev.prompts.granting" });
+  await bind("domains", { handler: "palisade.builtins.block_domains", params: { blocked_domains: ["evil.example"] } });
 });
 afterAll(() => host.close());
 
@@ -72,7 +82,13 @@ const CASES: [string, string, object | null][] = [
   ["an ASK lets Claude Code ask its user", "pre-tool-use-write", pre("ask", "ask-write: Tool Write needs approval.")],
   ["an enforcing binding's ALLOW is allow", "pre-tool-use-glob", pre("allow", "globs: Globs are fine.")],
   ["no opinion (a shadow ALLOW is none) is no answer: Claude Code's own rules apply", "pre-tool-use-read", null],
-  ["a rewritten argument is updatedInput", "pre-tool-use-bash-secret", pre("allow", "secrets: Redacted secrets: bearer_token.", {
+  ["a counter's ALLOW under its limit is no consent either: no answer", "pre-tool-use-notebook", null],
+  ["a policy's ALLOW is consent only when its registry entry grants", "pre-tool-use-grep", pre("allow", "granting: grep is always fine")],
+  ["a policy's ALLOW without grants is no consent: no answer", "pre-tool-use-edit", null],
+  ["a check that found nothing to object to (blast_radius on a command that reads a key) is no consent", "pre-tool-use-bash-url", null],
+  // A redaction is no permission (an agent can bring one about with a fake key): the person is
+  // asked, and shown the call as it would run.
+  ["a rewritten argument is updatedInput, asked about: a redaction is not consent", "pre-tool-use-bash-secret", pre("ask", "secrets: Redacted secrets: bearer_token.", {
     command: "curl -H 'Authorization: Bearer [REDACTED:bearer_token]' https://api.example.com/v1/me", description: "Check the API key",
   })],
   ["a DENY after the tool ran withholds the output, in its shape, and says why", "post-tool-use", {
@@ -110,6 +126,17 @@ describe("palisade hook claude-code and POST /hooks/claude-code", () => {
     const event = JSON.parse(fixture(name)).hook_event_name;
     const named = await host.call("POST", `/v1/tenants/dev/hooks/claude-code?event=${event}`, keys.agent, fixture(name));
     expect(named.body).toEqual(expected ?? {});
+  });
+
+  it("the checks behind those no-answers did say ALLOW: it is their ALLOW that is not consent", async () => {
+    const check = async (name: string) => {
+      const input = JSON.parse(fixture(name));
+      const answer = await host.call("POST", "/v1/tenants/dev/check", keys.agent, { event: { type: "tool_call", data: { name: input.tool_name, arguments: input.tool_input }, context: { session_id: input.session_id } } });
+      return answer.body.policies.filter((p: { result: string | null }) => p.result === "ALLOW").map((p: { binding: string }) => p.binding);
+    };
+    expect(await check("pre-tool-use-bash-url")).toEqual(expect.arrayContaining(["blast"])); // a shell check with no objection
+    expect(await check("pre-tool-use-edit")).toEqual(expect.arrayContaining(["plain"]));
+    expect(await check("pre-tool-use-notebook")).toEqual(expect.arrayContaining(["count"]));
   });
 
   it("--no-opinion allow (no_opinion=allow) restores allow when no binding had an opinion", async () => {
