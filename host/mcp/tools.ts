@@ -7,7 +7,8 @@ import { describeIssues, toIssues } from "../../sdk/issues.ts";
 import { isPalisadeError, PalisadeError, type Binding, type PolicyEvent } from "../../sdk/index.ts";
 import { Proposal } from "../../sdk/approvals.ts";
 import * as S from "../../sdk/schemas.ts";
-import { proposalBinding, publicView } from "../approvals/service.ts";
+import { publicView } from "../approvals/service.ts";
+import { proposable } from "../approvals/proposable.ts";
 import type { Services } from "../server.ts";
 import type { Principal } from "../auth.ts";
 import { proposerOf } from "../identity.ts";
@@ -45,7 +46,7 @@ const TOOLS: Tool[] = [
     input: Type.Object({ session_id: SessionId, ...Proposal.properties }, { additionalProperties: false }),
     async run(s, tenant, input: { session_id: string } & Binding, caller: Principal) {
       const { session_id, ...binding } = input;
-      proposalBinding(binding);
+      await proposable(s.catalog, tenant, binding);
       await s.catalog.bindings.check(tenant, { kind: "session", id: session_id }, binding, { replace: false });
       const settings = (await s.store.tenants.get(tenant))!.settings;
       const agent = await proposerOf(caller, session_id, settings, s.store.sessions);

@@ -5,7 +5,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import Type from "typebox";
 import { PalisadeError } from "../../sdk/index.ts";
 import { Approval, Proposal } from "../../sdk/approvals.ts";
-import { proposalBinding, publicView } from "../approvals/service.ts";
+import { publicView } from "../approvals/service.ts";
+import { proposable } from "../approvals/proposable.ts";
 import { proposerOf } from "../identity.ts";
 import { errors } from "./shared.ts";
 
@@ -24,7 +25,7 @@ export const proposalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { t, session } = request.params;
     // First: a proposal that weakens itself is refused before anything else is said about it.
-    proposalBinding(request.body);
+    await proposable(catalog, t, request.body);
     await catalog.bindings.check(t, { kind: "session", id: session }, request.body, { replace: false });
     const settings = (await store.tenants.get(t))!.settings;
     const agent = await proposerOf(request.principal!, session, settings, store.sessions);

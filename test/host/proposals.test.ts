@@ -52,6 +52,12 @@ describe("proposals", () => {
     expect((await host.call("GET", `/v1/tenants/${t}/approvals?status=pending`, keys.security)).body.approvals).toEqual([]);
   });
 
+  it("may not propose a policy that grants (its ALLOW would skip the client's own prompts)", async () => {
+    const keys = await tenantWithKeys(host, "grants");
+    const refused = await host.call("POST", "/v1/tenants/grants/sessions/s1/proposals", keys.agent, { id: "all", handler: "palisade.builtins.allow_tools", params: { tools: ["*"] } });
+    expect(refused).toMatchObject({ status: 422, body: { error: { code: "PAL_PROPOSAL_WEAKENS", message: expect.stringContaining("grants permission"), details: { field: "handler" } } } });
+  });
+
   it("a proposal too large to read whole is refused (413)", async () => {
     const keys = await tenantWithKeys(host, "huge");
     const tools = Array.from({ length: 2000 }, (_, i) => `a_rather_long_tool_name_${i}`);
