@@ -27,6 +27,9 @@ export const ConfigSchema = Type.Object(
     limits: Type.Optional(S.Limits),
     bindings: Type.Optional(Type.Array(S.Binding, { description: "Bindings every tenant starts with." })),
     max_inflight_per_tenant: Type.Optional(Type.Integer({ minimum: 1, description: "Evaluations a tenant may have in flight; more get 429. Default 64." })),
+    max_bodies_per_key: Type.Optional(Type.Integer({ minimum: 1, description: "Request bodies one key may be sending at once; more get 429, so that one agent trickling bodies cannot hold its tenant's in-flight slots. Default 8." })),
+    max_body_bytes_per_s: Type.Optional(Type.Integer({ minimum: 1024, description: "Bytes of request bodies read a second for each tenant; past it, its bodies wait until the budget refills. Default 8388608 (8 MiB)." })),
+    request_timeout_s: Type.Optional(Type.Integer({ minimum: 1, description: "Seconds a request may take to arrive whole (headers and body); then 408. Default 30." })),
     decision_retention: Type.Optional(Type.Integer({ minimum: 0, description: "Decisions kept per tenant unless its settings say otherwise. Default 100000." })),
     max_decision_retention: Type.Optional(Type.Integer({ minimum: 0, description: "The most decisions a tenant's settings may keep. Default 1000000." })),
     decision_log_mb: Type.Optional(Type.Integer({ minimum: 1, description: "Bytes of decision log kept per tenant, in MB; the oldest go first. Default 256." })),
@@ -73,6 +76,9 @@ export interface HostConfig {
   maxSessions: number;
   sessionStoreBytes: number;
   maxPendingApprovals: number;
+  maxBodiesPerKey: number;
+  maxBodyBytesPerS: number;
+  requestTimeoutMs: number;
   maxPendingPerKey: number;
   maxProposalsPerMinute: number;
   rewarmTenants: number;
@@ -158,6 +164,9 @@ export function loadConfig(overrides: ConfigOverrides = {}): HostConfig {
     maxSessions: file.max_sessions ?? 10_000,
     sessionStoreBytes: (file.session_store_mb ?? 64) << 20,
     maxPendingApprovals: file.max_pending_approvals ?? 1000,
+    maxBodiesPerKey: file.max_bodies_per_key ?? 8,
+    maxBodyBytesPerS: file.max_body_bytes_per_s ?? 8 << 20,
+    requestTimeoutMs: (file.request_timeout_s ?? 30) * 1000,
     maxPendingPerKey: file.max_pending_per_key ?? 100,
     maxProposalsPerMinute: file.max_proposals_per_minute ?? 30,
     rewarmTenants: file.rewarm_tenants ?? 200,

@@ -13,6 +13,7 @@ import { installJsonParser } from "./body.ts";
 import { ensureAdminKey, type AdminKeyStart } from "./bootstrap.ts";
 import { Catalog } from "./catalog/index.ts";
 import { InflightLimit } from "./inflight.ts";
+import { BodyBudget } from "./body-budget.ts";
 import { Decider } from "./decider.ts";
 import type { HostConfig } from "./config.ts";
 import { installErrorHandlers } from "./error-handler.ts";
@@ -83,6 +84,8 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     // Request logs carry method, url and status, never headers; the redaction is a second lock.
     logger: options.logger === false ? false : { level: config.logLevel, redact: ["req.headers.authorization"], ...options.logger },
     bodyLimit: 1 << 20,
+    // Headers that have not arrived whole by then: 408 (bodies: BodyBudget's deadline).
+    requestTimeout: config.requestTimeoutMs,
     // Unknown fields are refused (not silently dropped); events fail against their own type.
     // verbose: errors carry their schema, so an unknown field is answered with the allowed ones.
     ajv: { customOptions: { removeAdditional: false, allErrors: true, discriminator: true, verbose: true } },
@@ -123,6 +126,8 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   const decider = new Decider(store, runtime, catalog, config, metrics, approvals);
   const unfollow = followStore(store, catalog, approvals, (m) => app.log.error(m));
   app.decorate("palisade", { config, store, runtime, catalog, decider, metrics, approvals, replayer: new Replayer(store, runtime, catalog), inflight: new InflightLimit(config.maxInflightPerTenant) });
+  const budget = new BodyBudget({ bytesPerSecond: config.maxBodyBytesPerS, deadlineMs: config.requestTimeoutMs, bodiesPerKey: config.maxBodiesPerKey });
+  app.addHook("preParsing", budget.hook);
   app.decorateRequest("principal", null);
   let closed = false;
   // The tenants of a restarted host are loaded before their first requests come, in the
