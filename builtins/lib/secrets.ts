@@ -27,7 +27,8 @@ const FINDERS: Finder[] = [
   { kind: "gcp_api_key", pattern: /(?<![\w-])AIza[0-9A-Za-z_-]{35}/dg },
   // Model providers' keys: an agent's own environment holds them (ANTHROPIC_API_KEY, …), and a
   // tool that prints its environment hands them to the model.
-  { kind: "anthropic_api_key", pattern: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/dg },
+  // sk-ant- is distinctive enough to be found glued to anything before it (xsk-ant-…, 1sk-ant-…).
+  { kind: "anthropic_api_key", pattern: /sk-ant-[A-Za-z0-9_-]{20,}/dg },
   // sk-… with a digit within its first characters: keys have them, words such as sk-learn-… do not.
   { kind: "openai_api_key", pattern: /(?<![\w-])sk-(?!ant-)(?=[\w-]{0,64}\d)[A-Za-z0-9_-]{20,}/dg },
   // Hugging Face, Groq, xAI, Replicate, Perplexity.

@@ -46,7 +46,7 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     errorHandler: (error, request, reply) => {
       void reply.status(200).send(hookFailure(urlEvent(request.url), error.message));
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const started = Date.now();
     const tenant = request.params.t;
     const named = request.query.event ?? null;
@@ -67,11 +67,13 @@ export const hookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const waitS = request.query.ask_wait ?? 50;
         const id = decision.approval.id;
         const cancelled = new AbortController();
-        request.raw.once("close", () => cancelled.abort());
+        // The response's close: the request's own came when its body was read. Claude Code gone
+        // (its hook timed out) ends the wait, and the approval is cancelled below.
+        reply.raw.once("close", () => cancelled.abort());
         // One deadline from the request's arrival; a second is kept for the resume.
         const left = Math.floor((started + waitS * 1000 - Date.now()) / 1000) - 1;
         const answered = await approvals.wait(tenant, id, Math.max(0, left), cancelled.signal, keyId);
-        if (answered.status === "pending") {
+        if (answered.status === "pending" || cancelled.signal.aborted) {
           await approvals.answer(tenant, id, { action: "cancel", by: keyId, via: "agent" }).catch(() => undefined);
           decision = { ...decision, result: "DENY", reason: `approval ${id} was not answered within ${waitS} s` };
         } else decision = await decider.decide(tenant, hookEventOf, { approvalId: id, caller });

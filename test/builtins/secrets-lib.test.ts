@@ -17,6 +17,7 @@ describe("redactText", () => {
     [`token ghp_${"a1B2".repeat(9)}.`, "token [REDACTED:github_token]."],
     [`ANTHROPIC_API_KEY=sk-ant-api03-${"Ab9_-".repeat(18)}AA\n`, "ANTHROPIC_API_KEY=[REDACTED:anthropic_api_key]\n"],
     [`key sk-ant-oat01-${"x1".repeat(20)} end`, "key [REDACTED:anthropic_api_key] end"],
+    [`x=xsk-ant-api03-${"Ab9".repeat(10)} 1sk-ant-api03-${"Ab9".repeat(10)}`, "x=x[REDACTED:anthropic_api_key] 1[REDACTED:anthropic_api_key]"],
     [`OPENAI_API_KEY="sk-proj-${"aB3".repeat(20)}"`, `OPENAI_API_KEY="[REDACTED:openai_api_key]"`],
     [`sk-${"Z9".repeat(24)}`, "[REDACTED:openai_api_key]"],
     ["pip install sk-learn-extensions-for-everyone", "pip install sk-learn-extensions-for-everyone"],

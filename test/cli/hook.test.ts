@@ -181,6 +181,24 @@ describe("palisade hook claude-code and POST /hooks/claude-code", () => {
   });
 });
 
+describe("an HTTP hook whose client left", () => {
+  it("with ask=approval, ends its wait and cancels the approval when Claude Code hangs up", async () => {
+    const gone = new AbortController();
+    const call = fetch(`${host.url}/v1/tenants/dev/hooks/claude-code?event=PreToolUse&ask=approval&ask_wait=50`, {
+      method: "POST", headers: { authorization: `Bearer ${keys.agent}`, "content-type": "application/json" }, body: fixture("pre-tool-use-write"), signal: gone.signal,
+    }).catch(() => undefined);
+    let pending: { id: string } | undefined;
+    while (!pending) {
+      pending = (await host.call("GET", "/v1/tenants/dev/approvals?status=pending", keys.security)).body.approvals[0];
+      if (!pending) await new Promise((r) => setTimeout(r, 50));
+    }
+    gone.abort(); // as Claude Code does when the hook's timeout passes
+    await call;
+    await expect.poll(async () => (await host.call("GET", `/v1/tenants/dev/approvals/${pending!.id}`, keys.security)).body, { timeout: 20_000 })
+      .toMatchObject({ status: "cancelled", resolved_via: "agent" });
+  });
+});
+
 describe("when no decision can be had, the hook blocks", () => {
   it.each([
     ["no host", () => ({ ...env, PALISADE_URL: "http://127.0.0.1:9" }), fixture("pre-tool-use-read"), /could not decide: cannot reach http:\/\/127\.0\.0\.1:9/],

@@ -109,6 +109,9 @@ describe("a missing or broken install blocks (exit 2)", () => {
     ["a CLI that does not load", { "cli/main.ts": "import './missing.ts';\n" }, { PALISADE_NODE: node24 }, /hook failed \(exit 1\)/],
     ["a CLI that crashes", { "cli/main.ts": "process.abort();\n" }, { PALISADE_NODE: node24 }, /hook failed \(exit 134\)/],
     ["a PALISADE_NODE that is not Node 24", { "cli/main.ts": "process.exit(0);\n" }, { PALISADE_NODE: "/bin/false" }, /PALISADE_NODE=\/bin\/false is not a Node 24/],
+    // It exits 0 for anything: taken for a Node, it would "run" the hook by printing nothing.
+    ["a PALISADE_NODE that exits 0 whatever it is asked", { "cli/main.ts": "process.exit(0);\n" }, { PALISADE_NODE: "/bin/true" }, /PALISADE_NODE=\/bin\/true is not a Node 24/],
+    ["the machine's Node 20 as PALISADE_NODE", { "cli/main.ts": "process.exit(0);\n" }, { PALISADE_NODE: "/usr/bin/node" }, /is not a Node 24/],
   ])("%s", async (_what, files, env, reason) => {
     const ran = await hook(install(files), env);
     expect(ran.code).toBe(2);
