@@ -32,6 +32,8 @@ interface Pending {
   body: string;
   headers: Record<string, string>;
   attempt: number;
+  /** While it waits to be retried. */
+  timer?: NodeJS.Timeout;
 }
 
 /** `sha256=<hex HMAC-SHA256 of the body>`, as sent in X-Palisade-Signature. */
@@ -39,7 +41,8 @@ export const signature = (secret: string, body: string) => `sha256=${createHmac(
 
 export class Webhooks {
   readonly #options: WebhookOptions;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Deliveries waiting to be retried, each with its timer. */
+  readonly #retrying = new Set<Pending>();
   readonly #perTenant = new Map<string, number>();
   // Attempts waiting for a socket, in the order they became due, and the sockets each tenant holds.
   readonly #waiting: Pending[] = [];
@@ -57,9 +60,10 @@ export class Webhooks {
   send(tenant: string, url: string, secret: string, type: string, payload: object): void {
     if (this.#closed) return;
     const queued = this.#perTenant.get(tenant) ?? 0;
-    if (queued >= MAX_QUEUED_PER_TENANT || this.#inFlight >= MAX_QUEUED) {
-      return this.#options.log(`approval webhook: ${queued >= MAX_QUEUED_PER_TENANT ? `tenant ${tenant} has ${queued}` : `${this.#inFlight}`} deliveries under way; dropped a ${type}`);
-    }
+    if (queued >= MAX_QUEUED_PER_TENANT) return this.#options.log(`approval webhook: tenant ${tenant} has ${queued} deliveries under way; dropped a ${type}`);
+    // The host's queue is full: the tenant with the most under way gives up its oldest waiting
+    // delivery, so that tenants whose receivers never answer cannot crowd out one whose do.
+    if (this.#inFlight >= MAX_QUEUED && !this.#evictFor(tenant, queued)) return this.#options.log(`approval webhook: ${this.#inFlight} deliveries under way; dropped a ${type} of tenant ${tenant}`);
     const delivery = randomUUID();
     const body = JSON.stringify({ type, delivery, sent_at: new Date().toISOString(), ...payload });
     const headers = { "content-type": "application/json", "x-palisade-event": type, "x-palisade-delivery": delivery, "x-palisade-signature": signature(secret, body) };
@@ -76,6 +80,24 @@ export class Webhooks {
   #due(pending: Pending): void {
     this.#waiting.push(pending);
     this.#pump();
+  }
+
+  // Drops the oldest waiting (or retrying) delivery of the tenant with the most under way, if it
+  // has more than `queued`; true when room was made.
+  #evictFor(tenant: string, queued: number): boolean {
+    let fullest: string | undefined;
+    for (const [t, n] of this.#perTenant) if (t !== tenant && n > queued && (fullest === undefined || n > this.#perTenant.get(fullest)!)) fullest = t;
+    if (fullest === undefined) return false;
+    const waiting = this.#waiting.findIndex((p) => p.tenant === fullest);
+    const victim = waiting >= 0 ? this.#waiting.splice(waiting, 1)[0] : [...this.#retrying].find((p) => p.tenant === fullest);
+    if (!victim) return false;
+    if (victim.timer) {
+      clearTimeout(victim.timer);
+      this.#retrying.delete(victim);
+    }
+    this.#done(fullest);
+    this.#options.log(`approval webhook: the host's queue is full; dropped a delivery of tenant ${fullest} (${this.#perTenant.get(fullest) ?? 0} left) to make room for tenant ${tenant}'s`);
+    return true;
   }
 
   // Starts every waiting attempt that a socket is free for: the oldest first, skipping a tenant
@@ -117,18 +139,20 @@ export class Webhooks {
       this.#done(tenant);
       return this.#options.log(`approval webhook: gave up on ${new URL(url).origin} after ${attempt + 1} tries: ${failure}`);
     }
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#due({ ...pending, attempt: attempt + 1 });
+    const retry: Pending = { ...pending, attempt: attempt + 1 };
+    retry.timer = setTimeout(() => {
+      this.#retrying.delete(retry);
+      delete retry.timer;
+      this.#due(retry);
     }, delay);
-    this.#timers.add(timer);
+    this.#retrying.add(retry);
   }
 
   close(): void {
     this.#closed = true;
     this.#waiting.length = 0;
     this.#closing.abort();
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    for (const pending of this.#retrying) clearTimeout(pending.timer);
+    this.#retrying.clear();
   }
 }

@@ -132,4 +132,19 @@ describe("one tenant's dead receiver", () => {
     await expect.poll(() => hook.got.length, { timeout: 10_000 }).toBe(5);
     expect(logged.some((m) => m.includes("tenant a has 100 deliveries under way"))).toBe(true);
   });
+
+  it("nor do many tenants' dead receivers: when the host's queue is full, the fullest tenant gives way", async () => {
+    const hook = await receiver((_n, res) => res.writeHead(200).end());
+    closers.push(() => void hook.server.close());
+    const logged: string[] = [];
+    const webhooks = new Webhooks({ allowPrivate: true, retryDelaysMs: [60_000], log: (m) => logged.push(m) });
+    closers.push(() => webhooks.close());
+    // Twelve tenants whose receivers refuse connections fill the host's 1000 deliveries.
+    for (let t = 0; t < 12; t++) for (let i = 0; i < 100; i++) webhooks.send(`dead-${t}`, "http://127.0.0.1:9/dead", "whsec_d", "approval.created", { tenant: `dead-${t}` });
+    expect(webhooks.stats().deliveries).toBe(1000);
+    for (let i = 0; i < 5; i++) webhooks.send("honest", hook.url, "whsec_h", "approval.created", { tenant: "honest", n: i });
+    await expect.poll(() => hook.got.length, { timeout: 10_000 }).toBe(5);
+    expect(logged.filter((m) => m.includes("to make room for tenant honest's"))).toHaveLength(5);
+    expect(webhooks.stats().deliveries).toBeLessThanOrEqual(1000);
+  });
 });
