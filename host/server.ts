@@ -13,6 +13,7 @@ import { installJsonParser } from "./body.ts";
 import { ensureAdminKey, type AdminKeyStart } from "./bootstrap.ts";
 import { Catalog } from "./catalog/index.ts";
 import { InflightLimit } from "./inflight.ts";
+import { OutboxKeeper } from "./approvals/outbox.ts";
 import { BodyBudget } from "./body-budget.ts";
 import { Decider } from "./decider.ts";
 import type { HostConfig } from "./config.ts";
@@ -112,7 +113,10 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
   }
   const catalog = new Catalog(store, runtime, config, (message) => app.log.error(message));
   const metrics = createMetrics(runtime);
-  const approvals = new Approvals(store, new Webhooks({ allowPrivate: config.webhookPrivateNetworks, log: (m) => app.log.warn(m) }), {
+  const webhooks = new Webhooks({ allowPrivate: config.webhookPrivateNetworks, log: (m) => app.log.warn(m) });
+  // A store with a change feed is shared by several hosts; without one, this host owns it.
+  const outbox = new OutboxKeeper(store.outbox, webhooks, { exclusive: (store as Store).watch === undefined, log: (m) => app.log.warn(m) });
+  const approvals = new Approvals(store, webhooks, {
     maxPending: config.maxPendingApprovals,
     maxPendingPerKey: config.maxPendingPerKey,
     maxProposalsPerMinute: config.maxProposalsPerMinute,
@@ -143,6 +147,7 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     closed = true;
     clearInterval(sweep);
     unfollow();
+    outbox.close();
     approvals.close();
     await runtime.close();
     await store.close();

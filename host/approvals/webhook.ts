@@ -4,6 +4,7 @@
 // host's outbound sockets are one budget, of which a tenant may hold only a few at once. A
 // receiver that answers slowly, endlessly or not at all costs only its own tenant's deliveries.
 import { createHmac, randomUUID } from "node:crypto";
+import type { OutboxRow } from "../store/store.ts";
 import { post } from "./webhook-post.ts";
 
 export interface WebhookOptions {
@@ -27,14 +28,26 @@ export const MAX_SOCKETS = 32;
 export const MAX_SOCKETS_PER_TENANT = 4;
 
 interface Pending {
+  /** The delivery's id (X-Palisade-Delivery), and its outbox row's. */
+  id: string;
   tenant: string;
   url: string;
   body: string;
   headers: Record<string, string>;
   attempt: number;
+  /** When its next try is due (ms since the epoch). */
+  dueAt: number;
   /** While it waits to be retried. */
   timer?: NodeJS.Timeout;
 }
+
+/** Where deliveries are kept until done, so that a crash loses none (OutboxKeeper). */
+export interface DeliveryKeeper {
+  queued(row: OutboxRow): void;
+  done(id: string): void;
+}
+
+const rowOf = (p: Pending): OutboxRow => ({ id: p.id, tenant: p.tenant, url: p.url, body: p.body, headers: p.headers, attempt: p.attempt, due_at: new Date(p.dueAt).toISOString() });
 
 /** `sha256=<hex HMAC-SHA256 of the body>`, as sent in X-Palisade-Signature. */
 export const signature = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
@@ -51,9 +64,36 @@ export class Webhooks {
   #inFlight = 0;
   #closed = false;
   readonly #closing = new AbortController();
+  /** Attempts connected now. */
+  readonly #active = new Set<Pending>();
+  #keeper: DeliveryKeeper | undefined;
 
   constructor(options: WebhookOptions) {
     this.#options = options;
+  }
+
+  /** Keeps every delivery in `keeper` from when it is queued until it is done. */
+  keepIn(keeper: DeliveryKeeper): void {
+    this.#keeper = keeper;
+  }
+
+  /** Every delivery under way, for the keeper to renew its leases. */
+  underWay(): OutboxRow[] {
+    return [...this.#waiting, ...this.#retrying, ...this.#active].map(rowOf);
+  }
+
+  /**
+   * Takes up a delivery a host queued before it died (or before this one restarted): it was
+   * accepted then, so it is not held to the caps again. At least once: it may have been made.
+   */
+  resume(row: OutboxRow): void {
+    if (this.#closed) return;
+    this.#inFlight++;
+    this.#perTenant.set(row.tenant, (this.#perTenant.get(row.tenant) ?? 0) + 1);
+    const pending: Pending = { id: row.id, tenant: row.tenant, url: row.url, body: row.body, headers: row.headers, attempt: row.attempt, dueAt: Date.parse(row.due_at) };
+    const wait = pending.dueAt - Date.now();
+    if (wait > 0) this.#retryIn(pending, wait);
+    else this.#due(pending);
   }
 
   /** Queues a delivery of `tenant`'s and returns at once. */
@@ -69,7 +109,9 @@ export class Webhooks {
     const headers = { "content-type": "application/json", "x-palisade-event": type, "x-palisade-delivery": delivery, "x-palisade-signature": signature(secret, body) };
     this.#inFlight++;
     this.#perTenant.set(tenant, queued + 1);
-    this.#due({ tenant, url, body, headers, attempt: 0 });
+    const pending: Pending = { id: delivery, tenant, url, body, headers, attempt: 0, dueAt: Date.now() };
+    this.#keeper?.queued(rowOf(pending));
+    this.#due(pending);
   }
 
   /** What is under way: deliveries not yet done, attempts waiting for a socket, and sockets held, in all and per tenant. */
@@ -95,7 +137,7 @@ export class Webhooks {
       clearTimeout(victim.timer);
       this.#retrying.delete(victim);
     }
-    this.#done(fullest);
+    this.#done(victim);
     this.#options.log(`approval webhook: the host's queue is full; dropped a delivery of tenant ${fullest} (${this.#perTenant.get(fullest) ?? 0} left) to make room for tenant ${tenant}'s`);
     return true;
   }
@@ -113,11 +155,14 @@ export class Webhooks {
       this.#waiting.splice(i, 1);
       this.#socketsUsed++;
       this.#sockets.set(next.tenant, held + 1);
+      this.#active.add(next);
       void this.#attempt(next);
     }
   }
 
-  #done(tenant: string): void {
+  #done(pending: Pending): void {
+    const { tenant } = pending;
+    this.#keeper?.done(pending.id);
     this.#inFlight--;
     const left = this.#perTenant.get(tenant)! - 1;
     if (left) this.#perTenant.set(tenant, left);
@@ -127,19 +172,26 @@ export class Webhooks {
   async #attempt(pending: Pending): Promise<void> {
     const { tenant, url, body, headers, attempt } = pending;
     const failure = await post({ url, body, headers, allowPrivate: this.#options.allowPrivate, signal: this.#closing.signal, ...(this.#options.attemptMs ? { deadlineMs: this.#options.attemptMs } : {}) });
+    this.#active.delete(pending);
     this.#socketsUsed--;
     const held = this.#sockets.get(tenant)! - 1;
     if (held) this.#sockets.set(tenant, held);
     else this.#sockets.delete(tenant);
     this.#pump();
-    if (failure === null || this.#closed) return this.#done(tenant);
+    // Closing: the delivery stays in the keeper, for the next host to make.
+    if (this.#closed) return;
+    if (failure === null) return this.#done(pending);
     const delays = this.#options.retryDelaysMs ?? RETRY_DELAYS_MS;
     const delay = delays[attempt];
     if (delay === undefined) {
-      this.#done(tenant);
+      this.#done(pending);
       return this.#options.log(`approval webhook: gave up on ${new URL(url).origin} after ${attempt + 1} tries: ${failure}`);
     }
-    const retry: Pending = { ...pending, attempt: attempt + 1 };
+    this.#retryIn({ ...pending, attempt: attempt + 1 }, delay);
+  }
+
+  #retryIn(retry: Pending, delay: number): void {
+    retry.dueAt = Date.now() + delay;
     retry.timer = setTimeout(() => {
       this.#retrying.delete(retry);
       delete retry.timer;

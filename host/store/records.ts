@@ -4,7 +4,7 @@ import { PalisadeError } from "../../sdk/index.ts";
 import type { LoggedDecisionInfo } from "../../sdk/api.ts";
 import type { ApprovalStatus } from "../../sdk/approvals.ts";
 import type { Role } from "../../sdk/api.ts";
-import type { ApprovalRecord, DecisionToLog, KeyRecord, ModuleRecord, ModuleVersionRecord, Retention, Scope } from "./store.ts";
+import type { ApprovalRecord, DecisionToLog, KeyRecord, OutboxRow, ModuleRecord, ModuleVersionRecord, Retention, Scope } from "./store.ts";
 import { MAX_LOGGED_REASON } from "./store.ts";
 
 /** A scope as (kind, id) columns; the tenant scope's id is ''. */
@@ -60,6 +60,13 @@ export function toKey(row: Record<string, unknown>): KeyRecord {
     ...(typeof row.agent === "string" ? { agent: row.agent } : {}),
   };
 }
+
+/** An outbox row from its row (headers are JSON text in SQLite, JSON in PostgreSQL). */
+export const toOutboxRow = (r: Record<string, unknown>): OutboxRow => ({
+  id: r.id as string, tenant: r.tenant as string, url: r.url as string, body: r.body as string,
+  headers: (typeof r.headers === "string" ? JSON.parse(r.headers) : r.headers) as Record<string, string>,
+  attempt: Number(r.attempt), due_at: r.due_at as string,
+});
 
 /** The failure of a decision whose accepted approval another decision used first. */
 export const approvalUsed = (id: string) => new PalisadeError("PAL_APPROVAL_USED", `approval ${id} was already used`);

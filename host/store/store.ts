@@ -238,6 +238,34 @@ export type StoreChange =
   | { kind: "approval"; tenant: string; id: string; event: "approval.created" | "approval.resolved" }
   | { kind: "reset" };
 
+/** A webhook delivery kept until it is done (the outbox): it survives a crash of its host. */
+export interface OutboxRow {
+  id: string;
+  tenant: string;
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  /** Tries made so far. */
+  attempt: number;
+  /** Not to be tried before this (ISO time). */
+  due_at: string;
+}
+
+/**
+ * Deliveries under way, each leased to the host that sends it. A host that dies stops renewing
+ * its leases; once they run out, another host (or the same one, restarted) takes the rows over:
+ * every delivery is made at least once.
+ */
+export interface OutboxStore {
+  add(row: OutboxRow, owner: string, leaseUntil: Date): Promise<void>;
+  /** The host is done with it: delivered, or given up on. */
+  remove(id: string): Promise<void>;
+  /** Keeps `owner`'s leases on these rows until `until`; the next try is due at the time given. */
+  renew(owner: string, rows: readonly { id: string; attempt: number; due_at: string }[], until: Date): Promise<void>;
+  /** Leases to `owner` up to `limit` rows whose lease has run out (a host that died), oldest first. */
+  takeOver(owner: string, now: Date, until: Date, limit: number): Promise<OutboxRow[]>;
+}
+
 export interface Store {
   readonly tenants: TenantStore;
   readonly keys: KeyStore;
@@ -247,6 +275,7 @@ export interface Store {
   readonly sessions: SessionStore;
   readonly decisions: DecisionStore;
   readonly approvals: ApprovalStore;
+  readonly outbox: OutboxStore;
   /** True while the store can serve requests. */
   healthy(): boolean;
   /**

@@ -3,7 +3,7 @@
 // fresh, empty store.
 import { describe, expect, it } from "vitest";
 import type { Decision } from "palisade/sdk";
-import { MAX_MODULE_VERSIONS, MAX_STATE_BYTES, type ApprovalRecord, type Store } from "../../host/store/store.ts";
+import { MAX_MODULE_VERSIONS, MAX_STATE_BYTES, type ApprovalRecord, type OutboxRow, type Store } from "../../host/store/store.ts";
 
 const approval = (id: string, expires_at: string, extra: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
   id, tenant: "acme", status: "pending", session_id: "s", agent: null, decision_id: `d-${id}`, fingerprint: "f", event: { type: "tool_call" },
@@ -194,6 +194,27 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.sessions.owner("acme", "s", "key_b", 3600, true)).toBe("key_b");
       await store.close();
     });
+
+    it("keeps the webhook outbox: rows are leased, renewed, taken over once the lease runs out, and removed", async () => {
+      const store = await withTenant();
+      const row = (id: string): OutboxRow => ({ id, tenant: "acme", url: "https://example.com/hook", body: "{}", headers: { "x-a": "1" }, attempt: 0, due_at: "2026-01-01T00:00:00.000Z" });
+      const t0 = new Date("2026-06-01T00:00:00.000Z");
+      const later = (s: number) => new Date(t0.getTime() + s * 1000);
+      await store.outbox.add(row("d1"), "host-a", later(30));
+      await store.outbox.add(row("d2"), "host-a", later(30));
+      // Host A lives: nothing to take over; it renews d1 (with its next try) and lets d2 lapse.
+      expect(await store.outbox.takeOver("host-b", later(10), later(40), 10)).toEqual([]);
+      await store.outbox.renew("host-a", [{ id: "d1", attempt: 2, due_at: "2026-06-01T00:01:00.000Z" }], later(90));
+      const taken = await store.outbox.takeOver("host-b", later(60), later(90), 10);
+      expect(taken).toEqual([row("d2")]);
+      // Host B has d2 now: A's renewal of it does nothing; d1 is still A's, with its new try.
+      await store.outbox.renew("host-a", [{ id: "d2", attempt: 5, due_at: "2026-06-01T00:09:00.000Z" }], later(200));
+      expect(await store.outbox.takeOver("host-c", later(95), later(120), 10)).toEqual([row("d2"), { ...row("d1"), attempt: 2, due_at: "2026-06-01T00:01:00.000Z" }]);
+      await store.outbox.remove("d1");
+      await store.outbox.remove("d2");
+      expect(await store.outbox.takeOver("host-d", later(1e5), later(2e5), 10)).toEqual([]);
+      await store.close();
+  });
 
     it("keeps approvals: one answer and one use each, a person only before the deadline, the clock only after", async () => {
       const store = await withTenant();

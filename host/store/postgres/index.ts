@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { PalisadeError } from "../../../sdk/index.ts";
 import type { Store, StoreChange } from "../store.ts";
+import { PgOutbox } from "./outbox.ts";
 import { PgApprovals } from "./approvals.ts";
 import { PgBindings } from "./bindings.ts";
 import { ChangeFeed } from "./changes.ts";
@@ -43,6 +44,7 @@ export class PostgresStore implements Store {
   readonly sessions: PgSessions;
   readonly decisions: PgDecisions;
   readonly approvals: PgApprovals;
+  readonly outbox: PgOutbox;
 
   private constructor(db: Database, feed: ChangeFeed) {
     this.#db = db;
@@ -57,6 +59,7 @@ export class PostgresStore implements Store {
     this.limits = new PgLimits(db);
     this.decisions = new PgDecisions(db, this.sessions);
     this.approvals = new PgApprovals(db);
+    this.outbox = new PgOutbox(db);
     feed.subscribe((change) => this.#forget(change));
   }
 

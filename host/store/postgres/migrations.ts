@@ -149,6 +149,19 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, session_id)
   );
   CREATE INDEX session_owners_by_expiry ON session_owners (expires_at);
+  CREATE TABLE webhook_outbox (
+    id text PRIMARY KEY,
+    tenant text NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    url text NOT NULL,
+    body text NOT NULL,
+    headers json NOT NULL,
+    attempt integer NOT NULL,
+    due_at text NOT NULL,
+    owner text NOT NULL,
+    lease_until text NOT NULL,
+    seq bigserial NOT NULL
+  );
+  CREATE INDEX webhook_outbox_by_lease ON webhook_outbox (lease_until);
   `,
 ];
 

@@ -8,6 +8,7 @@ import { Database } from "./database.ts";
 import { SqliteDecisions } from "./decisions.ts";
 import { SqliteLimits } from "./limits.ts";
 import { SqliteModules } from "./modules.ts";
+import { SqliteOutbox } from "./outbox.ts";
 import { SqliteSessions } from "./sessions.ts";
 import { SqliteKeys, SqliteTenants } from "./tenants.ts";
 
@@ -21,6 +22,7 @@ export class SqliteStore implements Store {
   readonly sessions: SqliteSessions;
   readonly decisions: SqliteDecisions;
   readonly approvals: SqliteApprovals;
+  readonly outbox: SqliteOutbox;
 
   constructor(dataDir: string) {
     this.#db = new Database(dataDir);
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
     this.limits = new SqliteLimits(this.#db);
     this.decisions = new SqliteDecisions(this.#db, this.sessions);
     this.approvals = new SqliteApprovals(this.#db);
+    this.outbox = new SqliteOutbox(this.#db);
   }
 
   // One host owns the data directory (the lock): every change is this host's own.

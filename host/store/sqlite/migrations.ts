@@ -177,5 +177,18 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant, session_id)
   );
   CREATE INDEX session_owners_by_expiry ON session_owners (expires_at);
+  CREATE TABLE webhook_outbox (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    due_at TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    lease_until TEXT NOT NULL,
+    seq INTEGER NOT NULL
+  );
+  CREATE INDEX webhook_outbox_by_lease ON webhook_outbox (lease_until);
   `,
 ];
