@@ -27,14 +27,8 @@ const MAX_QUEUED_PER_TENANT = 100;
 export const MAX_SOCKETS = 32;
 export const MAX_SOCKETS_PER_TENANT = 4;
 
-interface Pending {
-  /** The delivery's id (X-Palisade-Delivery), and its outbox row's. */
-  id: string;
-  tenant: string;
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  attempt: number;
+/** A delivery under way: its outbox row, with its next try as a time, and its retry timer. */
+interface Pending extends Omit<OutboxRow, "due_at"> {
   /** When its next try is due (ms since the epoch). */
   dueAt: number;
   /** While it waits to be retried. */
