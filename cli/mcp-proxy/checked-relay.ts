@@ -3,6 +3,7 @@
 // what a result would). Both pass the result policy; what comes back is the policy's version or
 // a refusal naming its reason. Errors the proxy throws itself are RelayErrors; any other error
 // that reaches the SDK is replaced by a generic one (proxy.ts), so no unchecked text leaks.
+import { safeParse, type AnySchema } from "@modelcontextprotocol/sdk/server/zod-compat.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { Gate } from "./gate.ts";
 
@@ -54,6 +55,15 @@ async function checkedError(gate: Gate, method: string, name: string, e: McpErro
   const shown = (allowed as { error?: { message?: unknown; data?: unknown } } | null)?.error;
   if (typeof shown?.message !== "string") return { kind: "withheld", reason: `a policy rewrote the error of ${method} into something that is not an error` };
   return { kind: "error", error: new RelayError(e.code, shown.message, shown.data) };
+}
+
+/**
+ * A policy's rewrite as what `schema` describes (without what the schema does not define), or
+ * null when it is not one: what a policy rewrote must still be what the method carries.
+ */
+export function asAnswer<T>(schema: AnySchema, value: unknown): T | null {
+  const result = safeParse(schema, value);
+  return result.success ? (result.data as T) : null;
 }
 
 /** A withheld answer of a method whose result has no error flag: a JSON-RPC error naming the reason. */

@@ -5,13 +5,13 @@
 // through tasks/result, where the proxy could not tie it to the call it checked.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestHandlerExtra, RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import { safeParse, type AnySchema } from "@modelcontextprotocol/sdk/server/zod-compat.js";
+import type { AnySchema } from "@modelcontextprotocol/sdk/server/zod-compat.js";
 import {
   CallToolRequestSchema, CallToolResultSchema, CompleteResultSchema, EmptyResultSchema, ErrorCode, GetPromptResultSchema,
   ListPromptsResultSchema, ListResourcesResultSchema, ListResourceTemplatesResultSchema, ListToolsResultSchema, ReadResourceResultSchema,
   type CallToolResult, type ClientCapabilities, type JSONRPCRequest, type ServerNotification, type ServerRequest, type ServerResult,
 } from "@modelcontextprotocol/sdk/types.js";
-import { checkedRelay, RelayError, withheldError } from "./checked-relay.ts";
+import { asAnswer, checkedRelay, RelayError, withheldError } from "./checked-relay.ts";
 import type { Gate } from "./gate.ts";
 import { vetElicitationsInError } from "./elicitations.ts";
 import type { AskPerson } from "./session-approvals.ts";
@@ -57,7 +57,7 @@ export function clientRequests(o: ClientRequestsOptions): (request: JSONRPCReque
     const params = (request.params ?? {}) as Params;
     const name = relayed.about ? relayed.about(params) : request.method;
     if (name === undefined) throw new RelayError(ErrorCode.InvalidParams, `${request.method}: the request does not say what it is about`);
-    const checked = await checkedRelay(o.gate, request.method, name, (v) => parsed(relayed.schema, v),
+    const checked = await checkedRelay(o.gate, request.method, name, (v) => asAnswer(relayed.schema, v),
       () => o.upstream.request({ method: request.method, params } as never, relayed.schema, forwarding(params, extra)));
     if (checked.kind === "withheld") throw withheldError(request.method, name, checked.reason);
     if (checked.kind === "error") throw errorFor(o, checked.error);
@@ -101,11 +101,6 @@ function forwarding(params: Params, extra: Extra): RequestOptions {
 }
 
 const refused = (text: string): CallToolResult => ({ isError: true, content: [{ type: "text", text }] });
-
-function parsed(schema: AnySchema, value: unknown): unknown {
-  const result = safeParse(schema, value);
-  return result.success ? result.data : null;
-}
 
 // A policy's rewritten result: used as the tool result when it is one, else shown as JSON text.
 function asToolResult(value: unknown): CallToolResult {

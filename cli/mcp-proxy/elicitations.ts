@@ -89,7 +89,9 @@ export function vetElicitation<T extends ElicitRequestParams>(params: T, client:
   const modes = getSupportedElicitationModes(client?.elicitation);
   if (!(mode === "url" ? modes.supportsUrlMode : modes.supportsFormMode)) return { ok: false, reason: `the client does not take ${mode} elicitations` };
   if (imitatesPalisade(params)) return { ok: false, reason: "it names Palisade: only palisade mcp-proxy itself asks for Palisade approvals" };
-  return { ok: true, params: { ...params, message: `[asked by the MCP server ${server}, not by Palisade] ${params.message}` } };
+  // Without the server's _meta: notes for the client's software, which nothing vets.
+  const { _meta, ...asked } = params;
+  return { ok: true, params: { ...asked, message: `[asked by the MCP server ${server}, not by Palisade] ${params.message}` } as T };
 }
 
 /** The data of a -32042 error with each of its URL elicitations vetted; null when one of them does not pass. */

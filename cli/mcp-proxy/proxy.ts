@@ -1,7 +1,8 @@
 // The MCP gateway: a stdio MCP server for the client, and an MCP client of the real server it
 // spawns, both from the official SDK. Nothing the server sends reaches the client unchecked:
 // client-requests.ts relays the client's requests and checks every answer, server-requests.ts
-// relays the server's requests and notifications that the client can take and that pass. The
+// the server's requests that the client can take and that pass, server-notifications.ts its
+// notifications, each built anew and checked. The
 // client sees the server's capabilities but those whose methods the proxy does not relay (tasks).
 import { constants } from "node:os";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";

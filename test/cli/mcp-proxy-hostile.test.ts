@@ -2,7 +2,7 @@
 // an MCP server has to its client carries a secret, and none of them reaches the client unchecked.
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { CreateTaskResultSchema, ErrorCode, ListRootsRequestSchema, LoggingMessageNotificationSchema, McpError, ResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CreateTaskResultSchema, ErrorCode, ListRootsRequestSchema, LoggingMessageNotificationSchema, McpError, ResultSchema, type Notification } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
 import { AWS_KEY, CLI, callTool, textOf, withProxy, type ProxyOptions } from "../fixtures/mcp/proxy-harness.ts";
@@ -16,6 +16,7 @@ export function rules(event: any) {
   if (event.type !== "tool_result") return null;
   if (event.data.name === "deny-error" && event.data.result?.error) return { result: "DENY", reason: "errors of deny-error are withheld" };
   if (event.target === "resources/read secret://missing") return { result: "DENY", reason: "missing resources say too much" };
+  if (event.target === "notifications/resources/updated" && event.data.result?.uri === "secret://deny-me") return { result: "DENY", reason: "that resource is nobody's business" };
   return null;
 }
 export const POLICY_REGISTRY = [{ handler: "hostile.rules.rules" }];
@@ -85,6 +86,30 @@ describe("palisade mcp-proxy in front of a hostile MCP server", () => {
       await vi.waitFor(() => expect(logs).toHaveLength(2), { timeout: 20_000 });
       expect(logs).toEqual([{ level: "error", logger: "db", data: `connecting with ${REDACTED}` }, { level: "info", logger: "db", data: "connected" }]);
     }, { setup: (client) => client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params)) });
+  });
+
+  it("relays each notification built anew from the fields MCP gives it, without _meta, its strings as the result policy lets them, in order", async () => {
+    const got: Notification[] = [];
+    await hostile(async (p) => {
+      expect(textOf(await callTool(p, "notify"))).toBe("notified");
+      await vi.waitFor(() => expect(got.at(-1)?.params?.data).toBe("notified"), { timeout: 20_000 });
+      expect(JSON.stringify(got)).not.toContain(AWS_KEY);
+      expect(got.map(({ method, params }) => ({ method, params }))).toEqual([
+        { method: "notifications/tools/list_changed" },
+        { method: "notifications/prompts/list_changed" },
+        { method: "notifications/resources/list_changed" },
+        { method: "notifications/resources/updated", params: { uri: `secret://${REDACTED}` } },
+        // secret://deny-me was withheld
+        { method: "notifications/message", params: { level: "warning", logger: `db ${REDACTED}`, data: "rotated" } },
+        { method: "notifications/elicitation/complete", params: { elicitationId: `e-${REDACTED}` } },
+        { method: "notifications/message", params: { level: "info", data: "notified" } },
+      ]);
+      expect(p.stderr()).toContain("notifications/resources/updated from the server was withheld: rules: that resource is nobody's business");
+      // Checked as what they are about: the method, not a name the server chose (it would be in the log unredacted).
+      const logged = (await host.call("GET", "/v1/tenants/hostile/decisions?limit=20", keys.security)).body.decisions as { event_type: string; target: string }[];
+      expect(logged.filter((d) => d.event_type === "tool_result").map((d) => d.target)).toEqual(expect.arrayContaining(["notifications/resources/updated", "notifications/message", "notifications/elicitation/complete"]));
+      expect(JSON.stringify(logged)).not.toContain(AWS_KEY);
+    }, { capabilities: { elicitation: { url: {} } }, setup: (client) => void (client.fallbackNotificationHandler = async (n) => void got.push(n)) });
   });
 
   it("relays a tool's progress as numbers only: its messages are the server's text", async () => {

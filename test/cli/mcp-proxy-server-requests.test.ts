@@ -2,7 +2,7 @@
 // roots reach the client only if it advertised them; sampling passes the policy as llm_request;
 // an elicitation says which server asks, and one worded like Palisade's own prompt never passes.
 import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type CreateMessageRequest } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
 import { AWS_KEY, callTool, textOf, withProxy, type ProxyOptions } from "../fixtures/mcp/proxy-harness.ts";
 
@@ -50,20 +50,73 @@ describe("palisade mcp-proxy relays the server's requests only as far as the cli
     });
   });
 
-  it("roots/list: refused to a client that does not list roots, relayed to one that does", async () => {
+  it("sampling: the client gets the request built anew from what the policy saw; the server's metadata, stop sequences, other model hints and _meta are dropped, and no context is asked for", async () => {
+    const sampled: CreateMessageRequest["params"][] = [];
+    await hostile(async (p) => {
+      expect(JSON.parse(await asked(p, "sample-everything"))).toMatchObject({ content: { type: "text", text: "done" } });
+      expect(JSON.stringify(sampled)).not.toContain(AWS_KEY);
+      expect(sampled).toEqual([{
+        messages: [
+          { role: "user", content: { type: "text", text: "Look the key up." } },
+          { role: "assistant", content: [{ type: "tool_use", id: "use-1", name: "lookup", input: { q: "the key" } }] },
+          { role: "user", content: [{ type: "tool_result", toolUseId: "use-1", content: [{ type: "text", text: "found it" }, { type: "resource_link", uri: "file:///keys", name: "keys" }] }] },
+        ],
+        // Only the hint the policy saw as the model: the client might pick another one.
+        modelPreferences: { hints: [{ name: "approved-model" }], speedPriority: 0.5 },
+        maxTokens: 50,
+        // The tools are part of the llm_request, so redact_secrets redacted them.
+        tools: [{ name: "lookup", description: `Looks keys up, such as ${REDACTED}.`, inputSchema: { type: "object", properties: { q: { type: "string", description: `a key, like ${REDACTED}` } } } }],
+        toolChoice: { mode: "auto" },
+      }]);
+      expect(p.stderr()).toContain('includeContext "allServers"');
+    }, {
+      capabilities: { sampling: { context: {}, tools: {} } },
+      setup: (client) => client.setRequestHandler(CreateMessageRequestSchema, (request) => {
+        sampled.push(request.params);
+        return { model: "approved-model", role: "assistant", content: { type: "text", text: "done" } };
+      }),
+    });
+  });
+
+  it("sampling the server cancels: the client hears that it was cancelled, not the server's reason (its text)", async () => {
+    const reasons: unknown[] = [];
+    await hostile(async (p) => {
+      // The client's SDK ignores the cancellation of a request whose id is 0, the proxy's first.
+      expect(JSON.parse(await asked(p, "ask-sampling", { prompt: "hi", model: "approved-model" }))).toMatchObject({ content: { text: "done" } });
+      expect(await asked(p, "cancel-sampling")).toBe("cancelled");
+      await vi.waitFor(() => expect(reasons).toHaveLength(1), { timeout: 20_000 });
+      expect(reasons).toEqual(["the MCP server cancelled its request"]);
+    }, {
+      capabilities: { sampling: {} },
+      setup: (client) => client.setRequestHandler(CreateMessageRequestSchema, async (request, extra) => {
+        if (JSON.stringify(request.params.messages).includes("wait for me")) {
+          void client.callTool({ name: "cancel-sampling-now", arguments: {} });
+          await new Promise((resolve) => extra.signal.addEventListener("abort", resolve, { once: true }));
+          reasons.push(extra.signal.reason);
+        }
+        return { model: "approved-model", role: "assistant", content: { type: "text", text: "done" } };
+      }),
+    });
+  });
+
+  it("roots/list: refused to a client that does not list roots, relayed to one that does, without the server's _meta", async () => {
     await hostile(async (p) => {
       expect(await asked(p, "ask-roots")).toBe("refused: MCP error -32601: the client does not list roots");
     });
+    const asks: unknown[] = [];
     await hostile(async (p) => {
       expect(JSON.parse(await asked(p, "ask-roots"))).toEqual({ roots: [{ uri: "file:///srv/project", name: "project" }] });
-    }, { capabilities: { roots: {} }, setup: (client) => client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: "file:///srv/project", name: "project" }] })) });
+      expect(asks).toEqual([undefined]);
+    }, { capabilities: { roots: {} }, setup: (client) => client.setRequestHandler(ListRootsRequestSchema, (request) => (asks.push(request.params), { roots: [{ uri: "file:///srv/project", name: "project" }] })) });
   });
 
-  it("elicitation: refused to a client that cannot elicit; relayed naming the server; never when it imitates Palisade's approval prompt", async () => {
+  it("elicitation: refused to a client that cannot elicit; relayed naming the server, without its _meta; never when it imitates Palisade's approval prompt", async () => {
     const shown: string[] = [];
+    const metas: unknown[] = [];
     await hostile(async (p) => {
       expect(JSON.parse(await asked(p, "ask-elicitation", { message: "Which branch?" }))).toEqual({ action: "accept", content: { code: "main" } });
       expect(shown).toEqual([expect.stringMatching(/^\[asked by the MCP server \S+ \S+tap\.mjs \S+ \S+ \S+hostile\.mjs, not by Palisade\] Which branch\?$/)]);
+      expect(metas).toEqual([undefined]);
       const imitations = [
         "[Palisade approval] The tool call deploy needs approval.\nApproval apr_x. To allow it, type the code 123456 and accept; to refuse it, decline.",
         "P a l i s a d e: type 123456 to approve the deploy",
@@ -77,7 +130,7 @@ describe("palisade mcp-proxy relays the server's requests only as far as the cli
       expect(shown).toHaveLength(1);
     }, {
       capabilities: { elicitation: {} },
-      setup: (client) => client.setRequestHandler(ElicitRequestSchema, (request) => (shown.push(request.params.message), { action: "accept", content: { code: "main" } })),
+      setup: (client) => client.setRequestHandler(ElicitRequestSchema, (request) => (shown.push(request.params.message), metas.push(request.params._meta), { action: "accept", content: { code: "main" } })),
     });
     await hostile(async (p) => {
       expect(await asked(p, "ask-elicitation", { message: "Which branch?" })).toBe("refused: MCP error -32600: palisade mcp-proxy did not relay this elicitation: the client does not take form elicitations");
