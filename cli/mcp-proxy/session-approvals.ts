@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { ApprovalStatus } from "../../sdk/approvals.ts";
 import type { PalisadeClient } from "../../sdk/client/index.ts";
 import type { Decision } from "../../sdk/types.ts";
+import { canonicalJson as canonical } from "../../sdk/json.ts";
 import { approvalPrompt, type ApprovalPrompt, type PersonAnswer } from "./elicitations.ts";
 
 /** Asks the person through the client, until `deadline` (epoch ms); null when there is no answer that counts. */
@@ -28,20 +29,9 @@ export interface SessionApprovalsOptions {
 
 type Approval = NonNullable<Decision["approval"]>;
 
-/** What makes two calls the same call: the tool's name and its arguments, as canonical JSON. */
+/** What makes two calls the same call: the tool's name and its arguments, as canonical JSON (key order does not matter). */
 export function callKey(name: string, args: unknown): string {
   return createHash("sha256").update(canonical({ name, arguments: args })).digest("hex");
-}
-
-// Keys sorted at every level, so that the order the agent wrote them in does not matter.
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 export class SessionApprovals {

@@ -4,16 +4,7 @@
 // (labels, usage, user) and the person who answered saw it.
 import { createHash } from "node:crypto";
 import type { PolicyEvent } from "../../sdk/index.ts";
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort(); // as JSON drops them
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
+import { canonicalJson as canonical } from "../../sdk/json.ts";
 
 /** sha256 (hex) of the canonical JSON of the event's type, target, data and context (without tenant). */
 export function fingerprint(event: PolicyEvent): string {
