@@ -89,7 +89,9 @@ export async function buildServer(options: ServerOptions): Promise<PalisadeServe
     requestTimeout: config.requestTimeoutMs,
     // Unknown fields are refused (not silently dropped); events fail against their own type.
     // verbose: errors carry their schema, so an unknown field is answered with the allowed ones.
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, discriminator: true, verbose: true } },
+    // coerceTypes true, not fastify's "array": a one-item array where a schema allows a string
+    // (llm_request content) must reach policies as the array the agent sent, not as its item.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, discriminator: true, verbose: true, coerceTypes: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const store = options.store ?? (config.storeUrl ? await PostgresStore.open(config.storeUrl, { log: (m) => app.log.warn(m) }) : new SqliteStore(config.dataDir));
 
