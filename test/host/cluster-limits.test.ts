@@ -1,6 +1,7 @@
 // Several hosts on one PostgreSQL database, at their edges: a per-session limit holds exactly
-// however the calls are split between hosts, and a host whose change feed is down never answers
-// from a cache it cannot keep current (a binding added on another host meanwhile still denies).
+// however the calls are split between hosts, a host whose change feed is down never answers
+// from a cache it cannot keep current (a binding added on another host meanwhile still denies),
+// and the webhook deliveries of a host that dies are made by another.
 import { writeFileSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import path from "node:path";
@@ -8,7 +9,8 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/host.ts";
 import { TestPostgres } from "../helpers/postgres.ts";
-import { serve, type ServedHost } from "../helpers/serve.ts";
+import { killHard, serve, type ServedHost } from "../helpers/serve.ts";
+import { createServer as createHttpServer } from "node:http";
 
 let pg: TestPostgres;
 let config: string;
@@ -16,7 +18,7 @@ beforeAll(async () => {
   pg = await TestPostgres.start();
   config = path.join(tempDir(), "palisade.yaml");
   // A generous time limit: these tests count decisions; a timeout's DENY would be miscounted.
-  writeFileSync(config, "workers: 1\nlog_level: error\nmax_inflight_per_tenant: 256\nlimits: { timeout_ms: 1000 }\n");
+  writeFileSync(config, "workers: 1\nlog_level: error\nmax_inflight_per_tenant: 256\nlimits: { timeout_ms: 1000 }\napproval_webhook_private_networks: true\n");
 });
 afterAll(() => pg?.stop());
 
@@ -133,6 +135,38 @@ describe("a host whose change feed is down", () => {
       expect((await evaluate(b, "stale", keys.agent, call("shell", "after"))).body.result).toBe("DENY");
     } finally {
       await proxy.close();
+    }
+  }, 120_000);
+});
+
+describe("a host that dies with webhook deliveries under way", () => {
+  it("leaves them in the outbox, and another host makes them once their lease has run out", async () => {
+    let up = false;
+    const got: { id: string; status: number }[] = [];
+    const receiver = createHttpServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        got.push({ id: String(req.headers["x-palisade-delivery"]), status: up ? 200 : 503 });
+        res.writeHead(up ? 200 : 503).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    try {
+      const url = await pg.database();
+      const [a, b] = await Promise.all([serve(["--store", url, "--config", config]), serve(["--store", url, "--config", config])]);
+      const keys = await tenant(a, "handed");
+      expect((await a.call("PATCH", "/v1/tenants/handed", { settings: { approval_webhook: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook` } }, keys.security)).status).toBe(200);
+      expect((await a.call("PUT", "/v1/tenants/handed/bindings/ask", { handler: "palisade.builtins.ask_tools", params: { tools: ["deploy"] } }, keys.security)).status).toBe(201);
+      expect((await evaluate(a, "handed", keys.agent, call("deploy", "s"))).body.result).toBe("ASK");
+      await expect.poll(() => got.length, { timeout: 20_000 }).toBeGreaterThan(0);
+      const id = got[0]!.id;
+      await killHard(a);
+      up = true;
+      // A's lease (30 s) runs out; B looks every 5 s.
+      await expect.poll(() => got.some((g) => g.id === id && g.status === 200), { timeout: 60_000, interval: 500 }).toBe(true);
+      expect(b.child.exitCode).toBeNull();
+    } finally {
+      await new Promise<void>((r) => receiver.close(() => r()));
     }
   }, 120_000);
 });
