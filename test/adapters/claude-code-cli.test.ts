@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allText, runClaude, startFakeAnthropic, stopAllClaude, text, toolResults, toolUse, type ClaudeRun, type FakeAnthropic, type Turn } from "../helpers/fake-anthropic.ts";
 import { startHost, tenantWithKeys, type TestHost } from "../helpers/host.ts";
+import { createRequire } from "node:module";
 
 const CLI = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 const TENANT = "cc";
@@ -109,6 +110,7 @@ beforeAll(async () => {
   };
   await bind("no-bash", { handler: "palisade.builtins.block_tools", params: { tools: ["Bash"] } });
   await bind("secrets", { handler: "palisade.builtins.redact_secrets" });
+  await bind("no-tiny-image", { handler: "palisade.builtins.block_tools", params: { tools: ["get-tiny-image"] } });
   const stopped = await startHost();
   stoppedUrl = stopped.url;
   await stopped.close();
@@ -214,5 +216,38 @@ describe("Claude Code 2.1.328 with the host's HTTP hook route", () => {
     });
     expect(resultOf(o).text).toContain("GITHUB_TOKEN=[REDACTED:github_token]");
     for (const request of o.fake.requests) expect(allText(request)).not.toContain(TOKEN);
+  });
+});
+
+describe("Claude Code 2.1.328 with palisade mcp-proxy (as --print-config writes it)", () => {
+  const EVERYTHING = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-everything/dist/index.js");
+
+  async function mcpConfig(): Promise<string> {
+    const args = [CLI, "mcp-proxy", "--print-config", "--name", "everything", "--url", host.url, "--tenant", TENANT, "--", process.execPath, EVERYTHING, "stdio"];
+    const printed = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, args, { env: { ...process.env, PALISADE_KEY: "" }, timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }));
+    });
+    if (printed.code !== 0) throw new Error(`--print-config failed (${printed.code}): ${printed.stderr}`);
+    return printed.stdout;
+  }
+
+  it("a blocked MCP tool is refused by the proxy, an allowed one answers, the key comes from the environment", { timeout: TEST_MS }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "palisade-cc-mcp-"));
+    try {
+      const config = path.join(dir, "mcp.json");
+      writeFileSync(config, await mcpConfig());
+      const o = await session({
+        settings: { hooks: {} }, key: keys.agent,
+        args: ["--mcp-config", config, "--allowedTools", "mcp__everything__get-tiny-image,mcp__everything__echo"],
+        turns: () => [toolUse("mcp__everything__get-tiny-image", {}), toolUse("mcp__everything__echo", { message: "hello" })],
+      });
+      const [blocked] = toolResults(o.fake.main()[1]!);
+      expect(blocked).toMatchObject({ is_error: true, text: expect.stringContaining("Palisade denied get-tiny-image: no-tiny-image: Tool get-tiny-image is blocked.") });
+      const echoed = toolResults(o.fake.main()[2]!).at(-1); // the history holds the first result too
+      expect(echoed).toMatchObject({ text: expect.stringContaining("Echo: hello") });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
