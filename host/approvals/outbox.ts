@@ -26,6 +26,8 @@ export class OutboxKeeper implements DeliveryKeeper {
   readonly #owner = randomUUID();
   readonly #timer: NodeJS.Timeout;
   #first = true;
+  /** Rows being written: a delivery done before its row was stored is removed after it is. */
+  readonly #adding = new Map<string, Promise<void>>();
 
   constructor(store: OutboxStore, webhooks: Webhooks, options: OutboxOptions) {
     this.#store = store;
@@ -37,11 +39,18 @@ export class OutboxKeeper implements DeliveryKeeper {
   }
 
   queued(row: OutboxRow): void {
-    this.#store.add(row, this.#owner, new Date(Date.now() + LEASE_MS)).catch((e: Error) => this.#options.log(`approval webhook: delivery ${row.id} not kept in the outbox (a crash now would lose it): ${e.message}`));
+    const adding = this.#store.add(row, this.#owner, new Date(Date.now() + LEASE_MS))
+      .catch((e: Error) => this.#options.log(`approval webhook: delivery ${row.id} not kept in the outbox (a crash now would lose it): ${e.message}`))
+      .finally(() => this.#adding.delete(row.id));
+    this.#adding.set(row.id, adding);
   }
 
   done(id: string): void {
-    this.#store.remove(id).catch((e: Error) => this.#options.log(`approval webhook: delivery ${id} stays in the outbox (it may be made again): ${e.message}`));
+    // After its row is written: a remove that overtook the insert would leave the row behind,
+    // and the delivery would be made again once its lease ran out.
+    void (this.#adding.get(id) ?? Promise.resolve())
+      .then(() => this.#store.remove(id))
+      .catch((e: Error) => this.#options.log(`approval webhook: delivery ${id} stays in the outbox (it may be made again): ${e.message}`));
   }
 
   /** Renews this host's leases, and takes over deliveries whose host died. */

@@ -139,6 +139,38 @@ describe("a host whose change feed is down", () => {
   }, 120_000);
 });
 
+describe("the outbox of a host that lives", () => {
+  it("keeps nothing once a delivery is made, however fast the receiver answers", async () => {
+    const got: string[] = [];
+    const receiver = createHttpServer((req, res) => {
+      req.resume();
+      req.on("end", () => (got.push(String(req.headers["x-palisade-delivery"])), res.writeHead(204).end()));
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    try {
+      const url = await pg.database();
+      const a = await serve(["--store", url, "--config", config]);
+      const keys = await tenant(a, "drained");
+      expect((await a.call("PATCH", "/v1/tenants/drained", { settings: { approval_webhook: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook` } }, keys.security)).status).toBe(200);
+      expect((await a.call("PUT", "/v1/tenants/drained/bindings/ask", { handler: "palisade.builtins.ask_tools", params: { tools: ["deploy"] } }, keys.security)).status).toBe(201);
+      for (let i = 0; i < 5; i++) expect((await evaluate(a, "drained", keys.agent, call("deploy", `s${i}`))).body.result).toBe("ASK");
+      await expect.poll(() => got.length, { timeout: 20_000 }).toBe(5);
+      // A row left behind would be made again once its lease ran out, by whichever host.
+      const db = new Client({ connectionString: url });
+      await db.connect();
+      try {
+        await expect.poll(async () => (await db.query("SELECT count(*)::int AS n FROM webhook_outbox")).rows[0].n, { timeout: 10_000 }).toBe(0);
+        await new Promise((r) => setTimeout(r, 1000));
+        expect((await db.query("SELECT count(*)::int AS n FROM webhook_outbox")).rows[0].n).toBe(0);
+      } finally {
+        await db.end();
+      }
+    } finally {
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
+  }, 120_000);
+});
+
 describe("a host that dies with webhook deliveries under way", () => {
   it("leaves them in the outbox, and another host makes them once their lease has run out", async () => {
     let up = false;
