@@ -2,9 +2,9 @@
 // threshold is crossed, DENY at the cap.
 //
 // Consent comes from a person, never from the agent. The ASK carries the state_updates that
-// record the crossed thresholds as acknowledged; the host holds them back (DESIGN §1) and
+// record the crossed thresholds as acknowledged; the host holds them back (docs/design.md, "The policy model") and
 // applies them once, when an approver accepts the approval and the agent resumes with it
-// (DESIGN, approvals). Until then every evaluation sees the old state and asks again. Nothing
+// (docs/design.md, "Approvals"). Until then every evaluation sees the old state and asks again. Nothing
 // in the event (a label, a flag) can acknowledge a threshold: the agent writes the event.
 import type { PolicyEvent, PolicyResponse, RegistryEntry, StateUpdate } from "palisade/sdk";
 

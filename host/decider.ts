@@ -5,6 +5,7 @@
 // An ASK raises an approval; a resume with an accepted one lifts the ASK of the bindings that
 // asked, and applies the state updates that ASK held back, once.
 import type { BindingStateUpdates, Decision, PolicyEvent } from "../sdk/index.ts";
+import type { TenantSettings } from "../sdk/api.ts";
 import type { Runtime } from "../runtime/index.ts";
 import { isBuiltin, KeyedSerial, type Catalog } from "./catalog/index.ts";
 import type { HostConfig } from "./config.ts";
@@ -103,31 +104,32 @@ export class Decider {
    * See DecideOptions for dry runs and clients that ask their own users.
    */
   async decide(tenant: string, sent: PolicyEvent, options: DecideOptions = {}): Promise<HostDecision> {
-    const event = options.caller ? await asSentBy(options.caller, sent, (await this.#store.tenants.get(tenant))!.settings, this.#store.sessions, { dryRun: options.dryRun ?? false }) : sent;
+    // Read once: who may send the event, and then the decision itself, go by the same settings.
+    const { settings } = (await this.#store.tenants.get(tenant))!;
+    const event = options.caller ? await asSentBy(options.caller, sent, settings, this.#store.sessions, { dryRun: options.dryRun ?? false }) : sent;
     const session = event.context?.session_id;
-    if (session === undefined || options.dryRun) return this.#decide(tenant, event, options);
+    if (session === undefined || options.dryRun) return this.#decide(tenant, event, settings, options);
     // One at a time per session: in this process (KeyedSerial), and across hosts (the store's
     // lock, taken before the session's state is read and released once the decision committed).
     return this.#sessions.run(`${tenant}\0${session}`, async () => {
       const lock = await this.#store.sessions.lock(tenant, session);
       try {
-        return await this.#decide(tenant, event, options, lock);
+        return await this.#decide(tenant, event, settings, options, lock);
       } finally {
         await lock.release();
       }
     });
   }
 
-  async #decide(tenant: string, event: PolicyEvent, { approvalId, dryRun = false, clientAsks = false, caller }: DecideOptions, lock?: SessionLock): Promise<HostDecision> {
+  async #decide(tenant: string, event: PolicyEvent, settings: TenantSettings, { approvalId, dryRun = false, clientAsks = false, caller }: DecideOptions, lock?: SessionLock): Promise<HostDecision> {
     const keyId = caller?.keyId;
     const started = performance.now();
     const sessionId = event.context?.session_id;
     // Before anything runs: a resume must not run policies (or use up the approval) for another event.
     const claim = approvalId === undefined || dryRun ? undefined : await this.#approvals.claim(tenant, approvalId, event);
     await this.#catalog.loader.ready(tenant);
-    const [scoped, limits, info] = await Promise.all([this.#catalog.bindings.forEvent(tenant, event), this.#catalog.limits.of(tenant), this.#store.tenants.get(tenant)]);
+    const [scoped, limits] = await Promise.all([this.#catalog.bindings.forEvent(tenant, event), this.#catalog.limits.of(tenant)]);
     const { bindings, scopes } = scoped;
-    const settings = info!.settings;
     let decision: Decision;
     const collision = firstRepeat(bindings.map((b) => b.id));
     if (claim && claim.kind !== "accepted") decision = standing(claim);

@@ -94,7 +94,10 @@ export function decide(
     const result = effectiveResult(binding, outcome);
     const error = outcome.error ? (meta.errors?.get(i) ?? { kind: outcome.error.kind, message: outcome.error.message }) : null;
     const reason = outcome.error ? errorReason(binding, outcome.error) : (outcome.verdict?.reason ?? null);
-    const effects = outcome.error ? [] : [...(outcome.verdict?.data !== undefined ? ["data" as const] : []), ...(outcome.verdict?.state_updates?.length ? ["state" as const] : [])];
+    // What the response carried besides its verdict; allocated only when it carried something.
+    let effects: ("data" | "state")[] | undefined;
+    if (!outcome.error && outcome.verdict?.data !== undefined) (effects ??= []).push("data");
+    if (!outcome.error && outcome.verdict?.state_updates?.length) (effects ??= []).push("state");
     policies.push({
       binding: binding.id,
       handler: binding.handler,
@@ -105,7 +108,7 @@ export function decide(
       error,
       duration_ms: outcome.duration_ms,
       ...(binding.grants ? { grants: true } : {}),
-      ...(effects.length ? { effects } : {}),
+      ...(effects ? { effects } : {}),
     });
     // A shadow binding's ASK asks nobody, so what it would record on an answer is not recorded:
     // else a budget tried in shadow would count its thresholds as approved.

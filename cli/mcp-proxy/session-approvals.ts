@@ -1,7 +1,7 @@
 // The approvals of the proxy's session: waiting for the person who answers one, and keeping it
 // while the client is connected. A call that was asked about and is made again with the same
 // arguments resumes with the same approval, so an ASK that a person accepted late still
-// completes (DESIGN §11); whatever is still held when the client disconnects is cancelled, since
+// completes (docs/adapters.md, "When an ASK is the answer"); whatever is still held when the client disconnects is cancelled, since
 // nothing will resume it, and the approver sees "the agent stopped waiting".
 import { createHash } from "node:crypto";
 import type { ApprovalStatus } from "../../sdk/approvals.ts";

@@ -63,7 +63,7 @@ let plain: Promise<Record<string, unknown>> | undefined;
 
 /**
  * What builtin `name` itself answers, called as plain JavaScript from the same bundle, outside
- * the sandbox. The runtime holds back the state_updates of an ASK (DESIGN §1) until a person
+ * the sandbox. The runtime holds back the state_updates of an ASK (docs/design.md, "The policy model") until a person
  * accepts it, so an outcome from run() never shows them: this is how a test sees what an ASK
  * carries. For verdicts, use run() and friends, which go through the sandbox as the host does.
  */
